@@ -1,0 +1,145 @@
+/** kvparity's command line. User errors get a clear message and exit 2, never a stack trace. */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { ProviderSpecError, builtinIds, loadProvider } from '../providers/registry.ts';
+import { UsageError, listFlag, parseArgs } from './args.ts';
+import { RUN_FLAGS, isFailure, runMainJob, type RunSummary } from './run.ts';
+
+const USAGE = `Usage: kvparity <command> [options]
+
+Commands:
+  run        run the contract suites against providers and write results (the main job; npm start)
+  test       run the suites, fail on any unexpected result, then run the kit's own tests (npm test)
+  providers  list providers and whether each can start on this machine
+  report     merge results files into parity.json, parity.md and parity.html
+  report diff <base.json> <head.json>   regressions and improvements between two reports, as Markdown
+  smoke      drive the demo app over HTTP (see smoke/README.md)
+  bench      measure providers (see README "Benchmarks")
+
+Options for run and test:
+  --provider=LIST   ids, paths to provider files, "all" or "available" (comma-separated; default all)
+  --category=LIST   only these categories (crud, ttl, keys, values, pagination, unicode, metadata,
+                    concurrency, validation, model, consistency)
+  --case=GLOB       only cases whose id matches (e.g. "ttl.*"; comma-separated)
+  --seed=N          replay a run's randomness (printed on every run)
+  --runs=N          runs per property (default 50)
+  --out=DIR         where results files go (default reports/out)
+  --config=FILE     JSON {"providers": ["./my-provider.ts"]} (default ./kvparity.config.json if present)
+  --url=URL         target bridge for the http provider (token from $KVPARITY_TOKEN)
+  --timeout=SECONDS per case (default 120)
+  --no-unit         test only: skip the kit's own unit tests
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest);
+      case 'test':
+        return await testCommand(rest);
+      case 'providers':
+        return await providersCommand(rest);
+      case 'report':
+        return await (await import('../reports/cli.ts')).reportCommand(rest);
+      case 'smoke':
+        return await (await import('../smoke/cli.ts')).smokeCommand(rest);
+      case 'bench':
+        return await (await import('../bench/cli.ts')).benchCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`kvparity: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ProviderSpecError) {
+      process.stderr.write(`kvparity: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
+  const parsed = parseArgs(argv, { values: RUN_FLAGS });
+  if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
+  const summary = await runMainJob(parsed);
+  await writeReport(summary);
+  printTotals(summary);
+  return summary.unavailableNamed.length ? 1 : 0;
+}
+
+async function testCommand(argv: string[]): Promise<number> {
+  const parsed = parseArgs(argv, { values: RUN_FLAGS, booleans: ['no-unit'] });
+  if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
+  const summary = await runMainJob(parsed);
+  const totals = printTotals(summary);
+  let code = totals.failed > 0 || summary.unavailableNamed.length > 0 ? 1 : 0;
+  if (summary.unavailableNamed.length) process.stderr.write(`kvparity: named provider(s) unavailable here: ${summary.unavailableNamed.join(', ')}\n`);
+  if (!parsed.booleans.has('no-unit')) {
+    const selected = new Set(summary.results.map((file) => file.run_info.provider));
+    code = Math.max(code, runUnitTests(selected));
+  }
+  return code;
+}
+
+/** The kit's own tests; a file named after a provider (test/cloudflare.test.ts) runs only when that provider is selected. */
+function runUnitTests(selected: Set<string>): number {
+  const providerIds = new Set(builtinIds());
+  const files = readdirSync(new URL('../test/', import.meta.url))
+    .filter((name) => name.endsWith('.test.ts'))
+    .filter((name) => {
+      const subject = name.split('.')[0];
+      return !providerIds.has(subject) || selected.has(subject);
+    })
+    .map((name) => `test/${name}`);
+  if (files.length === 0) return 0;
+  process.stderr.write(`\nkit tests: vitest run (${files.length} files)\n`);
+  const result = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...files], { stdio: 'inherit', env: { ...process.env, KVPARITY_PROVIDERS: [...selected].join(',') } });
+  return result.status ?? 1;
+}
+
+async function providersCommand(argv: string[]): Promise<number> {
+  const parsed = parseArgs(argv, { values: ['provider', 'url'] });
+  const ids = parsed.flags.provider ? listFlag(parsed.flags.provider) : builtinIds();
+  for (const id of ids) {
+    const { definition } = await loadProvider(id);
+    const availability = definition.availability ? await definition.availability() : { available: true as const };
+    const caps = Object.entries(definition.capabilities)
+      .filter(([, v]) => v !== false)
+      .map(([k, v]) => (v === true ? k : `${k}=${v}`))
+      .join(' ');
+    process.stdout.write(`${availability.available ? '✔' : '✖'} ${definition.id.padEnd(11)} ${definition.kind.padEnd(10)} ${definition.title}\n`);
+    process.stdout.write(`    runtime: ${definition.runtime}; capabilities: ${caps}\n`);
+    if (!availability.available) process.stdout.write(`    unavailable: ${availability.reason}\n    enable with: ${availability.enable}\n`);
+  }
+  return 0;
+}
+
+async function writeReport(summary: RunSummary): Promise<void> {
+  const reports = await import('../reports/cli.ts').catch(() => null);
+  if (reports?.reportFromFiles) await reports.reportFromFiles(summary.files);
+}
+
+function printTotals(summary: RunSummary): { passed: number; failed: number } {
+  let passed = 0;
+  let failed = 0;
+  let other = 0;
+  for (const file of summary.results) {
+    for (const result of file.results) {
+      if (isFailure(result.status)) failed++;
+      else if (result.status === 'PASS' || result.status === 'EXPECTED_DIVERGENCE') passed++;
+      else other++;
+    }
+  }
+  process.stderr.write(`\nconformance: ${passed} passed, ${failed} failed, ${other} skipped (${summary.results.length} providers)\n`);
+  return { passed, failed };
+}

@@ -1,0 +1,158 @@
+/** The main job: run the suites against each selected provider and write one results file per provider. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ProviderDefinition } from '../providers/api.ts';
+import { DEFAULT_IDS, builtinIds, loadProvider, looksLikePath, readConfig, type LoadedProvider } from '../providers/registry.ts';
+import { tempDir } from '../runners/process.ts';
+import { selectCases } from '../suites/cases/index.ts';
+import { loadDivergences } from '../suites/divergences.ts';
+import { RESULTS_FORMAT, baseRunInfo, newNamespace, runCases, type CaseResult, type ResultsFile } from '../suites/engine.ts';
+import { UsageError, intFlag, listFlag, type Parsed } from './args.ts';
+import { validateResults } from './schema.ts';
+
+export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout'];
+
+const kitVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface RunSummary {
+  files: string[];
+  results: ResultsFile[];
+  /** Providers that were named explicitly but cannot start here. */
+  unavailableNamed: string[];
+  failures: number;
+}
+
+interface Selection {
+  loaded: LoadedProvider[];
+  /** Explicitly named (not via all/available): being unavailable is an error. */
+  named: Set<string>;
+}
+
+async function selectProviders(flags: Record<string, string>): Promise<Selection> {
+  const specs = listFlag(flags.provider ?? 'all');
+  const named = new Set<string>();
+  const chosen: string[] = [];
+  for (const spec of specs) {
+    if (spec === 'all' || spec === 'available') chosen.push(...DEFAULT_IDS.filter((id) => builtinIds().includes(id)));
+    else {
+      chosen.push(spec);
+      named.add(spec);
+    }
+  }
+  const configPath = flags.config ? resolve(flags.config) : resolve('kvparity.config.json');
+  if (flags.config && !existsSync(configPath)) throw new UsageError(`config file not found: ${configPath}`);
+  if (existsSync(configPath) && (specs.includes('all') || specs.includes('available') || flags.config)) chosen.push(...readConfig(configPath));
+  const loaded: LoadedProvider[] = [];
+  for (const spec of [...new Set(chosen)]) {
+    const provider = await loadProvider(spec);
+    if (loaded.some((p) => p.definition.id === provider.definition.id)) throw new UsageError(`two providers have the id "${provider.definition.id}"`);
+    loaded.push(provider);
+    if (named.has(spec) || looksLikePath(spec)) named.add(provider.definition.id);
+  }
+  return { loaded, named };
+}
+
+export async function runMainJob(parsed: Parsed, log = (line: string) => process.stderr.write(line + '\n')): Promise<RunSummary> {
+  const { flags } = parsed;
+  const seed = intFlag(flags, 'seed', { min: 0, max: 2 ** 31 - 1 }) ?? Math.floor(Math.random() * 2 ** 31);
+  const runs = intFlag(flags, 'runs', { min: 1, max: 100_000 }) ?? 50;
+  const timeoutMs = (intFlag(flags, 'timeout', { min: 1, max: 3600 }) ?? 120) * 1000;
+  const out = resolve(flags.out ?? 'reports/out');
+  const cases = selectCases({ categories: listFlag(flags.category), ids: listFlag(flags.case) });
+  if (cases.length === 0) throw new UsageError(`no case matches --category=${flags.category ?? ''} --case=${flags.case ?? ''}`);
+  const selection = await selectProviders(flags);
+  const divergences = loadDivergences();
+  const options: Record<string, string> = { ...flags };
+
+  log(`kvparity ${kitVersion}: ${cases.length} cases × ${selection.loaded.length} providers (${selection.loaded.map((p) => p.definition.id).join(', ')})`);
+  log(`seed ${seed}, ${runs} runs per property (replay with --seed=${seed} --runs=${runs})`);
+  mkdirSync(out, { recursive: true });
+
+  const summary: RunSummary = { files: [], results: [], unavailableNamed: [], failures: 0 };
+  for (const { definition, source } of selection.loaded) {
+    const availability = definition.availability ? await definition.availability() : { available: true as const };
+    let file: ResultsFile;
+    if (!availability.available) {
+      log(`\n✖ ${definition.id}: UNAVAILABLE on this machine: ${availability.reason}\n  enable it with: ${availability.enable}`);
+      if (selection.named.has(definition.id)) summary.unavailableNamed.push(definition.id);
+      file = unavailableFile(definition, source, seed, runs, availability);
+    } else {
+      file = await runProvider(definition, source, { cases, seed, runs, divergences, options, timeoutMs, log });
+    }
+    const path = join(out, `${definition.id}.json`);
+    const problems = validateResults(file);
+    if (problems.length) throw new Error(`internal error: results for ${definition.id} do not match reports/results.schema.json:\n${problems.join('\n')}`);
+    writeFileSync(path, JSON.stringify(file, null, 2) + '\n');
+    summary.files.push(path);
+    summary.results.push(file);
+    summary.failures += file.results.filter((r) => isFailure(r.status)).length;
+    log(`  → ${path}`);
+  }
+  return summary;
+}
+
+export const isFailure = (status: CaseResult['status']) => status === 'FAIL' || status === 'ERROR' || status === 'TIMEOUT';
+
+async function runProvider(
+  definition: ProviderDefinition,
+  source: string,
+  run: { cases: ReturnType<typeof selectCases>; seed: number; runs: number; divergences: ReturnType<typeof loadDivergences>; options: Record<string, string>; timeoutMs: number; log: (line: string) => void },
+): Promise<ResultsFile> {
+  const { log } = run;
+  log(`\n▶ ${definition.id}: ${definition.title}`);
+  const started = Date.now();
+  const abort = new AbortController();
+  const counts: Record<string, number> = {};
+  let category = '';
+  const file = await runCases({
+    provider: definition,
+    source,
+    cases: run.cases,
+    seed: run.seed,
+    runs: run.runs,
+    kitVersion,
+    divergences: run.divergences,
+    defaultTimeoutMs: run.timeoutMs,
+    start: () => {
+      log(`  starting ${definition.runtime} …`);
+      const t0 = Date.now();
+      return definition
+        .start({ tmpDir: tempDir(definition.id), log: (line) => log(`  ${line}`), options: run.options, signal: abort.signal })
+        .then((instance) => {
+          log(`  started ${instance.runtime.name} ${instance.runtime.version} in ${Date.now() - t0} ms`);
+          return instance;
+        });
+    },
+    onResult(result, index, total) {
+      if (result.category !== category) {
+        category = result.category;
+        log(`  ${category}`);
+      }
+      counts[result.status] = (counts[result.status] ?? 0) + 1;
+      if (result.status !== 'PASS' && result.status !== 'SKIP') {
+        log(`    ${mark(result.status)} ${result.test} ${result.status}${result.message ? ': ' + result.message.split('\n')[0].slice(0, 240) : ''}`);
+      }
+      if (process.stderr.isTTY) process.stderr.write(`    ${index + 1}/${total} ${result.test}\x1b[K\r`);
+    },
+  });
+  if (file.run_info.start_error) log(`  ✖ could not start: ${file.run_info.start_error}`);
+  const parts = Object.entries(counts).map(([status, n]) => `${n} ${status}`);
+  log(`  ${definition.id}: ${parts.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s${process.stderr.isTTY ? "\x1b[K" : ""}`);
+  return file;
+}
+
+function mark(status: string): string {
+  return status === 'EXPECTED_DIVERGENCE' ? '≠' : status === 'SKIP' ? '-' : '✖';
+}
+
+function unavailableFile(definition: ProviderDefinition, source: string, seed: number, runs: number, availability: { reason: string; enable: string }): ResultsFile {
+  const now = new Date().toISOString();
+  const info = baseRunInfo({ provider: definition, source, seed, runs, kitVersion }, newNamespace());
+  return {
+    format: RESULTS_FORMAT,
+    run_info: { ...info, available: false, unavailable: { reason: availability.reason, enable: availability.enable } },
+    time_start: now,
+    time_end: now,
+    results: [],
+  };
+}

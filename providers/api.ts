@@ -1,0 +1,152 @@
+/**
+ * The provider plug-in API. A provider is one file whose default export is
+ * `defineProvider({...})`. The kit never reaches past this interface: suites
+ * talk to a running instance through the native operations below, and the
+ * contract client (contract/) layers EdgeZero's rules on top of them.
+ */
+
+export type ProviderKind = 'local' | 'emulator' | 'production';
+
+/** Best-effort classification of a native error; the message itself is always kept verbatim. */
+export type NativeErrorClass =
+  | 'invalid-key'
+  | 'too-large'
+  | 'invalid-ttl'
+  | 'invalid-argument'
+  | 'not-found'
+  | 'unavailable'
+  | 'timeout'
+  | 'internal';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export interface Capabilities {
+  /** Per-key expiry on put. */
+  ttl: boolean;
+  /** A JSON metadata value stored beside the value. */
+  metadata: boolean;
+  /** The instance exposes `clock.advance()` so expiry can be checked without waiting. */
+  clock: boolean;
+  /** The list order the provider documents; the suites observe the real one anyway. */
+  listOrder: 'utf8-bytes' | 'unordered';
+  /** Data survives stop() and a fresh start() on the same storage. */
+  durable?: boolean;
+  /** Writes are visible to the next read at once (false for production edge stores). */
+  strongConsistency?: boolean;
+}
+
+export interface Entry {
+  value: Uint8Array;
+  /** null when none was stored. */
+  metadata: JsonValue | null;
+}
+
+export interface PutOptions {
+  /** Seconds, passed to the platform as it is (no clamping, no validation). */
+  ttlSeconds?: number;
+  metadata?: JsonValue;
+}
+
+export interface ListOptions {
+  prefix?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ListPage {
+  keys: string[];
+  /** The platform's own cursor for the next page, or null. */
+  cursor: string | null;
+  /** True when the platform says this is the last page. */
+  complete: boolean;
+}
+
+/** One native operation, as a batch carries it (see runners/bridge/protocol.md). */
+export type NativeOp =
+  | { op: 'get'; key: string }
+  | { op: 'put'; key: string; value: Uint8Array; options?: PutOptions }
+  | { op: 'delete'; key: string }
+  | { op: 'list'; options: ListOptions };
+
+export type NativeOpResult =
+  | { ok: true; entry?: Entry | null; page?: ListPage }
+  | { ok: false; error: NativeError };
+
+export interface Clock {
+  /** Moves the provider's notion of "now" forward; expiry follows it. */
+  advance(seconds: number): Promise<void>;
+}
+
+export interface RuntimeInfo {
+  name: string;
+  version: string;
+  /** e.g. the bridge URL or the temp directory: shown in reports, never required. */
+  detail?: string;
+}
+
+/** A started provider: native KV operations only. */
+export interface KvInstance {
+  runtime: RuntimeInfo;
+  get(key: string): Promise<Entry | null>;
+  put(key: string, value: Uint8Array, options?: PutOptions): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(options: ListOptions): Promise<ListPage>;
+  /** Optional: many operations in one round trip (bridges use it to cut latency). */
+  batch?(ops: NativeOp[]): Promise<NativeOpResult[]>;
+  clock?: Clock;
+  /** Optional: ask the runtime to run `count` ops itself and report its own rate (benchmarks). */
+  benchInside?(kind: 'put' | 'get', count: number): Promise<{ ops: number; ms: number }>;
+  stop(): Promise<void>;
+}
+
+export type Availability = { available: true } | { available: false; reason: string; enable: string };
+
+export interface StartContext {
+  /** A fresh directory owned by this run; removed after stop(). */
+  tmpDir: string;
+  /** Progress lines for long work (builds, downloads from registries). */
+  log(message: string): void;
+  /** Options given on the command line as --name=value, for providers that take them (http: --url). */
+  options: Readonly<Record<string, string>>;
+  /** Aborted when the run is interrupted; long starts should give up. */
+  signal: AbortSignal;
+}
+
+export interface ProviderDefinition {
+  id: string;
+  title: string;
+  kind: ProviderKind;
+  /** The runtime this provider needs, in words ("workerd through Miniflare 4"). */
+  runtime: string;
+  capabilities: Capabilities;
+  /** Documentation of the platform's own rules. */
+  docs?: string;
+  /** Can it start on this machine? If not, the exact command that enables it. */
+  availability?(): Promise<Availability>;
+  start(context: StartContext): Promise<KvInstance>;
+}
+
+export function defineProvider(definition: ProviderDefinition): ProviderDefinition {
+  return definition;
+}
+
+/** A platform error: the platform's own message, verbatim, plus a best-effort class. */
+export class NativeError extends Error {
+  readonly errorClass: NativeErrorClass;
+  /** The HTTP status the platform attached, where there is one. */
+  readonly status?: number;
+  /** The JS error name the runtime threw (TypeError, Error, ...), where there is one. */
+  readonly nativeName?: string;
+
+  constructor(message: string, errorClass: NativeErrorClass, options: { status?: number; nativeName?: string } = {}) {
+    super(message);
+    this.name = 'NativeError';
+    this.errorClass = errorClass;
+    this.status = options.status;
+    this.nativeName = options.nativeName;
+  }
+}
+
+export function isNativeError(error: unknown): error is NativeError {
+  return error instanceof Error && error.name === 'NativeError' && 'errorClass' in error;
+}

@@ -1,0 +1,24 @@
+import { KvModel } from '../contract/model.ts';
+import { defineProvider } from './api.ts';
+
+/** The EdgeZero contract itself, in memory: the reference every other provider is held against. */
+export default defineProvider({
+  id: 'memory',
+  title: 'Reference model (EdgeZero contract, in memory)',
+  kind: 'local',
+  runtime: 'in-process reference model',
+  capabilities: { ttl: true, metadata: true, clock: true, listOrder: 'utf8-bytes', durable: false, strongConsistency: true },
+  docs: 'https://github.com/stackpop/edgezero/pull/165',
+  async start() {
+    const model = new KvModel(Date.now());
+    return {
+      runtime: { name: 'kvparity-model', version: '1' },
+      get: async (key) => model.get(key),
+      put: async (key, value, options) => model.put(key, value, options),
+      delete: async (key) => model.delete(key),
+      list: async (options) => model.list(options),
+      clock: { advance: async (seconds) => model.advance(seconds) },
+      stop: async () => {},
+    };
+  },
+});

@@ -1,0 +1,192 @@
+// The one request handler every bridge shares (protocol.md). Plain JavaScript with
+// no imports, because it is bundled into a Worker (workerd) and a js-compute app
+// (Viceroy) alike. Each bridge passes an adapter over its native KV binding:
+//   kv.get(key)                      -> { value: Uint8Array, metadata } | null
+//   kv.put(key, bytes, {ttl, metadata})
+//   kv.delete(key)
+//   kv.list({prefix, limit, cursor}) -> { keys, cursor, complete }
+
+export const PROTOCOL_VERSION = 1;
+export const MAX_OPS = 1000;
+// The largest legal value (25 MiB) base64-encoded, plus metadata and framing.
+export const MAX_BODY_BYTES = 36 * 1024 * 1024;
+
+const OPS = new Set(['get', 'put', 'delete', 'list']);
+
+export async function handleBridgeRequest(request, { kv, runtime, token, maxBodyBytes = MAX_BODY_BYTES }) {
+  const url = new URL(request.url);
+  const route = ROUTES[url.pathname];
+  if (!route) return protocolError(404, `no such endpoint: ${url.pathname}`);
+  if (token && !bearerMatches(request.headers.get('authorization'), token)) {
+    return protocolError(401, 'missing or wrong bearer token');
+  }
+  if (request.method !== route.method) return protocolError(405, `${url.pathname} takes ${route.method}`);
+  if (route.method === 'GET') return json(200, { ok: true, protocol: PROTOCOL_VERSION, runtime });
+
+  let body;
+  try {
+    body = await readJsonBounded(request, maxBodyBytes);
+  } catch (error) {
+    if (error && error.tooLarge) return protocolError(413, `request body exceeds ${maxBodyBytes} bytes`);
+    return protocolError(400, `request body is not JSON: ${error && error.message}`);
+  }
+  return route.run(body, kv);
+}
+
+const ROUTES = {
+  '/health': { method: 'GET' },
+  '/ops': { method: 'POST', run: runOps },
+  '/bench': { method: 'POST', run: runBench },
+};
+
+async function runOps(body, kv) {
+  const problem = checkBatch(body);
+  if (problem) return protocolError(400, problem);
+  const results = [];
+  for (const op of body.ops) results.push(await runOp(op, kv));
+  return json(200, { results });
+}
+
+async function runOp(op, kv) {
+  try {
+    switch (op.op) {
+      case 'get': {
+        const entry = await kv.get(op.key);
+        return { ok: true, entry: entry ? { value: encodeBase64(entry.value), metadata: entry.metadata ?? null } : null };
+      }
+      case 'put':
+        await kv.put(op.key, decodeBase64(op.value), { ttl: op.ttl, metadata: op.metadata });
+        return { ok: true };
+      case 'delete':
+        await kv.delete(op.key);
+        return { ok: true };
+      case 'list':
+        return { ok: true, page: await kv.list({ prefix: op.prefix, limit: op.limit, cursor: op.cursor }) };
+    }
+  } catch (error) {
+    return { ok: false, error: { name: (error && error.name) || 'Error', message: String(error && error.message !== undefined ? error.message : error) } };
+  }
+}
+
+// In-runtime loop for benchmarks: the same native ops the kit would send, without the HTTP hop.
+async function runBench(body, kv) {
+  const count = body && body.count;
+  if (body?.kind !== 'put' && body?.kind !== 'get') return protocolError(400, 'bench: kind must be "put" or "get"');
+  if (!Number.isInteger(count) || count < 1 || count > 100000) return protocolError(400, 'bench: count must be an integer in 1..100000');
+  const prefix = typeof body.prefix === 'string' ? body.prefix : 'bench/';
+  const value = new TextEncoder().encode('v'.repeat(64));
+  const started = Date.now();
+  for (let i = 0; i < count; i++) {
+    if (body.kind === 'put') await kv.put(prefix + i, value, {});
+    else await kv.get(prefix + i);
+  }
+  return json(200, { ops: count, ms: Date.now() - started });
+}
+
+/** Validates a whole batch before any op runs; returns a message naming the op and field, or null. */
+export function checkBatch(body) {
+  if (!body || typeof body !== 'object' || !Array.isArray(body.ops)) return 'body must be {"ops":[...]}';
+  if (body.ops.length === 0) return 'ops must not be empty';
+  if (body.ops.length > MAX_OPS) return `ops holds ${body.ops.length} operations; at most ${MAX_OPS} per request`;
+  for (let i = 0; i < body.ops.length; i++) {
+    const op = body.ops[i];
+    const at = `ops[${i}]`;
+    if (!op || typeof op !== 'object') return `${at} must be an object`;
+    if (!OPS.has(op.op)) return `${at}.op must be one of get, put, delete, list (got ${JSON.stringify(op.op)})`;
+    if (op.op !== 'list' && typeof op.key !== 'string') return `${at}.key must be a string`;
+    if (op.op === 'put') {
+      if (typeof op.value !== 'string' || !isBase64(op.value)) return `${at}.value must be a base64 string`;
+      if (op.ttl !== undefined && typeof op.ttl !== 'number') return `${at}.ttl must be a number of seconds`;
+    }
+    if (op.op === 'list') {
+      for (const field of ['prefix', 'cursor']) {
+        if (op[field] !== undefined && typeof op[field] !== 'string') return `${at}.${field} must be a string`;
+      }
+      if (op.limit !== undefined && typeof op.limit !== 'number') return `${at}.limit must be a number`;
+    }
+  }
+  return null;
+}
+
+async function readJsonBounded(request, limit) {
+  const declared = Number(request.headers.get('content-length'));
+  if (declared > limit) throw { tooLarge: true };
+  if (!request.body) return JSON.parse('');
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      // Stop reading: an oversize body is refused without buffering it whole.
+      await reader.cancel().catch(() => {});
+      throw { tooLarge: true };
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+function bearerMatches(header, token) {
+  const presented = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : '';
+  // Constant time in the token's length: always walk the whole expected token.
+  let diff = presented.length ^ token.length;
+  for (let i = 0; i < token.length; i++) diff |= token.charCodeAt(i) ^ (presented.charCodeAt(i) || 0);
+  return diff === 0;
+}
+
+function protocolError(status, message) {
+  return json(status, { error: { status, message } });
+}
+
+function json(status, body) {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const LOOKUP = new Uint8Array(128).fill(255);
+for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
+
+function isBase64(text) {
+  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+}
+
+export function encodeBase64(bytes) {
+  let out = '';
+  const parts = [];
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out += ALPHABET[(n >> 18) & 63] + ALPHABET[(n >> 12) & 63];
+    out += i + 1 < bytes.length ? ALPHABET[(n >> 6) & 63] : '=';
+    out += i + 2 < bytes.length ? ALPHABET[n & 63] : '=';
+    // Flush in slices: repeated concatenation of a 33 MB string is slow in some engines.
+    if (out.length >= 65536) {
+      parts.push(out);
+      out = '';
+    }
+  }
+  parts.push(out);
+  return parts.join('');
+}
+
+export function decodeBase64(text) {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const bytes = new Uint8Array((text.length / 4) * 3 - padding);
+  let j = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    const n = (LOOKUP[text.charCodeAt(i)] << 18) | (LOOKUP[text.charCodeAt(i + 1)] << 12) |
+      ((LOOKUP[text.charCodeAt(i + 2)] & 63) << 6) | (LOOKUP[text.charCodeAt(i + 3)] & 63);
+    if (j < bytes.length) bytes[j++] = (n >> 16) & 255;
+    if (j < bytes.length) bytes[j++] = (n >> 8) & 255;
+    if (j < bytes.length) bytes[j++] = n & 255;
+  }
+  return bytes;
+}

@@ -1,0 +1,144 @@
+/**
+ * Child-process hygiene shared by every runner: free loopback ports, bounded
+ * readiness waits, and one registry of live children that is emptied on every
+ * exit path (normal end, failure, exception, SIGINT, SIGTERM), so no workerd,
+ * viceroy or redis-server outlives a run.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir, homedir } from 'node:os';
+import { join } from 'node:path';
+
+const live = new Set<ChildProcess>();
+const cleanups = new Set<() => void>();
+let hooked = false;
+
+function killAll(signal: NodeJS.Signals = 'SIGKILL'): void {
+  for (const child of live) killTree(child, signal);
+  for (const cleanup of cleanups) {
+    try {
+      cleanup();
+    } catch {}
+  }
+}
+
+/** Kills the child's whole process group (children are spawned detached, as group leaders). */
+export function killTree(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {}
+  }
+}
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', () => killAll('SIGKILL'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\nkvparity: ${signal}, stopping runtimes\n`);
+      killAll('SIGKILL');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
+/** Runs `cleanup` on any exit of the process (it must be synchronous). Returns an unregister function. */
+export function onExit(cleanup: () => void): () => void {
+  hookExit();
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  /** Everything the child wrote so far (bounded to the last 64 KiB), for error messages. */
+  output(): string;
+  /** Resolves when the child has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Spawns a tracked child in its own process group; it is killed when the kit exits. */
+export function spawnTracked(command: string, args: string[], options: SpawnOptions = {}): Spawned {
+  hookExit();
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options, detached: true });
+  live.add(child);
+  let buffer = '';
+  const append = (chunk: Buffer) => {
+    buffer = (buffer + chunk.toString()).slice(-65536);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal });
+    });
+    child.once('error', (error) => {
+      append(Buffer.from(String(error)));
+      live.delete(child);
+      resolve({ code: -1, signal: null });
+    });
+  });
+  return {
+    child,
+    output: () => buffer,
+    exited,
+    async stop(graceMs = 2000) {
+      killTree(child, 'SIGTERM');
+      const timer = setTimeout(() => killTree(child, 'SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `probe` until it returns true, the child dies, or `timeoutMs` passes. */
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  { timeoutMs = 30_000, intervalMs = 100, spawned }: { timeoutMs?: number; intervalMs?: number; spawned?: Spawned } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let dead = false;
+  spawned?.exited.then(() => (dead = true));
+  while (Date.now() < deadline) {
+    if (dead) throw new Error(`${what}: the process exited before it was ready.\n${spawned!.output().slice(-4000)}`);
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`${what}: not ready after ${timeoutMs} ms.${spawned ? '\n' + spawned.output().slice(-4000) : ''}`);
+}
+
+/** A fresh temp directory, removed on exit unless KVPARITY_KEEP_TMP is set. */
+export function tempDir(label: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `kvparity-${label}-`));
+  if (!process.env.KVPARITY_KEEP_TMP) onExit(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The kit's cache, outside any clone: $KVPARITY_CACHE, else $XDG_CACHE_HOME/kvparity, else ~/.cache/kvparity. */
+export function cacheDir(...parts: string[]): string {
+  const root = process.env.KVPARITY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kvparity');
+  const dir = join(root, ...parts);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,266 @@
+/**
+ * Runs cases against one provider and produces its results file
+ * (reports/results.schema.json, modelled on wptreport).
+ */
+import { randomBytes, createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { KvInstance, ProviderDefinition } from '../providers/api.ts';
+import { KvHandle } from '../contract/handle.ts';
+import { CaseFailure, type CaseContext, type CaseDefinition, type PropertyDetails, type Status } from './case.ts';
+import { findDivergence, matchesDivergence, matchesPartial, type KnownDivergence } from './divergences.ts';
+import { describeValue } from './observe.ts';
+
+export const RESULTS_FORMAT = 'kvparity-results@1';
+
+export interface CaseResult {
+  test: string;
+  category: string;
+  check: string;
+  title: string;
+  ref: string;
+  status: Status;
+  message: string;
+  observed?: unknown;
+  contract?: unknown;
+  duration_ms: number;
+  property?: PropertyDetails;
+  divergence?: { link: string; note?: string };
+}
+
+export interface RunInfo {
+  provider: string;
+  title: string;
+  kind: string;
+  source: string;
+  runtime: { name: string; version: string; detail?: string } | null;
+  capabilities: Record<string, unknown>;
+  available: boolean;
+  unavailable?: { reason: string; enable: string };
+  start_error?: string;
+  kit_version: string;
+  seed: number;
+  runs: number;
+  run_id: string;
+  namespace: string;
+  node: string;
+  os: string;
+  host: string;
+}
+
+export interface ResultsFile {
+  format: typeof RESULTS_FORMAT;
+  run_info: RunInfo;
+  time_start: string;
+  time_end: string;
+  results: CaseResult[];
+}
+
+export interface RunOptions {
+  provider: ProviderDefinition;
+  source: string;
+  cases: CaseDefinition[];
+  seed: number;
+  runs: number;
+  kitVersion: string;
+  divergences: KnownDivergence[];
+  /** Starts (or restarts) the provider. */
+  start(): Promise<KvInstance>;
+  onResult?(result: CaseResult, index: number, total: number): void;
+  defaultTimeoutMs?: number;
+}
+
+/** 20 bytes, so 512 − 20 = 492 is a multiple of 1, 2, 3 and 4: exact-size keys of n-byte characters fit. */
+export function newNamespace(): { runId: string; namespace: string } {
+  const runId = BigInt('0x' + randomBytes(8).toString('hex')).toString(36).padStart(10, '0').slice(-10);
+  return { runId, namespace: `kvp-${runId}/` };
+}
+
+export const caseNamespace = (namespace: string, index: number) => `${namespace}${index.toString(36).padStart(4, '0')}/`;
+
+/** A stable 31-bit seed per case, so a case replays alone from the run seed. */
+export function caseSeed(runSeed: number, caseId: string): number {
+  return createHash('sha256').update(`${runSeed}:${caseId}`).digest().readUInt32BE(0) >>> 1;
+}
+
+export function baseRunInfo(options: Pick<RunOptions, 'provider' | 'source' | 'seed' | 'runs' | 'kitVersion'>, namespace: { runId: string; namespace: string }): RunInfo {
+  const { provider } = options;
+  return {
+    provider: provider.id,
+    title: provider.title,
+    kind: provider.kind,
+    source: options.source,
+    runtime: null,
+    capabilities: { ...provider.capabilities },
+    available: true,
+    kit_version: options.kitVersion,
+    seed: options.seed,
+    runs: options.runs,
+    run_id: namespace.runId,
+    namespace: namespace.namespace,
+    node: process.version,
+    os: `${process.platform} ${process.arch}`,
+    host: hostname(),
+  };
+}
+
+export async function runCases(options: RunOptions): Promise<ResultsFile> {
+  const ns = newNamespace();
+  const info = baseRunInfo(options, ns);
+  const timeStart = new Date().toISOString();
+  const results: CaseResult[] = [];
+  let instance: KvInstance | undefined;
+  try {
+    instance = await options.start();
+    info.runtime = { ...instance.runtime };
+  } catch (error) {
+    info.start_error = (error as Error).message;
+  }
+
+  for (const [index, definition] of options.cases.entries()) {
+    const result = instance
+      ? await runOne(definition, instance, options, caseNamespace(ns.namespace, index))
+      : errored(definition, `provider did not start: ${info.start_error}`);
+    results.push(result);
+    options.onResult?.(result, index, options.cases.length);
+  }
+
+  await instance?.stop().catch(() => {});
+  return { format: RESULTS_FORMAT, run_info: info, time_start: timeStart, time_end: new Date().toISOString(), results };
+}
+
+async function runOne(definition: CaseDefinition, kv: KvInstance, options: RunOptions, ns: string): Promise<CaseResult> {
+  const started = performance.now();
+  const base = {
+    test: definition.id,
+    category: definition.category,
+    check: definition.check,
+    title: definition.title,
+    ref: definition.ref,
+    ...(definition.contract ? { contract: definition.contract } : {}),
+  };
+  const missing = (definition.requires ?? []).filter((need) => !options.provider.capabilities[need] || (need === 'clock' && !kv.clock));
+  if (missing.length > 0) {
+    return { ...base, status: 'SKIP', message: `capability absent: ${missing.join(', ')}`, duration_ms: 0 };
+  }
+
+  const tracked = new Set<string>();
+  let observed: unknown;
+  const context: CaseContext = {
+    provider: options.provider,
+    kv,
+    handle: new KvHandle(kv),
+    ns,
+    key: (suffix) => ns + suffix,
+    clock: kv.clock,
+    seed: caseSeed(options.seed, definition.id),
+    runs: options.runs,
+    observe: (value) => void (observed = value),
+    track: (key) => void tracked.add(key),
+  };
+
+  let status: Status;
+  let message = '';
+  let property: PropertyDetails | undefined;
+  const timeoutMs = definition.timeoutMs ?? options.defaultTimeoutMs ?? 120_000;
+  try {
+    const returned = await withTimeout(definition.run(context), timeoutMs);
+    if (returned !== undefined) observed = returned;
+    if (definition.check === 'probe' && definition.contract && !matchesPartial(describeValue(observed), definition.contract)) {
+      status = 'FAIL';
+      message = `observed ${brief(describeValue(observed))}; the contract says ${brief(definition.contract)}`;
+    } else {
+      status = 'PASS';
+    }
+  } catch (error) {
+    if (error instanceof CaseFailure) {
+      status = 'FAIL';
+      message = error.message;
+      if (error.details.observed !== undefined) observed = error.details.observed;
+      property = error.details.property;
+    } else if (error instanceof TimeoutError) {
+      status = 'TIMEOUT';
+      message = error.message;
+    } else {
+      status = 'ERROR';
+      message = `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
+    }
+  }
+
+  await cleanup(kv, ns, tracked).catch(() => {});
+
+  const result: CaseResult = {
+    ...base,
+    status,
+    message,
+    ...(observed !== undefined ? { observed: describeValue(observed) } : {}),
+    duration_ms: Math.round(performance.now() - started),
+    ...(property ? { property } : {}),
+  };
+  return applyDivergence(result, options.divergences, options.provider.id);
+}
+
+function applyDivergence(result: CaseResult, divergences: KnownDivergence[], providerId: string): CaseResult {
+  const entry = findDivergence(divergences, result.test, providerId);
+  if (!entry) return result;
+  const divergence = { link: entry.link, ...(entry.note ? { note: entry.note } : {}) };
+  if (result.status === 'FAIL' && matchesDivergence(entry, result.observed, result.message)) {
+    return { ...result, status: 'EXPECTED_DIVERGENCE', divergence };
+  }
+  if (result.status === 'PASS') {
+    return { ...result, status: 'FAIL', divergence, message: `a known divergence (${entry.link}) was not observed: the provider now meets the contract here, so remove the entry from suites/known-divergences.json` };
+  }
+  if (result.status === 'FAIL') {
+    return { ...result, divergence, message: `${result.message} (a divergence is recorded for this case, but not this one)` };
+  }
+  return result;
+}
+
+/** Removes every key the case wrote: its namespace, walked page by page, plus tracked keys. */
+async function cleanup(kv: KvInstance, ns: string, tracked: Set<string>): Promise<void> {
+  const keys = [...tracked];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 1000; pages++) {
+    const page = await kv.list({ prefix: ns, cursor });
+    keys.push(...page.keys);
+    if (page.complete || !page.cursor) break;
+    cursor = page.cursor;
+  }
+  if (keys.length === 0) return;
+  if (kv.batch) {
+    await kv.batch(keys.map((key) => ({ op: 'delete' as const, key })));
+  } else {
+    for (const key of keys) await kv.delete(key).catch(() => {});
+  }
+}
+
+function errored(definition: CaseDefinition, message: string): CaseResult {
+  return {
+    test: definition.id,
+    category: definition.category,
+    check: definition.check,
+    title: definition.title,
+    ref: definition.ref,
+    status: 'ERROR',
+    message,
+    duration_ms: 0,
+  };
+}
+
+class TimeoutError extends Error {}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`no result within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function brief(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.length > 300 ? text.slice(0, 300) + '…' : text;
+}
