@@ -1,0 +1,110 @@
+// The command line as a user meets it: clear errors for bad input, results files that validate,
+// and a provider file from outside the repository that runs like a built-in one.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { validateResults } from '../cli/schema.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const kvparity = (args: string[], cwd = root) => {
+  const result = spawnSync(process.execPath, [join(root, 'cli/kvparity.mjs'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+};
+const tmp = () => mkdtempSync(join(tmpdir(), 'kvparity-cli-test-'));
+
+// Every malformed input tried here, and what the user must be told (issue: bad input gets a clear error).
+const BAD_INPUTS: Array<[string[], RegExp]> = [
+  [['run', '--provider=nope'], /unknown provider "nope". Known providers: memory, sqlite/],
+  [['test', '--provider=nope', '--no-unit'], /unknown provider "nope"/],
+  [['run', '--provder=sqlite'], /unknown option --provder/],
+  [['run', '--provider'], /--provider needs a value/],
+  [['run', '--seed=abc'], /--seed must be a whole number/],
+  [['run', '--runs=0'], /--runs must be a whole number from 1/],
+  [['run', '--category=nosuch'], /no case matches/],
+  [['run', '-x'], /unknown option -x/],
+  [['run', 'stray'], /unexpected argument "stray"/],
+  [['frobnicate'], /unknown command "frobnicate"/],
+  [['run', '--provider=./does-not-exist.ts'], /provider file not found/],
+  [['run', '--config=./nope.json'], /config file not found/],
+];
+
+describe('bad input', () => {
+  it.each(BAD_INPUTS)('%j → exit 2 with a clear message and no stack trace', (args, message) => {
+    const { code, err } = kvparity(args);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+    expect(err).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+
+  it('a provider file with the wrong shape names every field that is wrong', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'bad.ts'), 'export default { id: "Bad Id", start: 1, capabilities: { ttl: "yes" } };\n');
+    const { code, err } = kvparity(['run', `--provider=${join(dir, 'bad.ts')}`]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/id must be a lower-case string/);
+    expect(err).toMatch(/start must be a function/);
+    expect(err).toMatch(/capabilities.ttl must be true or false/);
+  });
+
+  it('a config file with an unknown field or a non-array is refused with the reason', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'a.json'), '{"provider": []}');
+    writeFileSync(join(dir, 'b.json'), '{"providers": "x.ts"}');
+    writeFileSync(join(dir, 'c.json'), '{not json');
+    expect(kvparity(['run', `--config=${join(dir, 'a.json')}`]).err).toMatch(/unknown field\(s\) provider/);
+    expect(kvparity(['run', `--config=${join(dir, 'b.json')}`]).err).toMatch(/"providers" must be an array/);
+    expect(kvparity(['run', `--config=${join(dir, 'c.json')}`]).err).toMatch(/not readable JSON/);
+  });
+});
+
+describe('runs', () => {
+  it('runs only the named provider, prints the seed, and writes a results file that validates', () => {
+    const out = tmp();
+    const { code, err } = kvparity(['run', '--provider=sqlite', `--out=${out}`, '--seed=42', '--category=crud']);
+    expect(code).toBe(0);
+    expect(err).toMatch(/seed 42/);
+    expect(readdirSync(out).filter((f) => f.endsWith('.json') && !f.startsWith('parity'))).toEqual(['sqlite.json']);
+    const file = JSON.parse(readFileSync(join(out, 'sqlite.json'), 'utf8'));
+    expect(validateResults(file)).toEqual([]);
+    expect(file.run_info).toMatchObject({ provider: 'sqlite', seed: 42, available: true, runtime: { name: 'sqlite' } });
+  });
+
+  it('a provider file kept outside the repository runs the suites and gets its own results file', () => {
+    const dir = tmp();
+    const out = join(dir, 'out');
+    // A user's provider: imports the kit only through its public API and the model it wraps.
+    writeFileSync(
+      join(dir, 'outside.ts'),
+      `import { defineProvider } from '${join(root, 'providers/api.ts')}';
+import memory from '${join(root, 'providers/memory.ts')}';
+export default defineProvider({ ...memory, id: 'outside', title: 'A provider outside the repo' });
+`,
+    );
+    const { code, err } = kvparity(['run', `--provider=${join(dir, 'outside.ts')}`, `--out=${out}`, '--category=crud'], dir);
+    expect(err).toMatch(/outside/);
+    expect(code).toBe(0);
+    const file = JSON.parse(readFileSync(join(out, 'outside.json'), 'utf8'));
+    expect(validateResults(file)).toEqual([]);
+    expect(file.run_info.source).toBe(join(dir, 'outside.ts'));
+    expect(file.results.length).toBeGreaterThan(0);
+  });
+
+  it('replays: the same seed gives the same property seeds', () => {
+    const a = tmp();
+    const b = tmp();
+    kvparity(['run', '--provider=memory', `--out=${a}`, '--seed=7', '--runs=5']);
+    kvparity(['run', '--provider=memory', `--out=${b}`, '--seed=7', '--runs=5']);
+    const seeds = (dir: string) =>
+      JSON.parse(readFileSync(join(dir, 'memory.json'), 'utf8')).results.map((r: { test: string; observed?: { seed?: number } }) => [r.test, r.observed?.seed ?? null]);
+    expect(seeds(a)).toEqual(seeds(b));
+  });
+
+  it('providers lists each provider with whether it can start here', () => {
+    const { code, out } = kvparity(['providers']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/✔ memory/);
+    expect(out).toMatch(/✔ sqlite/);
+  });
+});

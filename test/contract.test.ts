@@ -1,0 +1,245 @@
+// The contract client's validation, rule by rule: each with EdgeZero's message, at and beyond each bound,
+// and always before the provider is called.
+import { describe, expect, it } from 'vitest';
+import { test as prop, fc } from '@fast-check/vitest';
+import { KvHandle } from '../contract/handle.ts';
+import { KvError } from '../contract/errors.ts';
+import { CONTRACT_LIMITS as L } from '../contract/limits.ts';
+import { encodeCursor } from '../contract/cursor.ts';
+import { formatDuration } from '../contract/rules.ts';
+import { KvModel } from '../contract/model.ts';
+import type { KvInstance } from '../providers/api.ts';
+
+/** A store that records every call, so a test can prove validation happened before the provider. */
+function recordingStore() {
+  const model = new KvModel();
+  const calls: string[] = [];
+  const store: Pick<KvInstance, 'get' | 'put' | 'delete' | 'list'> = {
+    get: async (key) => (calls.push(`get ${key}`), model.get(key)),
+    put: async (key, value, options) => (calls.push(`put ${key}`), model.put(key, value, options)),
+    delete: async (key) => (calls.push(`delete ${key}`), model.delete(key)),
+    list: async (options) => (calls.push(`list ${options.prefix ?? ''}`), model.list(options)),
+  };
+  return { handle: new KvHandle(store), calls, model };
+}
+
+async function validation(call: Promise<unknown>): Promise<string> {
+  const error = await call.then(
+    () => expect.fail('expected a Validation error'),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(KvError);
+  expect((error as KvError).kind).toBe('Validation');
+  expect((error as KvError).httpStatus).toBe(400);
+  return (error as KvError).detail;
+}
+
+const bytes = (n: number) => new Uint8Array(n);
+const ascii = (n: number) => 'k'.repeat(n);
+
+describe('key rules', () => {
+  it.each([
+    ['', 'key cannot be empty'],
+    [ascii(513), 'key length 513 exceeds limit of 512 bytes'],
+    ['é'.repeat(257), 'key length 514 exceeds limit of 512 bytes'],
+    ['.', "key cannot be exactly '.' or '..'"],
+    ['..', "key cannot be exactly '.' or '..'"],
+    ['key\nwith\nnewline', 'key contains invalid control characters'],
+    ['\u0000', 'key contains invalid control characters'],
+    ['a\u001f', 'key contains invalid control characters'],
+    ['a\u007f', 'key contains invalid control characters'],
+    ['a\u009f', 'key contains invalid control characters'],
+    ['a\ud800', 'key contains a lone surrogate (not valid UTF-8)'],
+  ])('rejects %j with its message, before the provider', async (key, message) => {
+    const { handle, calls } = recordingStore();
+    for (const call of [handle.getBytes(key), handle.putBytes(key, bytes(1)), handle.delete(key), handle.exists(key), handle.get(key), handle.put(key, 1)]) {
+      expect(await validation(call)).toBe(message);
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it.each([ascii(512), '𝄞'.repeat(128), 'é'.repeat(256), '...', './a', 'a/..', 'a\u00a0', '#;?^|', '日本語キー', '\u00a0'])('accepts %j', async (key) => {
+    const { handle } = recordingStore();
+    await handle.putBytes(key, bytes(1));
+    expect(await handle.exists(key)).toBe(true);
+  });
+
+  it('counts UTF-8 bytes, not UTF-16 units: 128 four-byte chars are 512 bytes, 129 are 516', async () => {
+    const { handle } = recordingStore();
+    await handle.putBytes('😀'.repeat(128), bytes(0));
+    expect(await validation(handle.putBytes('😀'.repeat(129), bytes(0)))).toBe('key length 516 exceeds limit of 512 bytes');
+  });
+});
+
+describe('value rule', () => {
+  it('accepts exactly 25 MiB and rejects 25 MiB + 1 with the message, before the provider', async () => {
+    const { handle, calls } = recordingStore();
+    await handle.putBytes('k', bytes(L.maxValueBytes));
+    expect(await validation(handle.putBytes('k2', bytes(L.maxValueBytes + 1)))).toBe('value size 26214401 exceeds limit of 26214400 bytes');
+    expect(await validation(handle.putBytesWithTtl('k2', bytes(L.maxValueBytes + 1), 60))).toBe('value size 26214401 exceeds limit of 26214400 bytes');
+    expect(calls).toEqual(['put k']);
+  });
+
+  it('checks the JSON encoding for typed puts', async () => {
+    const { handle } = recordingStore();
+    expect(await validation(handle.put('k', 'x'.repeat(L.maxValueBytes - 1)))).toBe('value size 26214401 exceeds limit of 26214400 bytes');
+  });
+});
+
+describe('TTL rule', () => {
+  it.each([
+    [59, 'TTL 59s is less than minimum of at least 60 seconds'],
+    [10, 'TTL 10s is less than minimum of at least 60 seconds'],
+    [0.5, 'TTL 500ms is less than minimum of at least 60 seconds'],
+    [0, 'TTL 0ns is less than minimum of at least 60 seconds'],
+    [L.maxTtlSeconds + 1, 'TTL 31536001s exceeds maximum of 1 year'],
+  ])('rejects %s s with its message, before the provider', async (ttl, message) => {
+    const { handle, calls } = recordingStore();
+    expect(await validation(handle.putBytesWithTtl('k', bytes(1), ttl))).toBe(message);
+    expect(await validation(handle.putWithTtl('k', 1, ttl))).toBe(message);
+    expect(calls).toEqual([]);
+  });
+
+  it('accepts exactly 60 s and exactly one year', async () => {
+    const { handle } = recordingStore();
+    await handle.putBytesWithTtl('a', bytes(1), 60);
+    await handle.putBytesWithTtl('b', bytes(1), L.maxTtlSeconds);
+  });
+
+  it('validates the key before the TTL, and the TTL before the value', async () => {
+    const { handle } = recordingStore();
+    expect(await validation(handle.putBytesWithTtl('', bytes(L.maxValueBytes + 1), 1))).toBe('key cannot be empty');
+    expect(await validation(handle.putBytesWithTtl('k', bytes(L.maxValueBytes + 1), 1))).toMatch(/^TTL/);
+  });
+
+  it('formats durations like Rust Debug', () => {
+    expect(formatDuration(1.5)).toBe('1.5s');
+    expect(formatDuration(0.001)).toBe('1ms');
+  });
+});
+
+describe('list rules', () => {
+  it.each([
+    [ascii(513), 10, 'prefix length 513 exceeds limit of 512 bytes'],
+    ['bad\nprefix', 10, 'prefix contains invalid control characters'],
+    ['p', 0, 'list limit must be greater than zero'],
+    ['p', 1001, 'list limit 1001 exceeds maximum of 1000'],
+    ['p', 1.5, 'list limit 1.5 is not a whole number'],
+  ])('rejects prefix %j limit %s with its message', async (prefix, limit, message) => {
+    const { handle, calls } = recordingStore();
+    expect(await validation(handle.listKeysPage(prefix, null, limit))).toBe(message);
+    expect(calls).toEqual([]);
+  });
+
+  it('accepts limit 1 and 1000, a 512-byte prefix, and an empty prefix', async () => {
+    const { handle } = recordingStore();
+    await handle.listKeysPage('', null, 1);
+    await handle.listKeysPage(ascii(512), null, 1000);
+  });
+
+  it.each([
+    ['not-json', 'list cursor is invalid or corrupted'],
+    ['[]', 'list cursor is invalid or corrupted'],
+    ['{"prefix":"app/"}', 'list cursor is invalid or corrupted'],
+    [encodeCursor('other/', 'x'), 'list cursor does not match the requested prefix'],
+    [encodeCursor('app/', ''), 'list cursor payload cannot be empty'],
+  ])('rejects cursor %j with its message', async (cursor, message) => {
+    const { handle, calls } = recordingStore();
+    expect(await validation(handle.listKeysPage('app/', cursor, 10))).toBe(message);
+    expect(calls).toEqual([]);
+  });
+
+  it('wraps the backend cursor in a prefix-bound envelope and ends with a null cursor', async () => {
+    const { handle } = recordingStore();
+    for (const k of ['app/a', 'app/b', 'app/c', 'other/d']) await handle.putBytes(k, bytes(1));
+    const first = await handle.listKeysPage('app/', null, 2);
+    expect(first.keys).toEqual(['app/a', 'app/b']);
+    expect(first.cursor).not.toBe('app/b');
+    expect(JSON.parse(first.cursor!)).toMatchObject({ prefix: 'app/' });
+    const second = await handle.listKeysPage('app/', first.cursor, 2);
+    expect(second).toEqual({ keys: ['app/c'], cursor: null });
+    expect(await validation(handle.listKeysPage('other/', first.cursor, 2))).toBe('list cursor does not match the requested prefix');
+  });
+
+  it('accepts unknown extra fields in the envelope', async () => {
+    const { handle } = recordingStore();
+    await handle.putBytes('app/a', bytes(1));
+    const cursor = JSON.stringify({ prefix: 'app/', cursor: 'm1.' + Buffer.from('app/').toString('base64url'), extra: 1 });
+    expect((await handle.listKeysPage('app/', cursor, 2)).keys).toEqual(['app/a']);
+  });
+});
+
+describe('typed values, errors and read_modify_write', () => {
+  it('maps each error kind to its HTTP status and message', () => {
+    expect(new KvError('Validation', 'x').toResponseBody()).toEqual({ error: { status: 400, message: 'kv validation error: x' } });
+    expect(new KvError('NotFound', 'k').toResponseBody()).toEqual({ error: { status: 404, message: 'no route matched path: kv key: k' } });
+    expect(new KvError('Unavailable', '').toResponseBody()).toEqual({ error: { status: 503, message: 'kv store unavailable' } });
+    expect(new KvError('Serialization', 'eof').toResponseBody()).toEqual({ error: { status: 500, message: 'internal error: kv serialization error: eof' } });
+    expect(new KvError('Internal', 'boom').toResponseBody()).toEqual({ error: { status: 500, message: 'internal error: boom' } });
+    expect(new KvError('Validation', 'x').message).toBe('validation error: x');
+  });
+
+  it('typed get of non-JSON bytes is a Serialization error; type changes are allowed', async () => {
+    const { handle } = recordingStore();
+    await handle.putBytes('raw', new TextEncoder().encode('not json'));
+    await expect(handle.get('raw')).rejects.toMatchObject({ kind: 'Serialization', httpStatus: 500 });
+    await handle.put('flex', 42);
+    await handle.put('flex', 'now a string');
+    expect(await handle.getOr('flex', '')).toBe('now a string');
+  });
+
+  it('read_modify_write returns the new value and uses the default when missing', async () => {
+    const { handle } = recordingStore();
+    expect(await handle.readModifyWrite('n', 10, (n) => n * 2)).toBe(20);
+    expect(await handle.readModifyWrite('n', 0, (n) => n + 1)).toBe(21);
+  });
+
+  it('read_modify_write is not atomic: concurrent calls can lose updates', async () => {
+    const { handle } = recordingStore();
+    await Promise.all(Array.from({ length: 10 }, () => handle.readModifyWrite('c', 0, (n) => n + 1)));
+    expect(await handle.get<number>('c')).toBeLessThan(10);
+  });
+
+  it('maps a native "unavailable" failure to Unavailable and others to Internal', async () => {
+    const failing = (errorClass: string) =>
+      new KvHandle({
+        get: async () => Promise.reject(Object.assign(new Error('down'), { name: 'NativeError', errorClass })),
+        put: async () => {},
+        delete: async () => {},
+        list: async () => ({ keys: [], cursor: null, complete: true }),
+      });
+    await expect(failing('unavailable').getBytes('k')).rejects.toMatchObject({ kind: 'Unavailable', httpStatus: 503 });
+    await expect(failing('internal').getBytes('k')).rejects.toMatchObject({ kind: 'Internal', detail: 'down' });
+  });
+});
+
+describe('the reference model', () => {
+  prop.prop([fc.uniqueArray(fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }), { maxLength: 30 }), fc.integer({ min: 1, max: 7 })])(
+    'a walk returns every key once, in UTF-8 byte order',
+    (keys, limit) => {
+      const model = new KvModel();
+      const valid = keys.filter((k) => !/[\u0000-\u001f\u007f-\u009f]/.test(k) && k !== '.' && k !== '..');
+      for (const k of valid) model.put(k, bytes(1));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = model.list({ limit, cursor });
+        expect(page.keys.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.keys);
+        if (page.complete) break;
+        expect(page.keys.length).toBe(limit); // never an empty page before the end
+        cursor = page.cursor!;
+      }
+      expect(seen).toEqual([...valid].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+    },
+  );
+
+  it('expires at exactly the TTL', () => {
+    const model = new KvModel();
+    model.put('k', bytes(1), { ttlSeconds: 60 });
+    model.advance(59);
+    expect(model.get('k')).not.toBeNull();
+    model.advance(1);
+    expect(model.get('k')).toBeNull();
+  });
+});
