@@ -70,7 +70,7 @@ export async function runMainJob(parsed: Parsed, log = (line: string) => process
 
   const summary: RunSummary = { files: [], results: [], unavailableNamed: [], failures: 0 };
   for (const { definition, source } of selection.loaded) {
-    const availability = definition.availability ? await definition.availability() : { available: true as const };
+    const availability = definition.availability ? await definition.availability(options) : { available: true as const };
     let file: ResultsFile;
     if (!availability.available) {
       log(`\n✖ ${definition.id}: UNAVAILABLE on this machine: ${availability.reason}\n  enable it with: ${availability.enable}`);
@@ -123,6 +123,7 @@ async function runProvider(
           return instance;
         });
     },
+    onRestart: (message) => log(`  ⚠ ${message}`),
     onResult(result, index, total) {
       if (result.category !== category) {
         category = result.category;

@@ -82,6 +82,9 @@ export interface RuntimeInfo {
   version: string;
   /** e.g. the bridge URL or the temp directory: shown in reports, never required. */
   detail?: string;
+  /** For targets only known once reached (the http provider): overrides the definition's. */
+  kind?: ProviderKind;
+  platform?: string;
 }
 
 /** A started provider: native KV operations only. */
@@ -96,6 +99,11 @@ export interface KvInstance {
   clock?: Clock;
   /** Optional: ask the runtime to run `count` ops itself and report its own rate (benchmarks). */
   benchInside?(kind: 'put' | 'get', count: number): Promise<{ ops: number; ms: number }>;
+  /**
+   * Optional, for providers with a runtime process: is it still there? After a case
+   * errors, the engine asks; a dead runtime is restarted once and the run goes on.
+   */
+  alive?(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -116,13 +124,18 @@ export interface ProviderDefinition {
   id: string;
   title: string;
   kind: ProviderKind;
+  /**
+   * The platform whose behaviour this provider shows ("cloudflare", "fastly"): reports set an
+   * emulator against production of the same platform. Defaults to the id.
+   */
+  platform?: string;
   /** The runtime this provider needs, in words ("workerd through Miniflare 4"). */
   runtime: string;
   capabilities: Capabilities;
   /** Documentation of the platform's own rules. */
   docs?: string;
   /** Can it start on this machine? If not, the exact command that enables it. */
-  availability?(): Promise<Availability>;
+  availability?(options?: Readonly<Record<string, string>>): Promise<Availability>;
   start(context: StartContext): Promise<KvInstance>;
 }
 

@@ -31,12 +31,14 @@ export interface RunInfo {
   provider: string;
   title: string;
   kind: string;
+  platform: string;
   source: string;
   runtime: { name: string; version: string; detail?: string } | null;
   capabilities: Record<string, unknown>;
   available: boolean;
   unavailable?: { reason: string; enable: string };
   start_error?: string;
+  restarts?: number;
   kit_version: string;
   seed: number;
   runs: number;
@@ -66,6 +68,7 @@ export interface RunOptions {
   /** Starts (or restarts) the provider. */
   start(): Promise<KvInstance>;
   onResult?(result: CaseResult, index: number, total: number): void;
+  onRestart?(message: string): void;
   defaultTimeoutMs?: number;
 }
 
@@ -88,6 +91,7 @@ export function baseRunInfo(options: Pick<RunOptions, 'provider' | 'source' | 's
     provider: provider.id,
     title: provider.title,
     kind: provider.kind,
+    platform: provider.platform ?? provider.id,
     source: options.source,
     runtime: null,
     capabilities: { ...provider.capabilities },
@@ -111,18 +115,39 @@ export async function runCases(options: RunOptions): Promise<ResultsFile> {
   let instance: KvInstance | undefined;
   try {
     instance = await options.start();
-    info.runtime = { ...instance.runtime };
+    const { kind, platform, ...runtime } = instance.runtime;
+    info.runtime = runtime;
+    if (kind) info.kind = kind;
+    if (platform) info.platform = platform;
   } catch (error) {
     info.start_error = (error as Error).message;
   }
 
+  let restarts = 0;
   for (const [index, definition] of options.cases.entries()) {
-    const result = instance
+    let result = instance
       ? await runOne(definition, instance, options, caseNamespace(ns.namespace, index))
-      : errored(definition, `provider did not start: ${info.start_error}`);
+      : errored(definition, `provider is not running: ${info.start_error}`);
+    if (instance && (result.status === 'ERROR' || result.status === 'TIMEOUT') && instance.alive && !(await instance.alive().catch(() => false))) {
+      // The runtime died under this case: say so, restart it once, and go on with the rest.
+      result = { ...result, status: 'ERROR', message: `the runtime died during this case (${result.message})` };
+      await instance.stop().catch(() => {});
+      instance = undefined;
+      if (restarts++ === 0) {
+        try {
+          instance = await options.start();
+          options.onRestart?.(`runtime restarted after it died during ${definition.id}`);
+        } catch (error) {
+          info.start_error = `restart after the runtime died failed: ${(error as Error).message}`;
+        }
+      } else {
+        info.start_error = 'the runtime died a second time; not restarting again';
+      }
+    }
     results.push(result);
     options.onResult?.(result, index, options.cases.length);
   }
+  if (restarts) info.restarts = restarts;
 
   await instance?.stop().catch(() => {});
   return { format: RESULTS_FORMAT, run_info: info, time_start: timeStart, time_end: new Date().toISOString(), results };
