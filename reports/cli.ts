@@ -1,0 +1,66 @@
+/**
+ * `kvparity report [--in=DIR_OR_FILES] [--out=DIR] [FILES...]` and
+ * `kvparity report diff BASE HEAD`; `kvparity run` calls reportFromFiles.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError, listFlag, parseArgs } from '../cli/args.ts';
+import { diffParity, readParity, renderDiff } from './diff.ts';
+import { renderHtml } from './html.ts';
+import { ReportInputError, readResults, readSmoke, resolveInputs, smokeFilesIn } from './load.ts';
+import { renderMarkdown } from './markdown.ts';
+import { buildParity } from './parity.ts';
+import { renderSummary } from './summary.ts';
+import { validateParity } from './validate.ts';
+import type { Parity } from './types.ts';
+
+const DEFAULT_DIR = 'reports/out';
+
+export async function reportCommand(argv: string[]): Promise<number> {
+  try {
+    if (argv[0] === 'diff') return diffCommand(argv.slice(1));
+    const parsed = parseArgs(argv, { values: ['in', 'out'] });
+    const inputs = [...listFlag(parsed.flags.in), ...parsed.positionals];
+    const written = writeReport(inputs.length ? inputs : [DEFAULT_DIR], resolve(parsed.flags.out ?? DEFAULT_DIR));
+    process.stdout.write(renderSummary(written.parity, written.paths));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ReportInputError)) throw error;
+    process.stderr.write(`kvparity report: ${error.message}\n`);
+    return 2;
+  }
+}
+
+/** Called by `kvparity run` with the files it wrote; the report goes next to them unless outDir is given. */
+export async function reportFromFiles(files: string[], outDir?: string): Promise<void> {
+  if (files.length === 0) return;
+  const written = writeReport(files, resolve(outDir ?? dirname(files[0])), [...new Set(files.map((f) => dirname(resolve(f))))]);
+  process.stderr.write('\n' + renderSummary(written.parity, written.paths));
+}
+
+function diffCommand(argv: string[]): number {
+  const parsed = parseArgs(argv, { values: [], booleans: ['fail-on-regression'] });
+  if (parsed.positionals.length !== 2) throw new UsageError(`report diff takes two parity.json files (base and head), got ${parsed.positionals.length}`);
+  const [basePath, headPath] = parsed.positionals.map((p) => resolve(p));
+  const diff = diffParity(readParity(basePath), readParity(headPath));
+  process.stdout.write(renderDiff(diff, { base: parsed.positionals[0], head: parsed.positionals[1] }));
+  return parsed.booleans.has('fail-on-regression') && diff.regressions.length > 0 ? 1 : 0;
+}
+
+/** Reads, merges and writes parity.json, parity.md and parity.html. `smokeDirs` adds directories to look for smoke files in. */
+export function writeReport(inputs: string[], outDir: string, smokeDirs: string[] = []): { parity: Parity; paths: string[] } {
+  const resolved = resolveInputs(inputs);
+  const extraSmoke = smokeDirs.flatMap(smokeFilesIn);
+  const loaded = resolved.results.map(readResults);
+  const smoke = [...new Set([...resolved.smoke, ...extraSmoke])].map(readSmoke);
+  const parity = buildParity(loaded, smoke);
+  const problems = validateParity(parity);
+  if (problems.length) throw new Error(`internal error: parity.json does not match reports/parity.schema.json:\n${problems.join('\n')}`);
+
+  mkdirSync(outDir, { recursive: true });
+  const paths = [join(outDir, 'parity.json'), join(outDir, 'parity.md'), join(outDir, 'parity.html')];
+  writeFileSync(paths[0], JSON.stringify(parity, null, 2) + '\n');
+  writeFileSync(paths[1], renderMarkdown(parity));
+  writeFileSync(paths[2], renderHtml(parity));
+  return { parity, paths };
+}

@@ -1,0 +1,164 @@
+/** parity.md: compact enough for a GitHub job summary; links become numbered notes. */
+import { LEGEND, ONE_PROVIDER_NOTE, VERDICT_LABELS, mark, ranProviders, superscript } from './marks.ts';
+import { observationLabel } from './native-table.ts';
+import { VERDICTS } from './verdict.ts';
+import { escapeMarkdown as md, isWebLink, percent, truncate } from './text.ts';
+import type { CaseRow, Parity, ProviderEntry } from './types.ts';
+
+/** GitHub refuses job summaries over 1 MiB; past this, the full matrix is left to parity.html. */
+const SUMMARY_LIMIT = 1_000_000;
+
+export function renderMarkdown(parity: Parity): string {
+  const full = render(parity, true);
+  return Buffer.byteLength(full) <= SUMMARY_LIMIT ? full : render(parity, false);
+}
+
+function render(parity: Parity, withFullMatrix: boolean): string {
+  const notes = new Notes();
+  const columns = ranProviders(parity);
+  const notPortable = parity.cases.filter((row) => row.verdict !== 'portable');
+  const lines = [
+    '# kvparity parity report',
+    '',
+    `**Interop score: ${percent(parity.interop.score)}** (${parity.interop.portable} portable of ${parity.interop.judged} judged cases). Rule: ${md(parity.interop.rule)}.${columns.length < 2 ? ` Note: ${md(ONE_PROVIDER_NOTE)}.` : ''}`,
+    '',
+    VERDICTS.map((v) => `${parity.verdicts[v]} ${VERDICT_LABELS[v]}`).join(' · '),
+    '',
+    ...providerTable(parity.providers),
+    ...categoryTable(parity, columns),
+    `## Cases that are not portable (${notPortable.length})`,
+    '',
+    ...(notPortable.length ? matrix(notPortable, columns, notes, true) : ['Every case is portable.', '']),
+    ...(withFullMatrix
+      ? ['<details><summary>All ' + parity.cases.length + ' cases</summary>', '', ...matrix(parity.cases, columns, notes, false), '</details>', '']
+      : [`The matrix of all ${parity.cases.length} cases is in parity.html (it would not fit a job summary).`, '']),
+    ...nativeTable(parity, columns),
+    ...platformSection(parity),
+    ...smokeSection(parity),
+    '## How verdicts are decided',
+    '',
+    md(parity.rules.deciding) + ' ' + md(parity.rules.observations) + ' In order, the first rule that matches wins:',
+    '',
+    ...parity.rules.verdicts.map((rule, i) => `${i + 1}. **${rule.verdict}**: ${md(rule.when)}`),
+    '',
+    LEGEND,
+    '',
+    ...notes.render(),
+  ];
+  return lines.join('\n').replace(/\n{3,}/g, '\n\n');
+}
+
+function providerTable(providers: ProviderEntry[]): string[] {
+  const lines = ['| provider | kind | platform | runtime | pass | fail | ≠ | skip | error | cases |', '|---|---|---|---|--:|--:|--:|--:|--:|--:|'];
+  for (const p of providers) {
+    const runtime = p.runtime ? `${p.runtime.name} ${p.runtime.version}` : '—';
+    const c = p.counts;
+    lines.push(`| ${md(p.id)} | ${p.kind} | ${md(p.platform)} | ${md(runtime)} | ${c.PASS ?? 0} | ${c.FAIL ?? 0} | ${c.EXPECTED_DIVERGENCE ?? 0} | ${c.SKIP ?? 0} | ${(c.ERROR ?? 0) + (c.TIMEOUT ?? 0)} | ${p.total} |`);
+  }
+  const absent = providers.filter((p) => !p.available || p.start_error);
+  return [
+    ...lines,
+    '',
+    ...absent.map((p) =>
+      p.available
+        ? `- **${md(p.id)}** did not start: ${md(truncate(p.start_error ?? '', 300))}`
+        : `- **${md(p.id)}** not run here: ${md(p.unavailable?.reason ?? 'unavailable')}. Enable with \`${(p.unavailable?.enable ?? '').replace(/`/g, "'")}\``,
+    ),
+    '',
+  ];
+}
+
+function categoryTable(parity: Parity, columns: ProviderEntry[]): string[] {
+  const header = `| category | cases | ${columns.map((p) => md(p.id)).join(' | ')} | portable |`;
+  const rows = Object.entries(parity.categories).map(
+    ([name, r]) => `| ${md(name)} | ${r.total} | ${columns.map((p) => `${r.providers[p.id] ?? 0}`).join(' | ')} | ${r.verdicts.portable ?? 0} |`,
+  );
+  return ['## Passes per category', '', header, `|---|--:|${columns.map(() => '--:|').join('')}--:|`, ...rows, ''];
+}
+
+function matrix(rows: CaseRow[], columns: ProviderEntry[], notes: Notes, withReason: boolean): string[] {
+  const header = `| case | verdict | ${columns.map((p) => md(p.id)).join(' | ')} |${withReason ? ' why |' : ''}`;
+  const rule = `|---|---|${columns.map(() => ':-:|').join('')}${withReason ? '---|' : ''}`;
+  const body = rows.map((row) => {
+    const cells = columns.map((p) => {
+      const cell = row.providers[p.id];
+      const link = cell?.divergence ? notes.add(`${p.id} · ${row.id}`, cell.divergence.link, cell.divergence.note) : '';
+      return mark(cell) + link;
+    });
+    return `| \`${row.id}\` | ${VERDICT_LABELS[row.verdict]} | ${cells.join(' | ')} |${withReason ? ` ${md(truncate(row.reason, 200))} |` : ''}`;
+  });
+  return [header, rule, ...body, ''];
+}
+
+function nativeTable(parity: Parity, columns: ProviderEntry[]): string[] {
+  const rows = parity.native.filter((row) => Object.keys(row.providers).length > 0);
+  if (rows.length === 0) return [];
+  const lines = ['## Native behaviour (probes)', '', `| | ${columns.map((p) => md(p.id)).join(' | ')} |`, `|---|${columns.map(() => '---|').join('')}`];
+  for (const row of rows) {
+    const cells = columns.map((p) =>
+      (row.providers[p.id] ?? [])
+        .map((o, _, all) => `${md(observationLabel(o, all.length) + truncate(o.value, 80))}${o.errors.length ? ': ' + o.errors.map((e) => `«${md(truncate(e, 120))}»`).join(' ') : ''}`)
+        .join('<br>') || '—',
+    );
+    lines.push(`| ${md(row.label)} | ${cells.join(' | ')} |`);
+  }
+  return [...lines, ''];
+}
+
+function platformSection(parity: Parity): string[] {
+  if (parity.platforms.length === 0) return [];
+  const lines = ['## Emulator vs production', ''];
+  for (const c of parity.platforms) {
+    lines.push(`**${md(c.platform)}**: ${md(c.emulator)} (emulator) vs ${md(c.production)} (production): ${c.differences.length} of ${c.compared} cases differ.`, '');
+    if (c.differences.length === 0) continue;
+    lines.push(`| case | ${md(c.emulator)} | ${md(c.production)} |`, '|---|---|---|');
+    for (const d of c.differences) lines.push(`| \`${d.case}\` | ${side(d.emulator)} | ${side(d.production)} |`);
+    lines.push('');
+  }
+  return lines;
+}
+
+function side(value: { status: string; observed?: unknown; message?: string } | null): string {
+  if (!value) return '❔ not run';
+  const detail = value.observed !== undefined ? JSON.stringify(value.observed) : value.message ?? '';
+  return `${value.status}${detail ? ' ' + md(truncate(detail, 120)) : ''}`;
+}
+
+function smokeSection(parity: Parity): string[] {
+  if (parity.smoke.length === 0) return [];
+  const lines = ['## Smoke (demo app over HTTP)', ''];
+  for (const s of parity.smoke) {
+    const counts = new Map<string, number>();
+    for (const c of s.checks) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
+    const tally = [...counts].map(([status, n]) => `${n} ${md(status)}`).join(', ');
+    const where = [s.base_url, s.ended].filter(Boolean).map((t) => md(t!)).join(', ');
+    lines.push(`**${md(s.provider ?? s.file)}**: ${s.checks.length} checks: ${tally}${where ? ` (${where})` : ''}`, '', '| check | status | detail |', '|---|---|---|');
+    for (const c of s.checks) lines.push(`| ${md(c.name)} | ${md(c.status)} | ${md(truncate(c.detail ?? '', 160))} |`);
+    lines.push('');
+  }
+  return lines;
+}
+
+/** caniuse-style numbered notes: a cell gets ¹, the note at the bottom holds the link. */
+class Notes {
+  private list: { label: string; link: string; note?: string }[] = [];
+
+  add(label: string, link: string, note?: string): string {
+    let index = this.list.findIndex((n) => n.label === label && n.link === link);
+    if (index === -1) index = this.list.push({ label, link, note }) - 1;
+    return superscript(index + 1);
+  }
+
+  render(): string[] {
+    if (this.list.length === 0) return [];
+    return [
+      '## Notes',
+      '',
+      ...this.list.map((n, i) => {
+        const target = isWebLink(n.link) ? `<${n.link}>` : md(n.link);
+        return `${i + 1}. ${md(n.label)}: ${target}${n.note ? ' ' + md(n.note) : ''}`;
+      }),
+      '',
+    ];
+  }
+}

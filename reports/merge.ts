@@ -1,0 +1,110 @@
+/**
+ * Merges per-provider results files, from one run or from many machines, into
+ * one provider list and one row per case. The same provider twice: the file
+ * that finished last wins, and the other is recorded as superseded.
+ */
+import type { CaseResult, Cell, LoadedResults, ProviderEntry, Status } from './types.ts';
+
+/** Built-in providers first, in the kit's own order; others after them by id. */
+const PREFERRED_ORDER = ['memory', 'sqlite', 'cloudflare', 'fastly', 'redis', 'http'];
+
+export interface Merged {
+  files: string[];
+  superseded: { provider: string; file: string; by: string }[];
+  providers: ProviderEntry[];
+  /** Case definitions (from the newest file that ran each) with per-provider cells. */
+  cases: { definition: CaseResult; cells: Record<string, Cell> }[];
+}
+
+export function mergeResults(loaded: LoadedResults[]): Merged {
+  const latest = new Map<string, LoadedResults>();
+  const superseded: Merged['superseded'] = [];
+  for (const entry of loaded) {
+    const id = entry.file.run_info.provider;
+    const previous = latest.get(id);
+    if (!previous) {
+      latest.set(id, entry);
+      continue;
+    }
+    const newer = entry.file.time_end >= previous.file.time_end ? entry : previous;
+    const older = newer === entry ? previous : entry;
+    latest.set(id, newer);
+    superseded.push({ provider: id, file: older.path, by: newer.path });
+  }
+
+  const chosen = [...latest.values()].sort((a, b) => providerRank(a.file.run_info.provider) - providerRank(b.file.run_info.provider) || a.file.run_info.provider.localeCompare(b.file.run_info.provider));
+  const providers = chosen.map(providerEntry);
+  const cases = new Map<string, Merged['cases'][number]>();
+  for (const { file } of chosen) {
+    const normalize = namespaceNormalizer(file.run_info.namespace);
+    for (const result of file.results) {
+      const row = cases.get(result.test) ?? { definition: result, cells: {} };
+      row.cells[file.run_info.provider] = toCell(result, normalize);
+      cases.set(result.test, row);
+    }
+  }
+  return { files: loaded.map((l) => l.path), superseded, providers, cases: [...cases.values()] };
+}
+
+function providerRank(id: string): number {
+  const index = PREFERRED_ORDER.indexOf(id);
+  return index === -1 ? PREFERRED_ORDER.length : index;
+}
+
+function providerEntry({ path, file }: LoadedResults): ProviderEntry {
+  const info = file.run_info;
+  const counts: Partial<Record<Status, number>> = {};
+  for (const result of file.results) counts[result.status] = (counts[result.status] ?? 0) + 1;
+  return {
+    id: info.provider,
+    title: info.title,
+    kind: info.kind,
+    platform: info.platform,
+    available: info.available,
+    ...(info.unavailable ? { unavailable: info.unavailable } : {}),
+    ...(info.start_error ? { start_error: info.start_error } : {}),
+    runtime: info.runtime,
+    source: info.source,
+    file: path,
+    kit_version: info.kit_version,
+    seed: info.seed,
+    runs: info.runs,
+    run_id: info.run_id,
+    host: info.host,
+    node: info.node,
+    os: info.os,
+    ...(info.target ? { target: info.target } : {}),
+    time_start: file.time_start,
+    time_end: file.time_end,
+    counts,
+    passes: counts.PASS ?? 0,
+    total: file.results.length,
+  };
+}
+
+function toCell(result: CaseResult, normalize: (value: unknown) => unknown): Cell {
+  return {
+    status: result.status,
+    ...(result.message ? { message: normalize(result.message) as string } : {}),
+    ...(result.observed !== undefined ? { observed: normalize(result.observed) } : {}),
+    ...(result.property ? { property: result.property } : {}),
+    ...(result.divergence ? { divergence: result.divergence } : {}),
+    duration_ms: result.duration_ms,
+  };
+}
+
+/**
+ * Keys carry the run's namespace (`kvp-<run id>/<case>/`), which differs per run and
+ * provider; replacing it makes observations comparable across providers and runs.
+ */
+export function namespaceNormalizer(namespace: string): (value: unknown) => unknown {
+  if (!namespace) return (value) => value;
+  const pattern = new RegExp(namespace.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + '(?:[0-9a-z]{4}/)?', 'g');
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.replace(pattern, '{ns}/');
+    if (Array.isArray(value)) return value.map(walk);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [walk(k) as string, walk(v)]));
+    return value;
+  };
+  return walk;
+}

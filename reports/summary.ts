@@ -1,0 +1,39 @@
+/** The compact terminal summary printed after a report is written. */
+import { isAbsolute, relative } from 'node:path';
+import { ONE_PROVIDER_NOTE, VERDICT_LABELS, ranProviders } from './marks.ts';
+import { percent, truncate, visible } from './text.ts';
+import { VERDICTS } from './verdict.ts';
+import type { Parity } from './types.ts';
+
+export function renderSummary(parity: Parity, written: string[]): string {
+  const width = Math.max(8, ...parity.providers.map((p) => p.id.length));
+  const lines = [`parity: ${parity.cases.length} cases × ${parity.providers.length} providers`];
+  for (const p of parity.providers) {
+    const name = p.id.padEnd(width);
+    if (!p.available) {
+      lines.push(`  ${name} not run here: ${visible(p.unavailable?.reason ?? '')}`);
+      continue;
+    }
+    const extra = Object.entries(p.counts)
+      .filter(([status]) => status !== 'PASS')
+      .map(([status, n]) => `${n} ${status}`);
+    const started = p.start_error ? `; did not start: ${truncate(visible(p.start_error), 120)}` : '';
+    lines.push(`  ${name} ${p.kind.padEnd(10)} ${String(p.passes).padStart(4)}/${p.total} pass${extra.length ? ` (${extra.join(', ')})` : ''}${started}`);
+  }
+  for (const s of parity.merge.superseded) lines.push(`  note: ${s.provider} from ${s.file} was superseded by the newer ${s.by}`);
+  const { interop } = parity;
+  lines.push(`interop score ${percent(interop.score)}: ${interop.portable} portable of ${interop.judged} judged cases (${interop.rule})`);
+  if (ranProviders(parity).length < 2) lines.push(`  note: ${ONE_PROVIDER_NOTE}`);
+  lines.push(`verdicts: ${VERDICTS.map((v) => `${parity.verdicts[v]} ${VERDICT_LABELS[v]}`).join(', ')}`);
+  lines.push(`divergent cases: ${parity.verdicts.divergent}`);
+  for (const c of parity.platforms) lines.push(`${c.platform}: ${c.emulator} vs ${c.production} (production) differ on ${c.differences.length} of ${c.compared} cases`);
+  for (const s of parity.smoke) lines.push(`smoke ${s.provider ?? s.file}: ${s.checks.filter((c) => c.status === 'PASS').length} of ${s.checks.length} checks PASS`);
+  if (written.length) lines.push(`written: ${written.map(shortPath).join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Relative to the working directory when inside it, so the line stays short. */
+function shortPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}

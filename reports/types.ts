@@ -1,0 +1,202 @@
+/**
+ * The shapes reports/ reads and writes. Results files are described by
+ * results.schema.json (written by the suites); parity.json by parity.schema.json.
+ * Declared here rather than imported, because reports/ only reads files.
+ */
+
+export type Status = 'PASS' | 'FAIL' | 'ERROR' | 'TIMEOUT' | 'SKIP' | 'EXPECTED_DIVERGENCE';
+export type Kind = 'local' | 'emulator' | 'production';
+
+export interface PropertyDetails {
+  seed: number;
+  path?: string;
+  counterexample?: string;
+  numRuns: number;
+}
+
+export interface CaseResult {
+  test: string;
+  category: string;
+  check: 'contract' | 'probe' | 'property' | 'model';
+  title: string;
+  ref: string;
+  status: Status;
+  message: string;
+  observed?: unknown;
+  contract?: unknown;
+  duration_ms: number;
+  property?: PropertyDetails;
+  divergence?: { link: string; note?: string };
+}
+
+export interface RunInfo {
+  provider: string;
+  title: string;
+  kind: Kind;
+  /** The platform whose KV this is (cloudflare, fastly, ...): pairs emulator and production results. */
+  platform: string;
+  source: string;
+  runtime: { name: string; version: string; detail?: string } | null;
+  capabilities: Record<string, unknown>;
+  available: boolean;
+  unavailable?: { reason: string; enable: string };
+  start_error?: string;
+  kit_version: string;
+  seed: number;
+  runs: number;
+  run_id: string;
+  namespace: string;
+  target?: string;
+  node: string;
+  os: string;
+  host: string;
+}
+
+export interface ResultsFile {
+  format: 'kvparity-results@1';
+  run_info: RunInfo;
+  time_start: string;
+  time_end: string;
+  results: CaseResult[];
+}
+
+/** A results file as loaded, with where it came from. */
+export interface LoadedResults {
+  path: string;
+  file: ResultsFile;
+}
+
+export const PARITY_FORMAT = 'kvparity-parity@1';
+
+export type Verdict = 'portable' | 'divergent' | 'provider-specific' | 'failing' | 'unsupported' | 'unknown';
+
+/** One provider's outcome for one case, as parity.json keeps it. */
+export interface Cell {
+  status: Status;
+  message?: string;
+  observed?: unknown;
+  property?: PropertyDetails;
+  divergence?: { link: string; note?: string };
+  duration_ms: number;
+}
+
+export interface CaseRow {
+  id: string;
+  category: string;
+  check: CaseResult['check'];
+  title: string;
+  ref: string;
+  contract?: unknown;
+  verdict: Verdict;
+  /** Why the verdict is what it is, in words. */
+  reason: string;
+  providers: Record<string, Cell>;
+}
+
+export interface ProviderEntry {
+  id: string;
+  title: string;
+  kind: Kind;
+  platform: string;
+  available: boolean;
+  unavailable?: { reason: string; enable: string };
+  start_error?: string;
+  runtime: RunInfo['runtime'];
+  source: string;
+  file: string;
+  kit_version: string;
+  seed: number;
+  runs: number;
+  run_id: string;
+  host: string;
+  node: string;
+  os: string;
+  target?: string;
+  time_start: string;
+  time_end: string;
+  counts: Partial<Record<Status, number>>;
+  passes: number;
+  total: number;
+}
+
+export interface Rollup {
+  total: number;
+  /** provider id → cases with status PASS (test262.fyi style). */
+  providers: Record<string, number>;
+  verdicts: Partial<Record<Verdict, number>>;
+}
+
+export interface InteropScore {
+  score: number | null;
+  portable: number;
+  judged: number;
+  rule: string;
+}
+
+export interface NativeObservation {
+  case: string;
+  status: Status;
+  value: string;
+  errors: string[];
+}
+
+export interface NativeRow {
+  key: string;
+  label: string;
+  /** provider id → the matching probes' observations. */
+  providers: Record<string, NativeObservation[]>;
+}
+
+export interface PlatformDifference {
+  case: string;
+  title: string;
+  emulator: { status: Status; observed?: unknown; message?: string } | null;
+  production: { status: Status; observed?: unknown; message?: string } | null;
+}
+
+export interface PlatformComparison {
+  platform: string;
+  emulator: string;
+  production: string;
+  compared: number;
+  differences: PlatformDifference[];
+}
+
+export interface KnownDivergenceEntry {
+  case: string;
+  provider: string;
+  status: Status;
+  link: string;
+  note?: string;
+}
+
+export interface SmokeCheck {
+  name: string;
+  status: string;
+  detail?: string;
+}
+
+/** A smoke file (kvparity-smoke@1, written by smoke/checks.mjs), read leniently. */
+export interface SmokeReport {
+  file: string;
+  provider?: string;
+  base_url?: string;
+  ended?: string;
+  checks: SmokeCheck[];
+}
+
+export interface Parity {
+  format: typeof PARITY_FORMAT;
+  generated: string;
+  rules: { verdicts: { verdict: Verdict; when: string }[]; deciding: string; observations: string; interop: string };
+  merge: { files: string[]; superseded: { provider: string; file: string; by: string }[] };
+  providers: ProviderEntry[];
+  interop: InteropScore;
+  verdicts: Record<Verdict, number>;
+  categories: Record<string, Rollup>;
+  cases: CaseRow[];
+  native: NativeRow[];
+  platforms: PlatformComparison[];
+  divergences: KnownDivergenceEntry[];
+  smoke: SmokeReport[];
+}
