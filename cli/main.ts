@@ -12,7 +12,8 @@ Commands:
   test       run the suites, fail on any unexpected result, then run the kit's own tests (npm test)
   providers  list providers and whether each can start on this machine
   report     merge results files into parity.json, parity.md and parity.html
-  report diff <base.json> <head.json>   regressions and improvements between two reports, as Markdown
+  report diff <base.json> <head.json> [--fail-on-regression]
+             regressions and improvements between two parity.json files, as Markdown
   smoke      drive the demo app over HTTP (see smoke/README.md)
   bench      measure providers (see README "Benchmarks")
 

@@ -100,6 +100,6 @@ export class SqliteKvStore {
 const encodeCursor = (lastKey: Buffer) => 's1.' + lastKey.toString('base64url');
 
 function decodeCursor(cursor: string): Buffer {
-  if (!/^s1\.[A-Za-z0-9_-]+$/.test(cursor)) throw new NativeError(`invalid cursor: ${JSON.stringify(cursor.slice(0, 64))}`, 'invalid-argument');
+  if (!/^s1\.[A-Za-z0-9_-]+$/.test(cursor)) throw new NativeError('invalid cursor: not one this store issued', 'invalid-argument');
   return Buffer.from(cursor.slice(3), 'base64url');
 }
