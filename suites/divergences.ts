@@ -1,10 +1,11 @@
 /**
- * Known divergences are data (known-divergences.json): case + provider → the
+ * Known divergences are data (known-divergences*.json): case + provider → the
  * expected observation and a link. A case that behaves as recorded is
  * EXPECTED_DIVERGENCE; one that no longer diverges FAILs too, so the file
  * never goes stale silently.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 
 export interface KnownDivergence {
@@ -17,12 +18,37 @@ export interface KnownDivergence {
   /** An upstream issue or doc. */
   link: string;
   note?: string;
+  /**
+   * The divergence shows in some runs only (Redis's SCAN order follows a hash seed
+   * drawn at each server start): a PASS is then accepted and keeps the link.
+   */
+  intermittent?: boolean;
 }
 
-export function loadDivergences(path: URL | string = new URL('./known-divergences.json', import.meta.url)): KnownDivergence[] {
-  const list = JSON.parse(readFileSync(path, 'utf8')) as KnownDivergence[];
-  for (const entry of list) {
-    if (!entry.case || !entry.provider || !entry.link) throw new Error(`known-divergences.json: every entry needs case, provider and link: ${JSON.stringify(entry)}`);
+/**
+ * Every suites/known-divergences*.json, concatenated: the shared file plus one
+ * per provider (known-divergences.redis.json), so each owner edits their own.
+ * Given a path, only that file.
+ */
+export function loadDivergences(path?: URL | string): KnownDivergence[] {
+  const here = new URL('./', import.meta.url);
+  const files = path !== undefined ? [path] : readdirSync(here).filter((name) => /^known-divergences.*\.json$/.test(name)).sort().map((name) => new URL(name, here));
+  const list: KnownDivergence[] = [];
+  for (const file of files) {
+    const name = basename(file instanceof URL ? file.pathname : file);
+    let entries: KnownDivergence[];
+    try {
+      entries = JSON.parse(readFileSync(file, 'utf8')) as KnownDivergence[];
+    } catch (error) {
+      throw new Error(`${name}: not readable JSON: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(entries)) throw new Error(`${name}: must hold a JSON array of entries`);
+    for (const entry of entries) {
+      if (!entry.case || !entry.provider || !entry.link) throw new Error(`${name}: every entry needs case, provider and link: ${JSON.stringify(entry)}`);
+      if (entry.intermittent !== undefined && typeof entry.intermittent !== 'boolean') throw new Error(`${name}: "intermittent" must be true or false: ${JSON.stringify(entry)}`);
+      if (findDivergence(list, entry.case, entry.provider)) throw new Error(`${name}: ${entry.case} on ${entry.provider} is recorded twice`);
+      list.push(entry);
+    }
   }
   return list;
 }

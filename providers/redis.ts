@@ -1,0 +1,42 @@
+/**
+ * Redis as a KV store, with Redis's own semantics left showing: SCAN listing
+ * (unordered, COUNT only a hint, repeats possible), SET EX/PX expiry with no
+ * minimum, 512 MB strings. Runs testcontainers' redis:7 where a container
+ * runtime exists, else a redis-server binary (runners/redis/runner.ts).
+ */
+import { defineProvider } from './api.ts';
+import { redisAvailability, startRedis } from '../runners/redis/runner.ts';
+
+export default defineProvider({
+  id: 'redis',
+  title: 'Redis 7 (SET/GET/DEL/SCAN through ioredis)',
+  kind: 'local',
+  runtime: 'redis:7 via testcontainers, else redis-server',
+  capabilities: {
+    ttl: true,
+    // Metadata is a second key of the same name in database 1, written atomically with the value.
+    metadata: true,
+    // Redis expires against its own wall clock; nothing lets a client move it.
+    clock: false,
+    listOrder: 'unordered',
+    durable: false,
+    strongConsistency: true,
+  },
+  docs: 'https://redis.io/docs/latest/commands/scan/',
+  availability: () => redisAvailability(),
+
+  async start({ tmpDir, log, signal }) {
+    const redis = await startRedis({ tmpDir, log, signal });
+    const { store } = redis;
+    return {
+      runtime: redis.runtime,
+      get: (key) => store.get(key),
+      put: (key, value, options) => store.put(key, value, options),
+      delete: (key) => store.delete(key),
+      list: (options) => store.list(options),
+      batch: (ops) => store.batch(ops),
+      alive: () => redis.alive(),
+      stop: () => redis.stop(),
+    };
+  },
+});

@@ -1,0 +1,88 @@
+/**
+ * Picks how to run Redis here: testcontainers' redis:7 where a container runtime
+ * exists, else the redis-server binary. KVPARITY_REDIS=server|container forces one.
+ */
+import { existsSync } from 'node:fs';
+import type { Availability, RuntimeInfo } from '../../providers/api.ts';
+import { REDIS_IMAGE, detectContainerRuntime, startRedisContainer } from './container.ts';
+import { INSTALL_COMMAND, findRedisServer, startRedisServer } from './server.ts';
+import { RedisKvStore } from './store.ts';
+
+export interface RunningRedis {
+  store: RedisKvStore;
+  runtime: RuntimeInfo;
+  via: 'container' | 'server';
+  host: string;
+  port: number;
+  /** The redis-server process (server path only). */
+  pid?: number;
+  /** Answers PING. */
+  alive(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+/** What this machine offers; `env` and `exists` are injectable so tests can describe other machines. */
+export interface Machine {
+  env?: NodeJS.ProcessEnv;
+  exists?: (path: string) => boolean;
+}
+
+type Plan = { via: 'container' } | { via: 'server'; binary: string; why: string } | { via: 'none'; reason: string };
+
+export async function planRedis({ env = process.env, exists = existsSync }: Machine = {}): Promise<Plan> {
+  const forced = env.KVPARITY_REDIS;
+  if (forced && forced !== 'server' && forced !== 'container') {
+    return { via: 'none', reason: `KVPARITY_REDIS must be "server" or "container" (got "${forced}")` };
+  }
+  const runtime = forced === 'server' ? { available: false as const, reason: 'KVPARITY_REDIS=server' } : await detectContainerRuntime(env, exists);
+  if (runtime.available) return { via: 'container' };
+  const binary = forced === 'container' ? null : findRedisServer(env);
+  if (binary) return { via: 'server', binary, why: runtime.reason };
+  return { via: 'none', reason: `no container runtime (${runtime.reason}) and no redis-server binary on PATH` };
+}
+
+export async function redisAvailability(machine: Machine = {}): Promise<Availability> {
+  const plan = await planRedis(machine);
+  if (plan.via !== 'none') return { available: true };
+  return { available: false, reason: plan.reason, enable: `${INSTALL_COMMAND} (or start Docker, so testcontainers can run ${REDIS_IMAGE})` };
+}
+
+export async function startRedis({ tmpDir, log, signal }: { tmpDir: string; log(line: string): void; signal?: AbortSignal }): Promise<RunningRedis> {
+  const plan = await planRedis();
+  if (plan.via === 'none') throw new Error(`${plan.reason}; install it with: ${INSTALL_COMMAND}`);
+
+  let server: { host: string; port: number; pid?: number; stop(): Promise<void> };
+  let detail: string;
+  if (plan.via === 'container') {
+    log(`starting ${REDIS_IMAGE} with testcontainers …`);
+    server = await startRedisContainer();
+    detail = `testcontainers ${REDIS_IMAGE}`;
+  } else {
+    const started = await startRedisServer({ binary: plan.binary, tmpDir, signal });
+    server = { ...started, pid: started.spawned.child.pid };
+    detail = `redis-server ${started.version} (no container runtime: ${plan.why})`;
+  }
+
+  let store: RedisKvStore;
+  let version: string;
+  try {
+    store = await RedisKvStore.connect(server.host, server.port);
+    version = await store.version();
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return {
+    store,
+    runtime: { name: 'redis', version, detail },
+    via: plan.via,
+    host: server.host,
+    port: server.port,
+    pid: server.pid,
+    alive: () => store.ping(),
+    async stop() {
+      await store.close();
+      await server.stop();
+    },
+  };
+}
