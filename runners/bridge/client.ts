@@ -33,12 +33,24 @@ export class BridgeClient {
     return (await this.request('GET', '/health')) as never;
   }
 
+  /** Single gets and puts use /value: raw bytes, so a 25 MiB value never passes through JSON and base64. */
   async get(key: string): Promise<Entry | null> {
-    return unwrap(await this.one({ op: 'get', key })).entry ?? null;
+    const response = await this.send('GET', `/value?key=${jsonParam(key)}`);
+    const result = response.headers.get('kvparity-result');
+    if (result === 'missing') return null;
+    if (result === 'error') throw fromWireError(((await response.json()) as { error: WireError }).error);
+    if (result !== 'found') throw new NativeError(`bridge answered GET /value without a kvparity-result header`, 'internal');
+    const metadata = response.headers.get('kvparity-metadata');
+    return { value: new Uint8Array(await response.arrayBuffer()), metadata: metadata === null ? null : (fromJsonParam(metadata) as Entry['metadata']) };
   }
 
-  async put(key: string, value: Uint8Array, options?: PutOptions): Promise<void> {
-    unwrap(await this.one({ op: 'put', key, value, options }));
+  async put(key: string, value: Uint8Array, options: PutOptions = {}): Promise<void> {
+    const ttl = options.ttlSeconds === undefined ? '' : `&ttl=${encodeURIComponent(String(options.ttlSeconds))}`;
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+    if (options.metadata !== undefined) headers['kvparity-metadata'] = jsonParam(options.metadata);
+    const response = await this.send('PUT', `/value?key=${jsonParam(key)}${ttl}`, value, headers);
+    const answer = (await response.json()) as { ok: boolean; error?: WireError };
+    if (!answer.ok) throw fromWireError(answer.error!);
   }
 
   async delete(key: string): Promise<void> {
@@ -67,19 +79,18 @@ export class BridgeClient {
     return (await this.batch([op]))[0];
   }
 
-  /** Raw request, for tests of the protocol's own errors. Throws NativeError on a non-2xx answer. */
+  /** A JSON request, for /ops, /bench, /health. Throws NativeError on a non-2xx answer. */
   async request(method: string, path: string, body?: unknown): Promise<unknown> {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const response = await this.send(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? {} : { 'content-type': 'application/json' });
+    return JSON.parse(await response.text());
+  }
+
+  /** One HTTP exchange; transport failures and non-2xx answers become NativeErrors. */
+  private async send(method: string, path: string, body?: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
+    if (this.token) headers = { ...headers, authorization: `Bearer ${this.token}` };
     let response: Response;
     try {
-      response = await fetch(this.baseUrl + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      response = await fetch(this.baseUrl + path, { method, headers, body: body as BodyInit | undefined, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError';
       throw new NativeError(
@@ -87,8 +98,8 @@ export class BridgeClient {
         timedOut ? 'timeout' : 'unavailable',
       );
     }
-    const text = await response.text();
     if (!response.ok) {
+      const text = await response.text();
       let message = text;
       try {
         message = (JSON.parse(text) as { error: { message: string } }).error.message;
@@ -97,8 +108,17 @@ export class BridgeClient {
         status: response.status,
       });
     }
-    return JSON.parse(text);
+    return response;
   }
+}
+
+type WireError = { name: string; message: string };
+
+const jsonParam = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+const fromJsonParam = (param: string): unknown => JSON.parse(Buffer.from(param, 'base64url').toString('utf8'));
+
+function fromWireError({ name, message }: WireError): NativeError {
+  return new NativeError(message, classifyNativeMessage(message), { nativeName: name });
 }
 
 function causeOf(error: unknown): string {
@@ -124,10 +144,7 @@ function toWire(op: NativeOp): Record<string, unknown> {
 }
 
 function fromWire(result: WireResult): NativeOpResult {
-  if (!result.ok) {
-    const { name, message } = result.error;
-    return { ok: false, error: new NativeError(message, classifyNativeMessage(message), { nativeName: name }) };
-  }
+  if (!result.ok) return { ok: false, error: fromWireError(result.error) };
   if (result.entry !== undefined) {
     const entry = result.entry && {
       value: new Uint8Array(Buffer.from(result.entry.value, 'base64')),

@@ -5,21 +5,28 @@
 //   kv.put(key, bytes, {ttl, metadata})
 //   kv.delete(key)
 //   kv.list({prefix, limit, cursor}) -> { keys, cursor, complete }
+// and, optionally, streaming forms for /value (large values never pass through JSON):
+//   kv.getRaw(key)                   -> { body: ReadableStream | Uint8Array, metadata } | null
+//   kv.putRaw(key, stream, {ttl, metadata})
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_OPS = 1000;
-// The largest legal value (25 MiB) base64-encoded, plus metadata and framing.
+// /ops: the largest legal value (25 MiB) base64-encoded, plus metadata and framing.
 export const MAX_BODY_BYTES = 36 * 1024 * 1024;
+// /value carries raw bytes. Its bound is the largest value any supported platform can be
+// configured to take (Fastly: 100 MB on request), so native probes can look past 25 MiB.
+export const MAX_VALUE_BYTES = 100 * 1024 * 1024;
 
 const OPS = new Set(['get', 'put', 'delete', 'list']);
 
-export async function handleBridgeRequest(request, { kv, runtime, token, maxBodyBytes = MAX_BODY_BYTES }) {
+export async function handleBridgeRequest(request, { kv, runtime, token, maxBodyBytes = MAX_BODY_BYTES, maxValueBytes = MAX_VALUE_BYTES }) {
   const url = new URL(request.url);
   const route = ROUTES[url.pathname];
   if (!route) return protocolError(404, `no such endpoint: ${url.pathname}`);
   if (token && !bearerMatches(request.headers.get('authorization'), token)) {
     return protocolError(401, 'missing or wrong bearer token');
   }
+  if (url.pathname === '/value') return handleValue(request, url, kv, maxValueBytes);
   if (request.method !== route.method) return protocolError(405, `${url.pathname} takes ${route.method}`);
   if (route.method === 'GET') return json(200, { ok: true, protocol: PROTOCOL_VERSION, runtime });
 
@@ -37,7 +44,80 @@ const ROUTES = {
   '/health': { method: 'GET' },
   '/ops': { method: 'POST', run: runOps },
   '/bench': { method: 'POST', run: runBench },
+  '/value': { method: 'GET or PUT' },
 };
+
+// GET /value?key=K: the value as the raw body. PUT /value?key=K[&ttl=N]: the raw body as the value.
+// K is base64url(UTF-8(JSON string)), so any JavaScript string, lone surrogates included, survives
+// the URL; metadata travels base64url(UTF-8(JSON)) in the kvparity-metadata header.
+async function handleValue(request, url, kv, maxValueBytes) {
+  const key = decodeKeyParam(url.searchParams.get('key'));
+  if (key === null) return protocolError(400, 'key must be base64url of a JSON string (see protocol.md)');
+  if (request.method === 'GET') {
+    try {
+      const entry = kv.getRaw ? await kv.getRaw(key) : await kv.get(key).then((e) => e && { body: e.value, metadata: e.metadata });
+      if (!entry) return new Response(null, { status: 200, headers: { 'kvparity-result': 'missing' } });
+      const headers = { 'kvparity-result': 'found', 'content-type': 'application/octet-stream' };
+      if (entry.metadata !== null && entry.metadata !== undefined) headers['kvparity-metadata'] = encodeJsonParam(entry.metadata);
+      return new Response(entry.body, { status: 200, headers });
+    } catch (error) {
+      return nativeFailure(error);
+    }
+  }
+  if (request.method !== 'PUT') return protocolError(405, '/value takes GET or PUT');
+  const ttlParam = url.searchParams.get('ttl');
+  const ttl = ttlParam === null ? undefined : Number(ttlParam);
+  if (ttl !== undefined && (ttlParam.trim() === '' || Number.isNaN(ttl))) return protocolError(400, 'ttl must be a number of seconds');
+  let metadata;
+  const metadataHeader = request.headers.get('kvparity-metadata');
+  if (metadataHeader !== null) {
+    metadata = decodeJsonParam(metadataHeader);
+    if (metadata === INVALID) return protocolError(400, 'kvparity-metadata must be base64url of JSON');
+  }
+  const length = Number(request.headers.get('content-length') ?? NaN);
+  if (!Number.isInteger(length)) return protocolError(411, 'PUT /value needs a content-length');
+  if (length > maxValueBytes) return protocolError(413, `value of ${length} bytes exceeds the bridge's bound of ${maxValueBytes}`);
+  const options = { ttl, metadata };
+  try {
+    if (kv.putRaw && request.body) await kv.putRaw(key, request.body, options);
+    else await kv.put(key, new Uint8Array(await request.arrayBuffer()), options);
+    return json(200, { ok: true });
+  } catch (error) {
+    return nativeFailure(error);
+  }
+}
+
+function nativeFailure(error) {
+  return new Response(JSON.stringify({ ok: false, error: nativeError(error) }), {
+    status: 200,
+    headers: { 'content-type': 'application/json', 'kvparity-result': 'error' },
+  });
+}
+
+function nativeError(error) {
+  return { name: (error && error.name) || 'Error', message: String(error && error.message !== undefined ? error.message : error) };
+}
+
+const INVALID = Symbol('invalid');
+
+function decodeKeyParam(param) {
+  const value = decodeJsonParam(param ?? '');
+  return typeof value === 'string' ? value : null;
+}
+
+function decodeJsonParam(param) {
+  if (!/^[A-Za-z0-9_-]*$/.test(param) || param.length === 0) return INVALID;
+  try {
+    const b64 = param.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((param.length + 3) % 4);
+    return JSON.parse(new TextDecoder().decode(decodeBase64(b64)));
+  } catch {
+    return INVALID;
+  }
+}
+
+function encodeJsonParam(value) {
+  return encodeBase64(new TextEncoder().encode(JSON.stringify(value))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
 
 async function runOps(body, kv) {
   const problem = checkBatch(body);
@@ -64,7 +144,7 @@ async function runOp(op, kv) {
         return { ok: true, page: await kv.list({ prefix: op.prefix, limit: op.limit, cursor: op.cursor }) };
     }
   } catch (error) {
-    return { ok: false, error: { name: (error && error.name) || 'Error', message: String(error && error.message !== undefined ? error.message : error) } };
+    return { ok: false, error: nativeError(error) };
   }
 }
 

@@ -1,0 +1,93 @@
+/// <reference types="@fastly/js-compute" />
+// The Fastly bridge (runners/bridge/protocol.md): a js-compute app that exposes the
+// native `fastly:kv-store` KVStore named "kvparity" over the shared bridge handler.
+// Plain JavaScript, bundled by js-compute-runtime (esbuild) into bridge.wasm.
+//
+// Runtime configuration comes from the service's stores, never from the wasm itself,
+// so one built wasm serves every run:
+//   config store "kvparity": viceroy_version -> the Viceroy version the runner started
+//   secret store "kvparity": KVPARITY_TOKEN  -> bearer token ("" or absent: no token)
+import { KVStore } from 'fastly:kv-store';
+import { ConfigStore } from 'fastly:config-store';
+import { SecretStore } from 'fastly:secret-store';
+import { handleBridgeRequest } from '../../bridge/handler.js';
+
+const STORE_NAME = 'kvparity';
+
+function adapter(store) {
+  return {
+    async get(key) {
+      const entry = await store.get(key);
+      if (!entry) return null;
+      const value = new Uint8Array(await entry.arrayBuffer());
+      const text = entry.metadataText();
+      return { value, metadata: text === null ? null : parseMetadata(text) };
+    },
+    // Streaming forms for /value: the guest never holds a large value (JSON and base64 of
+    // megabytes run out of guest memory and crawl in the uncompiled interpreter).
+    async getRaw(key) {
+      const entry = await store.get(key);
+      if (!entry) return null;
+      const text = entry.metadataText();
+      return { body: entry.body, metadata: text === null ? null : parseMetadata(text) };
+    },
+    async put(key, bytes, options = {}) {
+      await store.put(key, bytes, putOptions(options));
+    },
+    async putRaw(key, stream, options = {}) {
+      await store.put(key, stream, putOptions(options));
+    },
+    async delete(key) {
+      await store.delete(key);
+    },
+    async list({ prefix, limit, cursor } = {}) {
+      const options = {};
+      if (prefix !== undefined) options.prefix = prefix;
+      if (limit !== undefined) options.limit = limit;
+      if (cursor !== undefined) options.cursor = cursor;
+      const page = await store.list(options);
+      return { keys: page.list, cursor: page.cursor ?? null, complete: !page.cursor };
+    },
+  };
+}
+
+// Only what the kit gave: ttl as given (never clamped), metadata as JSON text.
+function putOptions({ ttl, metadata }) {
+  const options = {};
+  if (ttl !== undefined) options.ttl = ttl;
+  if (metadata !== undefined) options.metadata = JSON.stringify(metadata);
+  return options;
+}
+
+// Metadata written by other tools may not be JSON: hand it back as the raw string then.
+function parseMetadata(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function configured() {
+  let version = 'unknown';
+  let token = '';
+  try {
+    version = new ConfigStore(STORE_NAME).get('viceroy_version') ?? version;
+  } catch {}
+  try {
+    const secret = await new SecretStore(STORE_NAME).get('KVPARITY_TOKEN');
+    token = secret ? secret.plaintext() : '';
+  } catch {}
+  return { version, token };
+}
+
+async function handle(request) {
+  const { version, token } = await configured();
+  return handleBridgeRequest(request, {
+    kv: adapter(new KVStore(STORE_NAME)),
+    runtime: { name: 'viceroy', version },
+    token: token || undefined,
+  });
+}
+
+addEventListener('fetch', (event) => event.respondWith(handle(event.request)));

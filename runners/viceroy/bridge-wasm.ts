@@ -1,0 +1,78 @@
+/**
+ * Builds the Fastly bridge app (bridge-app/index.js + ../bridge/handler.js) into a
+ * Compute wasm with @fastly/js-compute's own compiler, cached by a hash of the
+ * sources and the js-compute version: it is rebuilt only when one of them changes.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { cacheDir, spawnTracked } from '../process.ts';
+import type { Log } from './install.ts';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export const BRIDGE_ENTRY = here('./bridge-app/index.js');
+const SOURCES = [BRIDGE_ENTRY, here('../bridge/handler.js')];
+const JS_COMPUTE_DIR = here('../../node_modules/@fastly/js-compute/');
+const COMPILER = here('../../node_modules/.bin/js-compute-runtime');
+const BUILD_TIMEOUT_MS = 5 * 60 * 1000;
+
+export function jsComputeVersion(): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(JS_COMPUTE_DIR, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return null;
+  }
+}
+
+export function compilerAvailable(): boolean {
+  return existsSync(COMPILER) && jsComputeVersion() !== null;
+}
+
+/** sha256 over the bridge sources and the js-compute version (the cache key). */
+export function bridgeHash(): string {
+  const hash = createHash('sha256');
+  hash.update(`js-compute ${jsComputeVersion()}\n`);
+  for (const file of SOURCES) hash.update(`${file.split('/').slice(-2).join('/')}\n`).update(readFileSync(file)).update('\n');
+  return hash.digest('hex');
+}
+
+export interface BridgeWasm {
+  path: string;
+  hash: string;
+  jsComputeVersion: string;
+  reused: boolean;
+}
+
+export async function ensureBridgeWasm(log: Log, signal?: AbortSignal): Promise<BridgeWasm> {
+  const version = jsComputeVersion();
+  if (!version || !existsSync(COMPILER)) throw new Error('@fastly/js-compute is not installed: run `npm install` in the kvparity checkout');
+  const hash = bridgeHash();
+  const dir = cacheDir('fastly-bridge', hash);
+  const wasm = join(dir, 'bridge.wasm');
+  const short = hash.slice(0, 12);
+  if (existsSync(wasm)) {
+    log(`reusing built bridge wasm ${short}`);
+    return { path: wasm, hash, jsComputeVersion: version, reused: true };
+  }
+  log(`building bridge wasm ${short} with @fastly/js-compute ${version} (about 15 s the first time)`);
+  const started = Date.now();
+  // Write beside the final file, then rename: parallel builds never see half a wasm.
+  const partial = join(dir, `bridge.${process.pid}.partial.wasm`);
+  const spawned = spawnTracked(COMPILER, [BRIDGE_ENTRY, partial], { cwd: dir });
+  const onAbort = () => void spawned.stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => void spawned.stop(), BUILD_TIMEOUT_MS);
+  const { code } = await spawned.exited;
+  clearTimeout(timer);
+  signal?.removeEventListener('abort', onAbort);
+  if (code !== 0 || !existsSync(partial)) {
+    rmSync(partial, { force: true });
+    signal?.throwIfAborted();
+    throw new Error(`building the bridge wasm failed (exit ${code}):\n${spawned.output().slice(-4000)}`);
+  }
+  renameSync(partial, wasm);
+  log(`built bridge wasm ${short} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return { path: wasm, hash, jsComputeVersion: version, reused: false };
+}
