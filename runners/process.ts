@@ -41,7 +41,7 @@ function hookExit(): void {
   process.on('exit', () => killAll('SIGKILL'));
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      process.stderr.write(`\nkvparity: ${signal}, stopping runtimes\n`);
+      if (live.size > 0) process.stderr.write(`\nkvparity: ${signal}, stopping runtimes\n`);
       killAll('SIGKILL');
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });

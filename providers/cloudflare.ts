@@ -1,0 +1,30 @@
+/**
+ * Cloudflare Workers KV on Miniflare's real workerd. All machinery (the bridge
+ * Worker, the process hygiene, the fake clock) lives in runners/miniflare.
+ * Options: --token=<bearer> (the bridge then demands it), --clock=auto|eager|off
+ * (see runners/miniflare/kv.ts; 'auto' keeps Cloudflare's real 25 MiB value limit).
+ */
+import { join } from 'node:path';
+import { defineProvider } from './api.ts';
+import { miniflareAvailability } from '../runners/miniflare/runner.ts';
+import { startCloudflareKv, type ClockMode } from '../runners/miniflare/kv.ts';
+
+const CLOCK_MODES: readonly ClockMode[] = ['auto', 'eager', 'off'];
+
+export default defineProvider({
+  id: 'cloudflare',
+  title: 'Cloudflare Workers KV (Miniflare)',
+  kind: 'emulator',
+  runtime: 'workerd via Miniflare 4.20260426.0',
+  capabilities: { ttl: true, metadata: true, clock: true, listOrder: 'utf8-bytes', durable: false, strongConsistency: true },
+  docs: 'https://developers.cloudflare.com/kv/',
+  availability: miniflareAvailability,
+  async start(ctx) {
+    const clock = (ctx.options.clock ?? 'auto') as ClockMode;
+    if (!CLOCK_MODES.includes(clock)) throw new Error(`cloudflare: --clock must be one of ${CLOCK_MODES.join(', ')} (got ${clock})`);
+    const started = performance.now();
+    const kv = await startCloudflareKv({ persistDir: join(ctx.tmpDir, 'kv'), token: ctx.options.token, clock, signal: ctx.signal });
+    ctx.log(`cloudflare: workerd ${kv.runtime.version} ready at ${kv.bridge.url} in ${Math.round(performance.now() - started)} ms`);
+    return kv;
+  },
+});
