@@ -85,12 +85,23 @@ export class BridgeClient {
     return JSON.parse(await response.text());
   }
 
+  private async fetchOnce(method: string, path: string, headers: Record<string, string>, body?: string | Uint8Array): Promise<Response> {
+    const send = () => fetch(this.baseUrl + path, { method, headers, body: body as BodyInit | undefined, signal: AbortSignal.timeout(this.timeoutMs) });
+    const started = performance.now();
+    try {
+      return await send();
+    } catch (error) {
+      if (!STALE_SOCKET.test(causeOf(error)) || performance.now() - started > STALE_SOCKET_FAILS_WITHIN_MS) throw error;
+      return send();
+    }
+  }
+
   /** One HTTP exchange; transport failures and non-2xx answers become NativeErrors. */
   private async send(method: string, path: string, body?: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
     if (this.token) headers = { ...headers, authorization: `Bearer ${this.token}` };
     let response: Response;
     try {
-      response = await fetch(this.baseUrl + path, { method, headers, body: body as BodyInit | undefined, signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await this.fetchOnce(method, path, headers, body);
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError';
       throw new NativeError(
@@ -113,6 +124,12 @@ export class BridgeClient {
 }
 
 type WireError = { name: string; message: string };
+
+// A runtime may close an idle keep-alive connection without saying so (workerd does after long
+// responses); a request sent on it fails at once and never reached the bridge, so it goes again, once.
+const STALE_SOCKET = /ECONNRESET|UND_ERR_SOCKET|other side closed/;
+const STALE_SOCKET_FAILS_WITHIN_MS = 2000;
+
 
 const jsonParam = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 const fromJsonParam = (param: string): unknown => JSON.parse(Buffer.from(param, 'base64url').toString('utf8'));

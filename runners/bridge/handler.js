@@ -19,8 +19,10 @@ export const MAX_VALUE_BYTES = 100 * 1024 * 1024;
 
 const OPS = new Set(['get', 'put', 'delete', 'list']);
 
-export async function handleBridgeRequest(request, { kv, runtime, token, maxBodyBytes = MAX_BODY_BYTES, maxValueBytes = MAX_VALUE_BYTES }) {
+export async function handleBridgeRequest(request, { kv, runtime, token, requireToken = false, maxBodyBytes = MAX_BODY_BYTES, maxValueBytes = MAX_VALUE_BYTES }) {
   const url = new URL(request.url);
+  // A deployed bridge is reachable beyond loopback: without a configured token it serves nobody.
+  if (requireToken && !token) return protocolError(401, 'this bridge is deployed without a token: set its KVPARITY_TOKEN secret');
   const route = ROUTES[url.pathname];
   if (!route) return protocolError(404, `no such endpoint: ${url.pathname}`);
   if (token && !bearerMatches(request.headers.get('authorization'), token)) {

@@ -51,8 +51,15 @@ export default {
   fetch(request, env) {
     return handleBridgeRequest(request, {
       kv: adapter(env.KV),
-      runtime: { name: 'workerd', version: env.KVPARITY_RUNTIME_VERSION || 'unknown' },
+      // Miniflare's runner sets KVPARITY_KIND=emulator; deployed (wrangler.toml) it is production.
+      runtime: {
+        name: env.KVPARITY_KIND === 'emulator' ? 'workerd' : 'cloudflare-workers',
+        version: env.KVPARITY_RUNTIME_VERSION || (globalThis.navigator && navigator.userAgent) || 'unknown',
+        platform: 'cloudflare',
+        kind: env.KVPARITY_KIND || 'production',
+      },
       token: env.KVPARITY_TOKEN,
+      requireToken: env.KVPARITY_KIND !== 'emulator',
     });
   },
 };

@@ -195,6 +195,8 @@ async function startOnce(options: MiniflareBridgeOptions): Promise<MiniflareBrid
     kvPersist: options.persistDir ?? false,
     bindings: {
       KVPARITY_RUNTIME_VERSION: info.version,
+      // A deployed bridge has no such binding and so reports itself as production.
+      KVPARITY_KIND: 'emulator',
       ...(options.token ? { KVPARITY_TOKEN: options.token } : {}),
     },
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {

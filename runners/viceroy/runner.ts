@@ -83,6 +83,8 @@ export function fastlyToml(viceroyVersion: string): string {
     '',
     `[local_server.config_stores.${KV_STORE_NAME}.contents]`,
     `viceroy_version = ${JSON.stringify(viceroyVersion)}`,
+    // A deployed service has no such entry and so reports itself as production.
+    'kind = "emulator"',
     '',
   ].join('\n');
 }

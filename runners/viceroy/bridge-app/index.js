@@ -70,23 +70,27 @@ function parseMetadata(text) {
 
 async function configured() {
   let version = 'unknown';
+  let kind = 'production';
   let token = '';
   try {
-    version = new ConfigStore(STORE_NAME).get('viceroy_version') ?? version;
+    const config = new ConfigStore(STORE_NAME);
+    version = config.get('viceroy_version') ?? version;
+    kind = config.get('kind') ?? kind;
   } catch {}
   try {
     const secret = await new SecretStore(STORE_NAME).get('KVPARITY_TOKEN');
     token = secret ? secret.plaintext() : '';
   } catch {}
-  return { version, token };
+  return { version, kind, token };
 }
 
 async function handle(request) {
-  const { version, token } = await configured();
+  const { version, kind, token } = await configured();
   return handleBridgeRequest(request, {
     kv: adapter(new KVStore(STORE_NAME)),
-    runtime: { name: 'viceroy', version },
+    runtime: { name: kind === 'emulator' ? 'viceroy' : 'fastly-compute', version, platform: 'fastly', kind },
     token: token || undefined,
+    requireToken: kind !== 'emulator',
   });
 }
 

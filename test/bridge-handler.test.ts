@@ -1,0 +1,93 @@
+// The shared bridge handler's own logic (protocol.md), run in Node over the reference model:
+// the token rules, whole-batch validation, the raw /value encoding and base64. The real bridges
+// are exercised inside workerd and Viceroy by cloudflare.test.ts, fastly.test.ts and remote.test.ts.
+import { describe, expect, it } from 'vitest';
+import { checkBatch, decodeBase64, encodeBase64, handleBridgeRequest } from '../runners/bridge/handler.js';
+import { KvModel } from '../contract/model.ts';
+
+function bridge(options: { token?: string; requireToken?: boolean } = {}) {
+  const model = new KvModel();
+  const kv = {
+    get: async (key: string) => model.get(key),
+    put: async (key: string, value: Uint8Array, { ttl, metadata }: { ttl?: number; metadata?: never } = {}) => model.put(key, value, { ttlSeconds: ttl, metadata }),
+    delete: async (key: string) => model.delete(key),
+    list: async (o: { prefix?: string; limit?: number; cursor?: string }) => model.list(o),
+  };
+  const call = (path: string, init: RequestInit = {}) => handleBridgeRequest(new Request(`http://bridge${path}`, init), { kv, runtime: { name: 'test', version: '0' }, ...options });
+  return { model, call };
+}
+
+const keyParam = (key: string) => Buffer.from(JSON.stringify(key)).toString('base64url');
+
+describe('bridge handler', () => {
+  it('a deployed bridge without a token serves nobody', async () => {
+    const { call, model } = bridge({ requireToken: true });
+    const response = await call('/ops', { method: 'POST', body: JSON.stringify({ ops: [{ op: 'put', key: 'k', value: 'AA==' }] }) });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: { status: 401, message: expect.stringMatching(/without a token/) } });
+    expect(model.keys()).toEqual([]);
+  });
+
+  it('demands the exact bearer token, of any length', async () => {
+    const { call } = bridge({ token: 'secret-token' });
+    for (const header of [undefined, 'Bearer secret-toke', 'Bearer secret-tokenX', 'bearer secret-token', 'secret-token']) {
+      expect((await call('/health', { headers: header ? { authorization: header } : {} })).status).toBe(401);
+    }
+    expect((await call('/health', { headers: { authorization: 'Bearer secret-token' } })).status).toBe(200);
+  });
+
+  it.each([
+    [{}, 'body must be {"ops":[...]}'],
+    [{ ops: [] }, 'ops must not be empty'],
+    [{ ops: Array(1001).fill({ op: 'get', key: 'k' }) }, 'ops holds 1001 operations; at most 1000 per request'],
+    [{ ops: [{ op: 'get', key: 'k' }, { op: 'put', key: 'k', value: '@@' }] }, 'ops[1].value must be a base64 string'],
+    [{ ops: [{ op: 'put', key: 'k', value: 'AA==', ttl: '60' }] }, 'ops[0].ttl must be a number of seconds'],
+    [{ ops: [{ op: 'list', cursor: 5 }] }, 'ops[0].cursor must be a string'],
+    [{ ops: [{ op: 'delete' }] }, 'ops[0].key must be a string'],
+  ])('refuses a malformed batch whole (%#): %s', async (body, message) => {
+    expect(checkBatch(body)).toBe(message);
+    const { call, model } = bridge();
+    const response = await call('/ops', { method: 'POST', body: JSON.stringify(body) });
+    expect(response.status).toBe(400);
+    expect(model.keys()).toEqual([]);
+  });
+
+  it('round-trips any key through /value, lone surrogates included, and reports missing keys', async () => {
+    const { call } = bridge();
+    // The model refuses a lone surrogate by name, which proves the key arrived exactly as sent.
+    const lone = await call(`/value?key=${keyParam('a\ud800b')}`, { method: 'PUT', body: 'x', headers: { 'content-length': '1' } });
+    expect(await lone.json()).toEqual({ ok: false, error: { name: 'NativeError', message: 'key contains a lone surrogate (not valid UTF-8)' } });
+    const key = 'a/é/😀';
+    const put = await call(`/value?key=${keyParam(key)}&ttl=60`, { method: 'PUT', body: new Uint8Array([0, 255]), headers: { 'content-length': '2' } });
+    expect(await put.json()).toEqual({ ok: true });
+    const got = await call(`/value?key=${keyParam(key)}`);
+    expect(got.headers.get('kvparity-result')).toBe('found');
+    expect([...new Uint8Array(await got.arrayBuffer())]).toEqual([0, 255]);
+    const missing = await call(`/value?key=${keyParam('nope')}`);
+    expect(missing.headers.get('kvparity-result')).toBe('missing');
+  });
+
+  it('passes a native error through verbatim, as data, with status 200', async () => {
+    const { call } = bridge();
+    const response = await call(`/value?key=${keyParam('')}`);
+    expect(response.headers.get('kvparity-result')).toBe('error');
+    expect(await response.json()).toEqual({ ok: false, error: { name: 'NativeError', message: 'key cannot be empty' } });
+  });
+
+  it('answers 404, 405, 411 and 413 for the wrong endpoint, method, length and size', async () => {
+    const { call } = bridge();
+    expect((await call('/nope')).status).toBe(404);
+    expect((await call('/ops')).status).toBe(405);
+    expect((await call(`/value?key=${keyParam('k')}`, { method: 'PUT', body: new ReadableStream(), duplex: 'half' } as RequestInit)).status).toBe(411);
+    expect((await call(`/value?key=${keyParam('k')}`, { method: 'PUT', body: 'x', headers: { 'content-length': String(200 * 1024 * 1024) } })).status).toBe(413);
+  });
+
+  it('encodes base64 like Node for every byte value and length', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    for (let n = 0; n <= 256; n += 17) {
+      const bytes = all.subarray(0, n);
+      expect(encodeBase64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+      expect([...decodeBase64(encodeBase64(bytes))]).toEqual([...bytes]);
+    }
+  });
+});

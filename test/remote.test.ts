@@ -1,0 +1,139 @@
+// Remote targets (the http provider) against bridges hosted by the real runtimes and started with a
+// token: a run with the token passes; without it every request is 401 and nothing is written;
+// malformed requests get 400, oversize bodies 413; two concurrent runs never see each other's keys.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { BridgeClient } from '../runners/bridge/client.ts';
+import { startCloudflareKv } from '../runners/miniflare/kv.ts';
+import { ensureViceroy, viceroyAvailability } from '../runners/viceroy/install.ts';
+import { ensureBridgeWasm } from '../runners/viceroy/bridge-wasm.ts';
+import { startViceroy } from '../runners/viceroy/runner.ts';
+import { validateResults } from '../cli/schema.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const token = randomBytes(24).toString('hex');
+const tmp = () => mkdtempSync(join(tmpdir(), 'kvparity-remote-test-'));
+const log = () => {};
+
+/** Runs the CLI as a user would, with the token only in the environment. */
+function kvparity(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; err: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(root, 'cli/kvparity.mjs'), ...args], { cwd: root, env: { ...process.env, KVPARITY_TOKEN: undefined, ...env } });
+    let err = '';
+    child.stderr.on('data', (chunk) => (err += chunk));
+    child.on('exit', (code) => done({ code, err }));
+  });
+}
+
+interface Bridge {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const bridges: Array<[string, () => Promise<Bridge>]> = [
+  [
+    'cloudflare (Miniflare)',
+    async () => {
+      const kv = await startCloudflareKv({ persistDir: join(tmp(), 'kv'), token, clock: 'off' });
+      return { url: kv.bridge.url, stop: () => kv.stop() };
+    },
+  ],
+];
+if (viceroyAvailability().available) {
+  bridges.push([
+    'fastly (Viceroy)',
+    async () => {
+      const viceroy = await ensureViceroy(log, new AbortController().signal);
+      const wasm = await ensureBridgeWasm(log, new AbortController().signal);
+      const run = await startViceroy({ viceroyPath: viceroy.path, viceroyVersion: viceroy.version, wasmPath: wasm.path, tmpDir: tmp(), token, log, signal: new AbortController().signal });
+      return { url: run.url, stop: () => run.stop() };
+    },
+  ]);
+} else {
+  it.skip(`fastly bridge: unavailable here (${JSON.stringify(viceroyAvailability())})`, () => {});
+}
+
+describe.each(bridges)('the %s bridge started with a token', (_name, startBridge) => {
+  let bridge: Bridge;
+  let owner: BridgeClient;
+  beforeAll(async () => {
+    bridge = await startBridge();
+    owner = new BridgeClient({ baseUrl: bridge.url, token });
+    // Someone else's data in the same store: no run may read or delete it.
+    await owner.put('someone-else/precious', new TextEncoder().encode('keep me'));
+  });
+  afterAll(() => bridge?.stop());
+
+  it('without the token every endpoint answers 401 and nothing is written', async () => {
+    const anonymous = new BridgeClient({ baseUrl: bridge.url });
+    const wrong = new BridgeClient({ baseUrl: bridge.url, token: token.replace(/.$/, token.endsWith('0') ? '1' : '0') });
+    for (const client of [anonymous, wrong]) {
+      await expect(client.put('intruder', new Uint8Array([1]))).rejects.toMatchObject({ status: 401 });
+      await expect(client.batch([{ op: 'put', key: 'intruder2', value: new Uint8Array([1]) }])).rejects.toMatchObject({ status: 401 });
+      await expect(client.get('someone-else/precious')).rejects.toMatchObject({ status: 401 });
+      await expect(client.health()).rejects.toMatchObject({ status: 401 });
+    }
+    const { code, err } = await kvparity(['run', '--provider=http', `--url=${bridge.url}`, '--category=crud', `--out=${tmp()}`], {});
+    expect(code).toBe(0); // the run completes, reporting the target as not started
+    expect(err).toMatch(/401.*set \$KVPARITY_TOKEN/s);
+    expect((await owner.list({ prefix: 'intruder' })).keys).toEqual([]);
+    expect((await owner.list({ prefix: 'kvp-' })).keys).toEqual([]);
+  });
+
+  it('answers 400 to malformed requests, naming the field, and writes nothing', async () => {
+    const bad = [
+      { ops: 'nope' },
+      { ops: [] },
+      { ops: [{ op: 'frob', key: 'k' }] },
+      { ops: [{ op: 'put', key: 'k', value: 'not base64!' }] },
+      { ops: [{ op: 'put', key: 'k', value: 'AA==' }, { op: 'get' }] },
+      { ops: [{ op: 'list', limit: 'ten' }] },
+    ];
+    for (const body of bad) await expect(owner.request('POST', '/ops', body)).rejects.toMatchObject({ status: 400 });
+    const raw = await fetch(`${bridge.url}/ops`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{not json' });
+    expect(raw.status).toBe(400);
+    expect(await raw.json()).toMatchObject({ error: { status: 400, message: expect.stringMatching(/not JSON/) } });
+    const badKey = await fetch(`${bridge.url}/value?key=%%%`, { headers: { authorization: `Bearer ${token}` } });
+    expect(badKey.status).toBe(400);
+    expect((await owner.list({ prefix: 'k' })).keys).toEqual([]);
+  });
+
+  it('answers 413 to a body beyond its bound, before reading it whole', async () => {
+    const huge = new Uint8Array(37 * 1024 * 1024);
+    const response = await fetch(`${bridge.url}/ops`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: huge });
+    expect(response.status).toBe(413);
+    const value = await fetch(`${bridge.url}/value?key=${Buffer.from('"k"').toString('base64url')}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-length': String(101 * 1024 * 1024) },
+      body: new Uint8Array(1),
+    }).catch((error: Error) => ({ status: `refused: ${error.message}` }));
+    // Either the bridge's 413, or the HTTP layer refusing a body shorter than its content-length.
+    expect([413, 400]).toContain(typeof value.status === 'number' ? value.status : 413);
+  });
+
+  it('with the token, two concurrent runs pass and never see each other (or anyone else)', async () => {
+    const [a, b] = [tmp(), tmp()];
+    const args = (out: string) => ['run', '--provider=http', `--url=${bridge.url}`, '--case=crud.*,keys.*,pagination.walk*,pagination.prefix*', `--out=${out}`, '--runs=5'];
+    const [first, second] = await Promise.all([kvparity(args(a), { KVPARITY_TOKEN: token }), kvparity(args(b), { KVPARITY_TOKEN: token })]);
+    for (const [run, out] of [[first, a], [second, b]] as const) {
+      expect(run.code, run.err).toBe(0);
+      const file = JSON.parse(readFileSync(join(out, 'http.json'), 'utf8'));
+      expect(validateResults(file)).toEqual([]);
+      expect(file.run_info).toMatchObject({ kind: 'emulator', available: true });
+      expect(['cloudflare', 'fastly']).toContain(file.run_info.platform);
+      // A walk that saw the other run's keys would fail "nothing lost, nothing repeated" here; the
+      // platform's recorded divergences apply to an emulator reached over http as to the provider itself.
+      const unexpected = file.results.filter((r: { status: string }) => ['FAIL', 'ERROR', 'TIMEOUT'].includes(r.status));
+      expect(unexpected.map((r: { test: string; message: string }) => `${r.test}: ${r.message}`)).toEqual([]);
+    }
+    const namespaces = [a, b].map((out) => JSON.parse(readFileSync(join(out, 'http.json'), 'utf8')).run_info.namespace);
+    expect(namespaces[0]).not.toBe(namespaces[1]);
+    // Cleanup removed only the runs' own keys.
+    expect((await owner.list({ prefix: 'kvp-' })).keys).toEqual([]);
+    expect(new TextDecoder().decode((await owner.get('someone-else/precious'))!.value)).toBe('keep me');
+  });
+});
