@@ -4,12 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkBatch, decodeBase64, encodeBase64, handleBridgeRequest } from '../runners/bridge/handler.js';
 import { KvModel } from '../contract/model.ts';
+import type { JsonValue } from '../providers/api.ts';
 
 function bridge(options: { token?: string; requireToken?: boolean } = {}) {
   const model = new KvModel();
   const kv = {
     get: async (key: string) => model.get(key),
-    put: async (key: string, value: Uint8Array, { ttl, metadata }: { ttl?: number; metadata?: never } = {}) => model.put(key, value, { ttlSeconds: ttl, metadata }),
+    put: async (key: string, value: Uint8Array, { ttl, metadata }: { ttl?: number; metadata?: unknown } = {}) => model.put(key, value, { ttlSeconds: ttl, metadata: metadata as JsonValue }),
     delete: async (key: string) => model.delete(key),
     list: async (o: { prefix?: string; limit?: number; cursor?: string }) => model.list(o),
   };
