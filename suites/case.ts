@@ -69,6 +69,8 @@ export interface CaseDefinition {
    */
   contract?: Record<string, unknown>;
   timeoutMs?: number;
+  /** The case may leave the runtime broken (a probe far outside the domain): the engine restarts it afterwards. */
+  restartAfter?: boolean;
   run(context: CaseContext): Promise<unknown>;
 }
 

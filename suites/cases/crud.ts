@@ -1,5 +1,6 @@
 import { defineCases } from '../case.ts';
-import { equal, ok } from '../assert.ts';
+import { equal, ok, rejects } from '../assert.ts';
+import { must } from '../checks.ts';
 import { outcome } from '../observe.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -12,7 +13,7 @@ export default defineCases([
     title: 'put_bytes then get_bytes returns the same bytes',
     ref: 'contract §6.1 contract_put_and_get',
     async run({ handle, key }) {
-      await handle.putBytes(key('k'), bytes('v'));
+      await must('put_bytes', () => handle.putBytes(key('k'), bytes('v')));
       equal(await handle.getBytes(key('k')), bytes('v'), 'get_bytes after put_bytes');
     },
   },
@@ -27,15 +28,164 @@ export default defineCases([
     },
   },
   {
+    id: 'crud.typed.round-trip',
+    category: 'crud',
+    check: 'contract',
+    title: 'put then get of a JSON value returns an equal value',
+    ref: 'contract §6.2 typed_get_put_roundtrip',
+    async run({ handle, key }) {
+      const value = { count: 3, name: 'n', tags: ['a', 'b'], nested: { ok: true, none: null } };
+      await must('put', () => handle.put(key('typed'), value));
+      equal(await handle.get(key('typed')), value, 'get after put');
+      equal(await handle.getBytes(key('typed')), bytes(JSON.stringify(value)), 'the stored bytes are the JSON encoding');
+    },
+  },
+  {
+    id: 'crud.typed.missing-is-null',
+    category: 'crud',
+    check: 'contract',
+    title: 'typed get of a missing key is null',
+    ref: 'contract §6.2 typed_get_missing_returns_none',
+    async run({ handle, key }) {
+      equal(await handle.get(key('missing')), null, 'get of a missing key');
+    },
+  },
+  {
+    id: 'crud.typed.get-or-default',
+    category: 'crud',
+    check: 'contract',
+    title: 'get_or of a missing key returns the default',
+    ref: 'contract §6.2 typed_get_or_returns_default',
+    async run({ handle, key }) {
+      equal(await handle.getOr(key('missing'), { n: 7 }), { n: 7 }, 'get_or of a missing key');
+    },
+  },
+  {
+    id: 'crud.typed.get-or-existing',
+    category: 'crud',
+    check: 'contract',
+    title: 'get_or of a present key returns the stored value',
+    ref: 'contract §6.2 typed_get_or_returns_existing',
+    async run({ handle, key }) {
+      await must('put', () => handle.put(key('k'), 42));
+      equal(await handle.getOr(key('k'), 0), 42, 'get_or of a present key');
+    },
+  },
+  {
+    id: 'crud.typed.bad-json',
+    category: 'crud',
+    check: 'contract',
+    title: 'typed get of bytes that are not JSON is a Serialization error',
+    ref: 'contract §6.2 typed_get_bad_json_returns_serialization_error',
+    async run({ handle, key }) {
+      await must('put_bytes', () => handle.putBytes(key('raw'), bytes('not json {')));
+      await rejects(() => handle.get(key('raw')), 'Serialization');
+    },
+  },
+  {
     id: 'crud.overwrite.last-write-wins',
     category: 'crud',
     check: 'contract',
     title: 'a second put replaces the first',
     ref: 'contract §5 overwrite; §6.1 contract_put_overwrites',
     async run({ handle, key }) {
-      await handle.putBytes(key('k'), bytes('first'));
-      await handle.putBytes(key('k'), bytes('second'));
+      await must('put_bytes', () => handle.putBytes(key('k'), bytes('first')));
+      await must('put_bytes', () => handle.putBytes(key('k'), bytes('second')));
       equal(await handle.getBytes(key('k')), bytes('second'), 'get_bytes after two puts');
+    },
+  },
+  {
+    id: 'crud.overwrite.shorter-value',
+    category: 'crud',
+    check: 'contract',
+    title: 'overwriting with a shorter value leaves no trailing bytes',
+    ref: 'contract §5 overwrite',
+    async run({ handle, key }) {
+      await must('put_bytes', () => handle.putBytes(key('k'), bytes('a much longer first value')));
+      await must('put_bytes', () => handle.putBytes(key('k'), bytes('x')));
+      equal(await handle.getBytes(key('k')), bytes('x'), 'get_bytes after a shorter overwrite');
+    },
+  },
+  {
+    id: 'crud.overwrite.type-change',
+    category: 'crud',
+    check: 'contract',
+    title: 'a typed put may change the JSON type stored under a key',
+    ref: 'contract §5 type overwrite; §6.2 put_overwrite_changes_type',
+    async run({ handle, key }) {
+      await must('put', () => handle.put(key('flex'), 42));
+      await must('put', () => handle.put(key('flex'), 'now a string'));
+      equal(await handle.getOr(key('flex'), ''), 'now a string', 'get_or after the type changed');
+      await must('put', () => handle.put(key('flex'), [1, { a: null }]));
+      equal(await handle.get(key('flex')), [1, { a: null }], 'get after a change to an array');
+    },
+  },
+  {
+    id: 'crud.overwrite.clears-ttl',
+    category: 'crud',
+    check: 'contract',
+    title: 'a plain put over a key with a TTL removes the expiry',
+    ref: 'contract §4 "Overwrite clears the TTL"',
+    requires: ['ttl', 'clock'],
+    async run({ handle, key, clock }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('expiring'), 60));
+      await must('put_bytes', () => handle.putBytes(key('k'), bytes('forever')));
+      await clock!.advance(61);
+      equal(await handle.getBytes(key('k')), bytes('forever'), 'get_bytes 61 s after a plain overwrite of a 60 s key');
+    },
+  },
+  {
+    id: 'crud.overwrite.replaces-ttl',
+    category: 'crud',
+    check: 'contract',
+    title: 'a put with a shorter TTL replaces the longer one',
+    ref: 'contract §4 "a new put_*_with_ttl replaces the expiry"',
+    requires: ['ttl', 'clock'],
+    async run({ handle, key, clock }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('long'), 600));
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('short'), 60));
+      await clock!.advance(61);
+      equal(await handle.getBytes(key('k')), null, 'get_bytes 61 s after the 60 s overwrite');
+    },
+  },
+  {
+    id: 'crud.overwrite.replaces-metadata',
+    category: 'crud',
+    check: 'probe',
+    title: 'a put without metadata over a key with metadata leaves none',
+    ref: 'platform-kv-behaviour §C1 "overwrite replaces value and metadata/expiration"',
+    requires: ['metadata'],
+    contract: { metadataAfterOverwrite: null },
+    async run({ kv, key }) {
+      await kv.put(key('k'), bytes('one'), { metadata: { tag: 'first' } });
+      await kv.put(key('k'), bytes('two'));
+      const entry = await kv.get(key('k'));
+      return { value: entry && new TextDecoder().decode(entry.value), metadataAfterOverwrite: entry?.metadata ?? null };
+    },
+  },
+  {
+    id: 'crud.exists',
+    category: 'crud',
+    check: 'contract',
+    title: 'exists is false, then true after put, then false after delete',
+    ref: 'contract §6.1 contract_exists',
+    async run({ handle, key }) {
+      equal(await handle.exists(key('k')), false, 'exists before put');
+      await must('put_bytes', () => handle.putBytes(key('k'), bytes('v')));
+      equal(await handle.exists(key('k')), true, 'exists after put');
+      await must('delete', () => handle.delete(key('k')));
+      equal(await handle.exists(key('k')), false, 'exists after delete');
+    },
+  },
+  {
+    id: 'crud.exists.empty-value',
+    category: 'crud',
+    check: 'contract',
+    title: 'a key holding zero bytes exists',
+    ref: 'contract §2.2 "Size 0 is allowed"',
+    async run({ handle, key }) {
+      await must('put_bytes', () => handle.putBytes(key('empty'), new Uint8Array(0)));
+      equal(await handle.exists(key('empty')), true, 'exists of a key with an empty value');
     },
   },
   {
@@ -45,9 +195,21 @@ export default defineCases([
     title: 'delete removes the key',
     ref: 'contract §6.1 contract_delete_removes_key',
     async run({ handle, key }) {
-      await handle.putBytes(key('k'), bytes('v'));
-      await handle.delete(key('k'));
+      await must('put_bytes', () => handle.putBytes(key('k'), bytes('v')));
+      await must('delete', () => handle.delete(key('k')));
       equal(await handle.getBytes(key('k')), null, 'get_bytes after delete');
+    },
+  },
+  {
+    id: 'crud.delete.only-that-key',
+    category: 'crud',
+    check: 'contract',
+    title: 'delete leaves its neighbours alone',
+    ref: 'contract §5',
+    async run({ handle, key }) {
+      for (const k of ['a', 'ab', 'a/b', 'b']) await must('put_bytes', () => handle.putBytes(key(k), bytes(k)));
+      await must('delete', () => handle.delete(key('a')));
+      for (const k of ['ab', 'a/b', 'b']) equal(await handle.getBytes(key(k)), bytes(k), `get_bytes(${k}) after delete of its neighbour`);
     },
   },
   {
@@ -57,7 +219,32 @@ export default defineCases([
     title: 'delete of a key that does not exist succeeds',
     ref: 'contract §5 delete a missing key; §6.1 contract_delete_nonexistent_ok',
     async run({ handle, key }) {
-      await handle.delete(key('never-written'));
+      await must('delete of a missing key', () => handle.delete(key('never-written')));
+    },
+  },
+  {
+    id: 'crud.delete.twice',
+    category: 'crud',
+    check: 'contract',
+    title: 'deleting the same key twice succeeds both times',
+    ref: 'contract §5 "idempotent"; platform-kv-behaviour §D8',
+    async run({ handle, key }) {
+      await must('put_bytes', () => handle.putBytes(key('k'), bytes('v')));
+      await must('first delete', () => handle.delete(key('k')));
+      await must('second delete', () => handle.delete(key('k')));
+    },
+  },
+  {
+    id: 'crud.put-after-delete',
+    category: 'crud',
+    check: 'contract',
+    title: 'a key deleted and written again holds the new value',
+    ref: 'contract §5',
+    async run({ handle, key }) {
+      await must('put_bytes', () => handle.putBytes(key('k'), bytes('old')));
+      await must('delete', () => handle.delete(key('k')));
+      await must('put_bytes', () => handle.putBytes(key('k'), bytes('new')));
+      equal(await handle.getBytes(key('k')), bytes('new'), 'get_bytes after delete and put');
     },
   },
   {
@@ -73,24 +260,41 @@ export default defineCases([
     },
   },
   {
-    id: 'pagination.walk.small',
-    category: 'pagination',
+    id: 'crud.rmw.increments',
+    category: 'crud',
     check: 'contract',
-    title: 'a walk with page size 1 over three keys sees each key once',
-    ref: 'contract §6.1 contract_list_keys_page_is_paginated',
-    async run({ handle, key, ns }) {
-      const keys = [key('app/one'), key('app/two'), key('other/three')];
-      for (const k of keys) await handle.putBytes(k, bytes('v'));
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      for (let page = 0; page < 10; page++) {
-        const result = await handle.listKeysPage(ns, cursor, 1);
-        ok(result.keys.length <= 1, `a page of limit 1 held ${result.keys.length} keys`, result);
-        seen.push(...result.keys);
-        cursor = result.cursor;
-        if (cursor === null) break;
-      }
-      equal([...seen].sort(), [...keys].sort(), 'keys seen across the walk');
+    title: 'read_modify_write returns and stores the new value',
+    ref: 'contract §6.2 update_increments_counter',
+    async run({ handle, key }) {
+      await must('put', () => handle.put(key('counter'), 0));
+      equal(await must('rmw', () => handle.readModifyWrite(key('counter'), 0, (n: number) => n + 1)), 1, 'first read_modify_write');
+      equal(await must('rmw', () => handle.readModifyWrite(key('counter'), 0, (n: number) => n + 1)), 2, 'second read_modify_write');
+      equal(await handle.get(key('counter')), 2, 'stored counter');
+    },
+  },
+  {
+    id: 'crud.rmw.default',
+    category: 'crud',
+    check: 'contract',
+    title: 'read_modify_write starts from the default when the key is missing',
+    ref: 'contract §6.2 update_uses_default_when_missing',
+    async run({ handle, key }) {
+      equal(await must('rmw', () => handle.readModifyWrite(key('missing'), 10, (n: number) => n * 2)), 20, 'read_modify_write from the default');
+      equal(await handle.get(key('missing')), 20, 'stored value');
+    },
+  },
+  {
+    id: 'crud.binary-safe-key-value',
+    category: 'crud',
+    check: 'contract',
+    title: 'values are returned byte for byte, never decoded as text',
+    ref: 'contract §1.2 "Raw bytes are stored verbatim"',
+    async run({ handle, key }) {
+      const value = new Uint8Array([0xff, 0xfe, 0x00, 0xc3, 0x28, 0xed, 0xa0, 0x80]); // invalid UTF-8 on purpose
+      await must('put_bytes', () => handle.putBytes(key('bin'), value));
+      const got = await handle.getBytes(key('bin'));
+      ok(got !== null, 'get_bytes returned null for a stored binary value');
+      equal(got, value, 'get_bytes of invalid UTF-8 bytes');
     },
   },
 ]);

@@ -1,0 +1,187 @@
+/**
+ * Model-based commands: put, put with TTL, delete, get, list walk and clock
+ * advance, run against the provider and the reference model (contract/model.ts)
+ * side by side (the model names keys without the run's prefix). Native ops are queued and sent in one batch when the provider
+ * has `batch` (bridges are slow per request); a walk or a clock advance flushes
+ * the queue first, so the provider sees every op in the model's order.
+ */
+import fc from 'fast-check';
+import type { Clock, KvInstance, NativeOp, NativeOpResult } from '../../providers/api.ts';
+import { isNativeError } from '../../providers/api.ts';
+import { KvModel } from '../../contract/model.ts';
+import type { KvHandle } from '../../contract/handle.ts';
+import { equal, fail } from '../assert.ts';
+import { walk } from '../checks.ts';
+
+/** Key suffixes the commands pick from: few, so sequences collide; NFC/NFD and astral ones for order. */
+export const KEY_POOL = ['a', 'b', 'a/b', 'A', '\u00e9', 'e\u0301', '\u{1f600}', '\ufffd', '\u{10000}', 'z'];
+
+interface Pending {
+  label: string;
+  op: NativeOp;
+  check(result: NativeOpResult): void;
+}
+
+/** The provider side: a key prefix of its own, a queue of native ops, the client for walks, the clock. */
+export class RealSystem {
+  private pending: Pending[] = [];
+  /** Commands run so far, for failure messages. */
+  readonly history: string[] = [];
+
+  constructor(
+    readonly kv: KvInstance,
+    readonly handle: KvHandle,
+    readonly prefix: string,
+    readonly clock?: Clock,
+  ) {}
+
+  key(slot: number): string {
+    return this.prefix + KEY_POOL[slot];
+  }
+
+  /** Keys listed by the provider, as the model names them (without the run's prefix). */
+  async walk(pageSize: number): Promise<string[]> {
+    return (await walk(this.handle, this.prefix, pageSize)).keys.map((key) => key.slice(this.prefix.length));
+  }
+
+  enqueue(label: string, op: NativeOp, check: Pending['check']): void {
+    this.history.push(label);
+    this.pending.push({ label, op, check });
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const results = this.kv.batch ? await this.kv.batch(batch.map((p) => p.op)) : await runEach(this.kv, batch.map((p) => p.op));
+    batch.forEach((pending, i) => pending.check(results[i]));
+  }
+}
+
+async function runEach(kv: KvInstance, ops: NativeOp[]): Promise<NativeOpResult[]> {
+  const results: NativeOpResult[] = [];
+  for (const op of ops) {
+    try {
+      if (op.op === 'get') results.push({ ok: true, entry: await kv.get(op.key) });
+      else if (op.op === 'put') results.push((await kv.put(op.key, op.value, op.options), { ok: true }));
+      else if (op.op === 'delete') results.push((await kv.delete(op.key), { ok: true }));
+      else results.push({ ok: true, page: await kv.list(op.options) });
+    } catch (error) {
+      if (!isNativeError(error)) throw error;
+      results.push({ ok: false, error });
+    }
+  }
+  return results;
+}
+
+const text = (value: Uint8Array | null | undefined) => (value ? `${value.byteLength} bytes [${Array.from(value.slice(0, 8)).join(',')}]` : 'null');
+
+function mustSucceed(label: string, result: NativeOpResult, history: string[]): void {
+  if (!result.ok) fail(`${label} failed: ${result.error.message} (after ${history.join('; ')})`, result.error);
+}
+
+type Cmd = fc.AsyncCommand<KvModel, RealSystem>;
+
+class Put implements Cmd {
+  constructor(
+    readonly slot: number,
+    readonly value: Uint8Array,
+    readonly ttl?: number,
+  ) {}
+  check = () => true;
+  async run(model: KvModel, real: RealSystem) {
+    const key = real.key(this.slot);
+    const options = this.ttl === undefined ? undefined : { ttlSeconds: this.ttl };
+    model.put(KEY_POOL[this.slot], this.value, options);
+    const label = this.toString();
+    real.enqueue(label, { op: 'put', key, value: this.value, ...(options ? { options } : {}) }, (result) => mustSucceed(label, result, real.history));
+  }
+  toString = () => `put(${JSON.stringify(KEY_POOL[this.slot])}, ${text(this.value)}${this.ttl === undefined ? '' : `, ttl ${this.ttl}`})`;
+}
+
+class Delete implements Cmd {
+  constructor(
+    readonly slot: number,
+    readonly presentOnly = false,
+  ) {}
+  check = (model: Readonly<KvModel>) => !this.presentOnly || (model as KvModel).get(KEY_POOL[this.slot]) !== null;
+  async run(model: KvModel, real: RealSystem) {
+    const key = real.key(this.slot);
+    model.delete(KEY_POOL[this.slot]);
+    const label = this.toString();
+    real.enqueue(label, { op: 'delete', key }, (result) => mustSucceed(label, result, real.history));
+  }
+  toString = () => `delete(${JSON.stringify(KEY_POOL[this.slot])})`;
+}
+
+class Get implements Cmd {
+  constructor(readonly slot: number) {}
+  check = () => true;
+  async run(model: KvModel, real: RealSystem) {
+    const key = real.key(this.slot);
+    const expected = model.get(KEY_POOL[this.slot])?.value ?? null;
+    const label = this.toString();
+    real.enqueue(label, { op: 'get', key }, (result) => {
+      mustSucceed(label, result, real.history);
+      const got = (result as { entry?: { value: Uint8Array } | null }).entry?.value ?? null;
+      if (text(got) !== text(expected) || (got && expected && Buffer.compare(Buffer.from(got), Buffer.from(expected)) !== 0)) {
+        fail(`${label}: the model has ${text(expected)}, the provider returned ${text(got)} (after ${real.history.join('; ')})`, got);
+      }
+    });
+  }
+  toString = () => `get(${JSON.stringify(KEY_POOL[this.slot])})`;
+}
+
+class ListWalk implements Cmd {
+  constructor(readonly pageSize: number) {}
+  check = () => true;
+  async run(model: KvModel, real: RealSystem) {
+    await real.flush();
+    real.history.push(this.toString());
+    equal(await real.walk(this.pageSize), model.keys(), `${this.toString()} after ${real.history.join('; ')}`);
+  }
+  toString = () => `list-walk(page ${this.pageSize})`;
+}
+
+class Advance implements Cmd {
+  constructor(readonly seconds: number) {}
+  check = () => true;
+  async run(model: KvModel, real: RealSystem) {
+    await real.flush();
+    real.history.push(this.toString());
+    model.advance(this.seconds);
+    await real.clock!.advance(this.seconds);
+  }
+  toString = () => `advance(${this.seconds} s)`;
+}
+
+/**
+ * Command sequences. Clock steps are multiples of 10 s and TTLs end in 5, so no
+ * observation falls within 5 s of an expiry instant: the real clock's drift
+ * during a sequence (it keeps running on some providers) cannot flip an outcome.
+ * The expiry instant itself has its own cases (ttl.expiry.*).
+ */
+export function kvCommands(options: { ttl: boolean; maxCommands?: number; presentOnlyDeletes?: boolean }): fc.Arbitrary<Iterable<Cmd>> {
+  const slot = fc.nat({ max: KEY_POOL.length - 1 });
+  const value = fc.uint8Array({ maxLength: 8 });
+  const arbitraries: fc.Arbitrary<Cmd>[] = [
+    fc.tuple(slot, value).map(([s, v]) => new Put(s, v)),
+    slot.map((s) => new Delete(s, options.presentOnlyDeletes)),
+    slot.map((s) => new Get(s)),
+    fc.constantFrom(1, 2, 3, 1000).map((size) => new ListWalk(size)),
+  ];
+  if (options.ttl) {
+    arbitraries.push(
+      fc.tuple(slot, value, fc.constantFrom(65, 95, 125, 305)).map(([s, v, ttl]) => new Put(s, v, ttl)),
+      fc.constantFrom(10, 30, 60, 120).map((seconds) => new Advance(seconds)),
+    );
+  }
+  return fc.commands(arbitraries, { maxCommands: options.maxCommands ?? 30 });
+}
+
+/** After a sequence: every slot and the whole listing must match the model. */
+export async function audit(model: KvModel, real: RealSystem): Promise<void> {
+  for (let slot = 0; slot < KEY_POOL.length; slot++) await new Get(slot).run(model, real);
+  await real.flush();
+  await new ListWalk(1000).run(model, real);
+}

@@ -1,0 +1,18 @@
+/**
+ * Arbitrary key sets for pagination: short keys from a small alphabet, so sets
+ * share prefixes and straddle the places where UTF-8 byte order and JavaScript
+ * (UTF-16) order disagree (U+FFFD vs U+10000).
+ */
+import fc from 'fast-check';
+
+const ALPHABET = ['a', 'b', 'A', '0', '/', ':', '~', '\u00e9', '\ufffd', '\u{10000}', '\u{1f600}'];
+
+export const keySuffix: fc.Arbitrary<string> = fc.array(fc.constantFrom(...ALPHABET), { minLength: 1, maxLength: 5 }).map((chars) => chars.join(''));
+
+export const keySet: fc.Arbitrary<string[]> = fc.uniqueArray(keySuffix, { minLength: 0, maxLength: 40 });
+
+/** Page sizes: mostly tiny (many pages), sometimes anywhere up to the maximum of 1000. */
+export const pageSize: fc.Arbitrary<number> = fc.oneof(
+  { arbitrary: fc.integer({ min: 1, max: 4 }), weight: 3 },
+  { arbitrary: fc.integer({ min: 1, max: 1000 }), weight: 1 },
+);

@@ -1,0 +1,304 @@
+/**
+ * Keys: the contract's domain (1..512 UTF-8 bytes, not "." or "..", no control
+ * characters) must work whole, everything outside it is refused by the client
+ * before the provider, and probes record what each platform accepts itself.
+ */
+import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
+import { equal, ok } from '../assert.ts';
+import { expectKeyRejected, lifeOfKey, must, walk } from '../checks.ts';
+import { ACME_PREFIX, CONTROL_CHARS, FASTLY_FORBIDDEN, WIDTH_NAME, charId, keyOfBytes, type CharWidth } from '../keys.ts';
+import { attempt, attemptPuts, probeUpperLimit, tally } from '../probe.ts';
+import { outcome } from '../observe.ts';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const WIDTHS: CharWidth[] = [1, 2, 3, 4];
+const CONTROL_MESSAGE = 'key contains invalid control characters';
+const DOT_MESSAGE = "key cannot be exactly '.' or '..'";
+
+/** Distinct keys written with distinct values must each read back their own value and all be listed. */
+async function distinctKeys(context: CaseContext, suffixes: string[]): Promise<void> {
+  const { handle, key, ns } = context;
+  for (const [i, suffix] of suffixes.entries()) await must(`put_bytes(${JSON.stringify(suffix)})`, () => handle.putBytes(key(suffix), bytes(`value ${i}`)));
+  for (const [i, suffix] of suffixes.entries()) {
+    equal(await must('get_bytes', () => handle.getBytes(key(suffix))), bytes(`value ${i}`), `get_bytes(${JSON.stringify(suffix)})`);
+  }
+  const listed = (await walk(handle, ns, 1000)).keys;
+  equal([...listed].sort(), suffixes.map(key).sort(), 'keys listed');
+}
+
+const controlCases: CaseDefinition[] = CONTROL_CHARS.map((char) => ({
+  id: `keys.control.${charId(char)}`,
+  category: 'keys',
+  check: 'contract',
+  title: `a key containing U+${charId(char).slice(1).toUpperCase()} is rejected`,
+  ref: 'contract §2.2 key rule 4 (char::is_control)',
+  run: (context) => expectKeyRejected(context, context.key(`a${char}b`), CONTROL_MESSAGE),
+}));
+
+const maxBytesCases: CaseDefinition[] = WIDTHS.map((width) => ({
+  id: `keys.max-bytes.${WIDTH_NAME[width]}-chars`,
+  category: 'keys',
+  check: 'contract',
+  title: `a key of exactly 512 bytes of ${WIDTH_NAME[width]} characters works`,
+  ref: 'contract §2.2 key rule 2 "A key of exactly 512 bytes is accepted"',
+  run: (context) => lifeOfKey(context, keyOfBytes(context.ns, 512, width)),
+}));
+
+const overMaxCases: CaseDefinition[] = WIDTHS.map((width) => ({
+  id: `keys.over-max.${WIDTH_NAME[width]}-chars`,
+  category: 'keys',
+  check: 'contract',
+  title: `a key of 513 bytes of ${WIDTH_NAME[width]} characters is rejected`,
+  ref: 'contract §2.2 key rule 2; §6.2 validation_rejects_long_keys',
+  run: (context) => expectKeyRejected(context, keyOfBytes(context.ns, 513, width), 'key length 513 exceeds limit of 512 bytes'),
+}));
+
+const fastlyForbiddenCases: CaseDefinition[] = FASTLY_FORBIDDEN.map(({ id, char }) => ({
+  id: `keys.fastly-forbidden.${id}`,
+  category: 'keys',
+  check: 'contract',
+  title: `a key containing "${char}" is a valid contract key and works`,
+  ref: 'contract §2.2 key rule 5 ("#", "?", "|" allowed); §7.4 Fastly key rules',
+  run: (context) => lifeOfKey(context, context.key(`a${char}b`)),
+}));
+
+/** Dot segments inside a longer key: only the whole keys "." and ".." are refused. */
+const DOT_SEGMENTS: Array<[string, string]> = [
+  ['three-dots', '...'],
+  ['dot-slash', './a'],
+  ['ends-with-dot', 'a/.'],
+  ['ends-with-dotdot', 'a/..'],
+  ['dotdot-inside', 'a/../b'],
+];
+
+const dotSegmentCases: CaseDefinition[] = DOT_SEGMENTS.map(([id, suffix]) => ({
+  id: `keys.dot-segment.${id}`,
+  category: 'keys',
+  check: 'contract',
+  title: `a key ending in "${suffix}" works (only "." and ".." as whole keys are refused)`,
+  ref: 'contract §2.2 key rule 3 (\'"...", "./a" and "a/.." are accepted\')',
+  run: (context) => lifeOfKey(context, context.key(suffix)),
+}));
+
+export default defineCases([
+  {
+    id: 'keys.empty',
+    category: 'keys',
+    check: 'contract',
+    title: 'the empty key is rejected by every operation',
+    ref: 'contract §2.2 key rule 1; §6.2 empty_key_rejected',
+    run: (context) => expectKeyRejected(context, '', 'key cannot be empty'),
+  },
+  {
+    id: 'keys.dot',
+    category: 'keys',
+    check: 'contract',
+    title: 'the key "." is rejected by every operation',
+    ref: 'contract §2.2 key rule 3; §6.2 validation_rejects_dot_keys',
+    run: (context) => expectKeyRejected(context, '.', DOT_MESSAGE),
+  },
+  {
+    id: 'keys.dotdot',
+    category: 'keys',
+    check: 'contract',
+    title: 'the key ".." is rejected by every operation',
+    ref: 'contract §2.2 key rule 3; §6.2 validation_rejects_dot_keys',
+    run: (context) => expectKeyRejected(context, '..', DOT_MESSAGE),
+  },
+  ...dotSegmentCases,
+  ...controlCases,
+  ...maxBytesCases,
+  ...overMaxCases,
+  {
+    id: 'keys.over-max.bytes-not-chars',
+    category: 'keys',
+    check: 'contract',
+    title: 'the limit counts UTF-8 bytes: 200 three-byte characters (200 UTF-16 units) are rejected',
+    ref: 'contract §2.2 key rule 2 (key.len() is bytes)',
+    run: (context) => expectKeyRejected(context, context.key('\u20ac'.repeat(200)), 'key length 620 exceeds limit of 512 bytes'),
+  },
+  {
+    id: 'keys.max-bytes.single-char-key',
+    category: 'keys',
+    check: 'contract',
+    title: 'a one-character key works',
+    ref: 'contract §2.2 (1..512 bytes)',
+    run: (context) => lifeOfKey(context, context.key('x')),
+  },
+  ...fastlyForbiddenCases,
+  {
+    id: 'keys.fastly-forbidden.acme-prefix',
+    category: 'keys',
+    check: 'contract',
+    title: 'a key starting with ".well-known/acme-challenge/" is a valid contract key and works',
+    ref: 'contract §2.2 "There is no check for Fastly\'s forbidden .well-known/acme-challenge/ prefix"; §7.4',
+    async run(context) {
+      const key = ACME_PREFIX + context.ns + 'token';
+      context.track(key);
+      await lifeOfKey(context, key);
+    },
+  },
+  {
+    id: 'keys.sibling.path-prefix',
+    category: 'keys',
+    check: 'contract',
+    title: 'keys "a" and "a/b" live side by side, and deleting one keeps the other',
+    ref: 'platform-kv-behaviour §D5 (cloudflare/miniflare#167)',
+    async run(context) {
+      const { handle, key } = context;
+      await distinctKeys(context, ['a', 'a/b', 'a/b/c']);
+      await must('delete', () => handle.delete(key('a')));
+      equal(await handle.getBytes(key('a/b')), bytes('value 1'), 'get_bytes("a/b") after delete of "a"');
+      await must('delete', () => handle.delete(key('a/b/c')));
+      equal(await handle.getBytes(key('a/b')), bytes('value 1'), 'get_bytes("a/b") after delete of "a/b/c"');
+    },
+  },
+  {
+    id: 'keys.percent-encoding.distinct',
+    category: 'keys',
+    check: 'contract',
+    title: 'keys are never URL-decoded: "a/b", "a%2Fb", "a%2fb" and "a%b" are four keys',
+    ref: 'platform-kv-behaviour §D6 (miniflare#326, workers-sdk#961)',
+    run: (context) => distinctKeys(context, ['a/b', 'a%2Fb', 'a%2fb', 'a%b', 'a%25b', 'a+b', 'a b']),
+  },
+  {
+    id: 'keys.case-sensitive',
+    category: 'keys',
+    check: 'contract',
+    title: 'keys differing only in case are distinct',
+    ref: 'platform-kv-behaviour §C1 "keys case-sensitive"',
+    run: (context) => distinctKeys(context, ['key', 'Key', 'KEY', '\u00e9', '\u00c9']),
+  },
+  {
+    id: 'keys.whitespace',
+    category: 'keys',
+    check: 'contract',
+    title: 'spaces and non-breaking spaces are kept, leading and trailing too',
+    ref: 'contract §2.2 key rule 5 "spaces ... allowed"',
+    run: (context) => distinctKeys(context, [' lead', 'trail ', 'in side', 'nb\u00a0sp', '  ']),
+  },
+  {
+    id: 'keys.slashes',
+    category: 'keys',
+    check: 'contract',
+    title: 'empty path segments are kept: "a//b", "a/", "/" and "//" are distinct keys',
+    ref: 'contract §2.2 key rule 5 ("/" allowed)',
+    run: (context) => distinctKeys(context, ['a//b', 'a/b', 'a/', '/', '//', '/a']),
+  },
+  {
+    id: 'keys.ascii-printable',
+    category: 'keys',
+    check: 'contract',
+    title: 'every printable ASCII character works inside a key (Fastly-forbidden ones have their own cases)',
+    ref: 'contract §2.2 key rule 5',
+    async run(context) {
+      const forbidden = new Set(FASTLY_FORBIDDEN.map(({ char }) => char));
+      const chars = Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i)).filter((char) => !forbidden.has(char));
+      await distinctKeys(context, chars.map((char) => `c${char}`));
+    },
+  },
+  {
+    id: 'keys.native.max-bytes.1-byte-chars',
+    category: 'keys',
+    check: 'probe',
+    title: 'the longest key the platform accepts, in bytes of ASCII (bisection up to 8 KiB)',
+    ref: 'platform-kv-behaviour §C0 key length',
+    contract: { maxBytes: 512 },
+    timeoutMs: 300_000,
+    run: (context) => probeKeyBytes(context, 1),
+  },
+  {
+    id: 'keys.native.max-bytes.4-byte-chars',
+    category: 'keys',
+    check: 'probe',
+    title: 'the longest key the platform accepts, in bytes of 4-byte characters (bytes or characters?)',
+    ref: 'platform-kv-behaviour §C1 "length is UTF-8 bytes"; §C2 "check is on encoded length"',
+    contract: { maxBytes: 512 },
+    timeoutMs: 300_000,
+    run: (context) => probeKeyBytes(context, 4),
+  },
+  {
+    id: 'keys.native.reserved',
+    category: 'keys',
+    check: 'probe',
+    title: 'what the platform does with the keys "", "." and ".." (read only: they cannot be namespaced)',
+    ref: 'platform-kv-behaviour §C0 "Empty / . / .."; §C1 workerd validateKeyName',
+    async run({ kv }) {
+      const observed: Record<string, unknown> = {};
+      for (const key of ['', '.', '..']) {
+        const result = await outcome(() => kv.get(key));
+        observed[JSON.stringify(key)] = result.ok ? { ok: true, found: result.value !== null } : result;
+      }
+      return observed;
+    },
+  },
+  {
+    id: 'keys.native.control-chars',
+    category: 'keys',
+    check: 'probe',
+    title: 'which control characters the platform accepts inside a key',
+    ref: 'platform-kv-behaviour §D7 (NUL inside keys, js-compute-runtime#1464)',
+    async run({ kv, key }) {
+      const results = await attemptPuts(kv, CONTROL_CHARS.map((char) => ({ key: key(`a${char}b`), value: bytes('v') })));
+      return tally(CONTROL_CHARS.map(charId), results);
+    },
+  },
+  {
+    id: 'keys.native.fastly-forbidden',
+    category: 'keys',
+    check: 'probe',
+    title: 'which of Fastly\'s forbidden key contents the platform refuses',
+    ref: 'platform-kv-behaviour §C0, §C2 (KVStore key can not contain ...), §D7',
+    async run(context) {
+      const { kv, key } = context;
+      const entries: Array<[string, string]> = [
+        ...FASTLY_FORBIDDEN.map(({ id, char }): [string, string] => [id, key(`a${char}b`)]),
+        ['carriage-return', key('a\rb')],
+        ['line-feed', key('a\nb')],
+        ['acme-prefix', ACME_PREFIX + context.ns + 'x'],
+        ['acme-prefix-without-slash', '.well-known/acme-challenge' + context.ns.slice(0, -1) + 'x'],
+      ];
+      for (const [, k] of entries) context.track(k);
+      const results = await attemptPuts(kv, entries.map(([, k]) => ({ key: k, value: bytes('v') })));
+      return tally(entries.map(([label]) => label), results);
+    },
+  },
+  {
+    id: 'keys.native.dot-segments',
+    category: 'keys',
+    check: 'probe',
+    title: 'which dot segments inside a key the platform refuses',
+    ref: 'platform-kv-behaviour §C0 (Viceroy: keys containing "./", "../" or ending "/." "/..")',
+    async run({ kv, key }) {
+      const results = await attemptPuts(kv, DOT_SEGMENTS.map(([, suffix]) => ({ key: key(suffix), value: bytes('v') })));
+      return tally(DOT_SEGMENTS.map(([id]) => id), results);
+    },
+  },
+  {
+    id: 'keys.rejected.leaves-store-alone',
+    category: 'keys',
+    check: 'contract',
+    title: 'a refused key next to a stored one leaves the stored one as it was',
+    ref: 'contract §1.1 "Pre-validation contract"',
+    async run(context) {
+      const { handle, key } = context;
+      await must('put_bytes', () => handle.putBytes(key('kept'), bytes('kept')));
+      await expectKeyRejected({ kv: context.kv, ns: key('nothing-here/') }, key('kept\u0000'), CONTROL_MESSAGE);
+      equal(await handle.getBytes(key('kept')), bytes('kept'), 'get_bytes of the stored key');
+      ok((await walk(handle, context.ns, 10)).keys.length === 1, 'only the stored key is listed');
+    },
+  },
+]);
+
+async function probeKeyBytes(context: CaseContext, width: CharWidth) {
+  const { kv, ns } = context;
+  const result = await probeUpperLimit({
+    contractLimit: 512,
+    floor: 21,
+    cap: 8192,
+    budget: 24,
+    tryAt: (size) => attempt(() => kv.put(keyOfBytes(ns, size, width), bytes('v'))),
+  });
+  // Every accepted probe key lives under ns, so the engine's cleanup removes it.
+  return result;
+}

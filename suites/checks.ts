@@ -1,0 +1,145 @@
+/**
+ * Contract-check helpers: expect EdgeZero's exact validation message, prove the
+ * provider was never touched, and turn a platform refusal inside the contract's
+ * domain into a FAIL that carries the platform's own text (so a known divergence
+ * can match it) instead of an ERROR.
+ */
+import type { KvInstance } from '../providers/api.ts';
+import { KvHandle, type KvPage } from '../contract/handle.ts';
+import { isKvError } from '../contract/errors.ts';
+import type { CaseContext } from './case.ts';
+import { equal, fail, ok } from './assert.ts';
+import { listAllNative } from './probe.ts';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+/** Runs a contract call that must succeed; a KvError from the platform FAILs the case with what it said. */
+export async function must<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isKvError(error) && error.kind !== 'Unavailable') fail(`${what} failed: ${error.message}`, error);
+    throw error;
+  }
+}
+
+/** Expects a KvError::Validation with exactly `message`. */
+export async function expectValidation(what: string, call: () => Promise<unknown>, message: string): Promise<void> {
+  let returned: unknown;
+  try {
+    returned = await call();
+  } catch (error) {
+    if (!isKvError(error, 'Validation')) fail(`${what}: expected KvError Validation "${message}", got ${(error as Error)?.message ?? String(error)}`, error);
+    if (error.detail !== message) fail(`${what}: expected the message "${message}", got "${error.detail}"`, error);
+    return;
+  }
+  fail(`${what}: expected KvError Validation "${message}", but the call succeeded`, returned);
+}
+
+/** Nothing is stored under the case's namespace (read natively, past the client). */
+export async function expectNothingUnder(kv: KvInstance, ns: string, what: string): Promise<void> {
+  const { keys } = await listAllNative(kv, ns);
+  ok(keys.length === 0, `${what}: the provider holds ${keys.length} key(s) under the case namespace`, keys);
+}
+
+/** A KvHandle whose every call to the provider is recorded: a rejected input must leave `calls` empty. */
+export function spiedHandle(kv: KvInstance): { handle: KvHandle; calls: string[] } {
+  const calls: string[] = [];
+  const record =
+    <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) =>
+    (...args: A) => {
+      calls.push(name);
+      return call(...args);
+    };
+  const handle = new KvHandle({
+    get: record('get', (key: string) => kv.get(key)),
+    put: record('put', (key: string, value: Uint8Array, options?: Parameters<KvInstance['put']>[2]) => kv.put(key, value, options)),
+    delete: record('delete', (key: string) => kv.delete(key)),
+    list: record('list', (options: Parameters<KvInstance['list']>[0]) => kv.list(options)),
+  });
+  return { handle, calls };
+}
+
+/**
+ * The whole life of one valid key through the client: put, get, exists, listed
+ * under its own prefix, delete, gone.
+ */
+export async function lifeOfKey(context: Pick<CaseContext, 'handle' | 'ns'>, key: string, value = bytes('v')): Promise<void> {
+  const { handle, ns } = context;
+  await must(`put_bytes(${show(key)})`, () => handle.putBytes(key, value));
+  equal(await must('get_bytes', () => handle.getBytes(key)), value, `get_bytes(${show(key)})`);
+  equal(await must('exists', () => handle.exists(key)), true, `exists(${show(key)})`);
+  const listed = await walk(handle, key.startsWith(ns) ? ns : key, 1000);
+  ok(listed.keys.includes(key), `list_keys_page did not return ${show(key)}`, listed.keys);
+  await must('delete', () => handle.delete(key));
+  equal(await must('get_bytes after delete', () => handle.getBytes(key)), null, `get_bytes(${show(key)}) after delete`);
+}
+
+export interface Walk {
+  keys: string[];
+  /** Keys per page, in order. */
+  pageSizes: number[];
+  /** The walk ended with an empty page after a full one. */
+  trailingEmptyPage: boolean;
+}
+
+/** Walks every page of `prefix` through the client; FAILs on a page over `limit` or a walk that never ends. */
+export async function walk(handle: KvHandle, prefix: string, limit: number, maxPages = 1000): Promise<Walk> {
+  const keys: string[] = [];
+  const pageSizes: number[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; ; i++) {
+    ok(i < maxPages, `the walk of ${show(prefix)} did not end within ${maxPages} pages`, { pageSizes: pageSizes.slice(-20) });
+    const page: KvPage = await must(`list_keys_page(${show(prefix)}, limit ${limit})`, () => handle.listKeysPage(prefix, cursor, limit));
+    ok(page.keys.length <= limit, `a page of limit ${limit} held ${page.keys.length} keys`, page.keys);
+    keys.push(...page.keys);
+    pageSizes.push(page.keys.length);
+    if (page.cursor === null) break;
+    cursor = page.cursor;
+  }
+  const trailingEmptyPage = pageSizes.length > 1 && pageSizes[pageSizes.length - 1] === 0;
+  return { keys, pageSizes, trailingEmptyPage };
+}
+
+/** No key twice, none missing, none extra, in UTF-8 byte order. */
+export function expectSameKeysInOrder(seen: string[], expected: string[], what: string): void {
+  const duplicates = seen.filter((key, i) => seen.indexOf(key) !== i);
+  ok(duplicates.length === 0, `${what}: ${duplicates.length} key(s) returned twice`, { duplicates: duplicates.slice(0, 20) });
+  const missing = expected.filter((key) => !seen.includes(key));
+  ok(missing.length === 0, `${what}: ${missing.length} key(s) never returned`, { missing: missing.slice(0, 20) });
+  const extra = seen.filter((key) => !expected.includes(key));
+  ok(extra.length === 0, `${what}: ${extra.length} unexpected key(s)`, { extra: extra.slice(0, 20) });
+  equal(seen, sortUtf8(expected), `${what} (order)`);
+}
+
+export const sortUtf8 = (keys: string[]) => [...keys].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+
+/** A key for messages: JSON-quoted, long ones shortened. */
+export function show(key: string): string {
+  const text = JSON.stringify(key);
+  return text.length > 80 ? `${text.slice(0, 40)}…${text.slice(-20)} (${Buffer.byteLength(key)} bytes)` : text;
+}
+
+/**
+ * Every key-taking operation of the client refuses `key` with exactly `message`,
+ * without one call reaching the provider, and nothing appears under the namespace.
+ */
+export async function expectKeyRejected(context: Pick<CaseContext, 'kv' | 'ns'>, key: string, message: string): Promise<void> {
+  const { handle, calls } = spiedHandle(context.kv);
+  const value = bytes('v');
+  const operations: Array<[string, () => Promise<unknown>]> = [
+    ['put_bytes', () => handle.putBytes(key, value)],
+    ['put_bytes_with_ttl', () => handle.putBytesWithTtl(key, value, 60)],
+    ['put', () => handle.put(key, 'v')],
+    ['put_with_ttl', () => handle.putWithTtl(key, 'v', 60)],
+    ['get_bytes', () => handle.getBytes(key)],
+    ['get', () => handle.get(key)],
+    ['get_or', () => handle.getOr(key, 0)],
+    ['exists', () => handle.exists(key)],
+    ['delete', () => handle.delete(key)],
+    ['read_modify_write', () => handle.readModifyWrite(key, 0, (n: number) => n + 1)],
+  ];
+  for (const [name, call] of operations) await expectValidation(`${name}(${show(key)})`, call, message);
+  ok(calls.length === 0, `a rejected key still reached the provider (${calls.join(', ')})`, calls);
+  await expectNothingUnder(context.kv, context.ns, `after rejecting ${show(key)}`);
+}

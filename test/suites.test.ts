@@ -1,0 +1,112 @@
+/** The case catalogue itself: enough cases, stable well-formed ids, every category, no stale divergence. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CATEGORIES } from '../suites/case.ts';
+import { ALL_CASES, selectCases } from '../suites/cases/index.ts';
+import { loadDivergences } from '../suites/divergences.ts';
+import { keyOfBytes, CHAR_OF_WIDTH, type CharWidth } from '../suites/keys.ts';
+import { bisect, orderOf, probeUpperLimit } from '../suites/probe.ts';
+import { caseNamespace, newNamespace } from '../suites/engine.ts';
+
+const schema = JSON.parse(readFileSync(new URL('../reports/results.schema.json', import.meta.url), 'utf8'));
+
+/** The `test` id pattern the results schema demands, wherever it sits in the schema. */
+function idPattern(node: unknown): string | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  const record = node as Record<string, unknown>;
+  const test = (record.properties as Record<string, { pattern?: string }> | undefined)?.test;
+  if (test?.pattern) return test.pattern;
+  for (const value of Object.values(record)) {
+    const found = idPattern(value);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+describe('case catalogue', () => {
+  it('has at least 150 cases', () => {
+    expect(ALL_CASES.length).toBeGreaterThanOrEqual(150);
+  });
+
+  it('has unique ids, category first, matching the results schema', () => {
+    const pattern = new RegExp(idPattern(schema) ?? '^[a-z0-9]+(\\.[a-z0-9-]+)+$');
+    const ids = ALL_CASES.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const c of ALL_CASES) {
+      expect(c.id, c.id).toMatch(pattern);
+      expect(c.id.split('.')[0], c.id).toBe(c.category);
+      expect(c.title.length, c.id).toBeGreaterThan(10);
+      expect(c.ref.length, c.id).toBeGreaterThan(3);
+    }
+  });
+
+  it('covers every category', () => {
+    const present = new Set(ALL_CASES.map((c) => c.category));
+    for (const category of CATEGORIES) expect(present.has(category), category).toBe(true);
+  });
+
+  it('gives a contract only to probes', () => {
+    for (const c of ALL_CASES) if (c.contract) expect(c.check, c.id).toBe('probe');
+  });
+
+  it('selects by category and by glob', () => {
+    expect(selectCases({ categories: ['ttl'] }).every((c) => c.category === 'ttl')).toBe(true);
+    expect(selectCases({ ids: ['keys.control.*'] })).toHaveLength(65);
+  });
+});
+
+describe('known divergences', () => {
+  const divergences = loadDivergences();
+  const ids = new Set(ALL_CASES.map((c) => c.id));
+
+  it('refer to existing cases, each with a link', () => {
+    for (const entry of divergences) {
+      expect(ids.has(entry.case), `${entry.case} (${entry.provider})`).toBe(true);
+      expect(entry.link, entry.case).toMatch(/^https:\/\//);
+    }
+  });
+
+  it('have regexes that compile', () => {
+    for (const entry of divergences) if (entry.message) expect(() => new RegExp(entry.message!)).not.toThrow();
+  });
+});
+
+describe('exact-size keys', () => {
+  it('the run namespace is 20 bytes, so 492 bytes remain', () => {
+    const ns = caseNamespace(newNamespace().namespace, 12345);
+    expect(Buffer.byteLength(ns)).toBe(20);
+  });
+
+  for (const width of [1, 2, 3, 4] as CharWidth[]) {
+    it(`builds 512 and 513 bytes of ${width}-byte characters`, () => {
+      const ns = caseNamespace(newNamespace().namespace, 7);
+      const key = keyOfBytes(ns, 512, width);
+      expect(Buffer.byteLength(key)).toBe(512);
+      expect(key.slice(ns.length)).toBe(CHAR_OF_WIDTH[width].repeat(492 / width));
+      expect(Buffer.byteLength(keyOfBytes(ns, 513, width))).toBe(513);
+    });
+  }
+});
+
+describe('probe helpers', () => {
+  it('bisect finds the edge from either side', async () => {
+    expect(await bisect(1, 1000, async (n) => n <= 512)).toMatchObject({ good: 512, bad: 513 });
+    expect(await bisect(120, 1, async (n) => n >= 60)).toMatchObject({ good: 60, bad: 59 });
+  });
+
+  it('probeUpperLimit pins an exact limit, a larger one, none, and stops at a transport refusal', async () => {
+    const at = (limit: number) => async (size: number) => (size <= limit ? { ok: true as const } : { ok: false as const, error: `too big: ${size}`, class: 'too-large' });
+    expect(await probeUpperLimit({ contractLimit: 512, floor: 21, cap: 8192, budget: 30, tryAt: at(512) })).toMatchObject({ maxBytes: 512, error: 'too big: 513' });
+    expect(await probeUpperLimit({ contractLimit: 512, floor: 21, cap: 8192, budget: 30, tryAt: at(1024) })).toMatchObject({ maxBytes: 1024, rejectedFrom: 1025 });
+    expect(await probeUpperLimit({ contractLimit: 512, floor: 21, cap: 8192, budget: 30, tryAt: at(300) })).toMatchObject({ maxBytes: 300 });
+    expect(await probeUpperLimit({ contractLimit: 512, floor: 21, cap: 8192, budget: 30, tryAt: at(1e9) })).toMatchObject({ maxBytes: null, rejectedFrom: null, probedUpTo: 8192 });
+    const transport = async (size: number) => (size <= 600 ? { ok: true as const } : { ok: false as const, error: 'bridge answered 413', class: 'too-large', transport: true as const });
+    expect(await probeUpperLimit({ contractLimit: 512, floor: 21, cap: 8192, budget: 30, tryAt: transport })).toMatchObject({ maxBytes: null, acceptedUpTo: 513 });
+  });
+
+  it('orderOf tells UTF-8 byte order from JavaScript string order', () => {
+    expect(orderOf(['a', '\uffff', '\u{10000}'])).toBe('utf8-bytes');
+    expect(orderOf(['a', '\u{10000}', '\uffff'])).toBe('js-string');
+    expect(orderOf(['b', 'a'])).toBe('other');
+  });
+});
