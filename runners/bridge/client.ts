@@ -40,6 +40,10 @@ export class BridgeClient {
     if (result === 'missing') return null;
     if (result === 'error') throw fromWireError(((await response.json()) as { error: WireError }).error);
     if (result !== 'found') throw new NativeError(`bridge answered GET /value without a kvparity-result header`, 'internal');
+    if (response.headers.get('kvparity-metadata-via') === 'ops') {
+      await response.body?.cancel();
+      return unwrap(await this.one({ op: 'get', key })).entry ?? null;
+    }
     const metadata = response.headers.get('kvparity-metadata');
     return { value: new Uint8Array(await response.arrayBuffer()), metadata: metadata === null ? null : (fromJsonParam(metadata) as Entry['metadata']) };
   }
@@ -47,7 +51,12 @@ export class BridgeClient {
   async put(key: string, value: Uint8Array, options: PutOptions = {}): Promise<void> {
     const ttl = options.ttlSeconds === undefined ? '' : `&ttl=${encodeURIComponent(String(options.ttlSeconds))}`;
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
-    if (options.metadata !== undefined) headers['kvparity-metadata'] = jsonParam(options.metadata);
+    if (options.metadata !== undefined) {
+      const metadata = jsonParam(options.metadata);
+      // Large metadata cannot ride in a header (protocol.md): send it in a JSON batch.
+      if (metadata.length > METADATA_HEADER_LIMIT) return void unwrap(await this.one({ op: 'put', key, value, options }));
+      headers['kvparity-metadata'] = metadata;
+    }
     const response = await this.send('PUT', `/value?key=${jsonParam(key)}${ttl}`, value, headers);
     const answer = (await response.json()) as { ok: boolean; error?: WireError };
     if (!answer.ok) throw fromWireError(answer.error!);
@@ -124,6 +133,9 @@ export class BridgeClient {
 }
 
 type WireError = { name: string; message: string };
+
+/** handler.js MAX_METADATA_HEADER: larger metadata goes through /ops. */
+const METADATA_HEADER_LIMIT = 4096;
 
 // A runtime may close an idle keep-alive connection without saying so (workerd does after long
 // responses); a request sent on it fails at once and never reached the bridge, so it goes again, once.

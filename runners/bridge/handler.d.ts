@@ -3,6 +3,7 @@ export declare const PROTOCOL_VERSION: number;
 export declare const MAX_OPS: number;
 export declare const MAX_BODY_BYTES: number;
 export declare const MAX_VALUE_BYTES: number;
+export declare const MAX_METADATA_HEADER: number;
 
 export interface BridgeKvAdapter {
   get(key: string): Promise<{ value: Uint8Array; metadata: unknown } | null>;

@@ -16,6 +16,8 @@ export const MAX_BODY_BYTES = 36 * 1024 * 1024;
 // /value carries raw bytes. Its bound is the largest value any supported platform can be
 // configured to take (Fastly: 100 MB on request), so native probes can look past 25 MiB.
 export const MAX_VALUE_BYTES = 100 * 1024 * 1024;
+// Metadata rides in a header on /value only up to this many characters.
+export const MAX_METADATA_HEADER = 4096;
 
 const OPS = new Set(['get', 'put', 'delete', 'list']);
 
@@ -60,7 +62,13 @@ async function handleValue(request, url, kv, maxValueBytes) {
       const entry = kv.getRaw ? await kv.getRaw(key) : await kv.get(key).then((e) => e && { body: e.value, metadata: e.metadata });
       if (!entry) return new Response(null, { status: 200, headers: { 'kvparity-result': 'missing' } });
       const headers = { 'kvparity-result': 'found', 'content-type': 'application/octet-stream' };
-      if (entry.metadata !== null && entry.metadata !== undefined) headers['kvparity-metadata'] = encodeJsonParam(entry.metadata);
+      if (entry.metadata !== null && entry.metadata !== undefined) {
+        const encoded = encodeJsonParam(entry.metadata);
+        // HTTP stacks cap header sizes well below what some platforms take as metadata: large
+        // metadata is fetched through /ops instead, so the platform's limit is what a probe sees.
+        if (encoded.length <= MAX_METADATA_HEADER) headers['kvparity-metadata'] = encoded;
+        else headers['kvparity-metadata-via'] = 'ops';
+      }
       return new Response(entry.body, { status: 200, headers });
     } catch (error) {
       return nativeFailure(error);
