@@ -143,3 +143,14 @@ export async function expectKeyRejected(context: Pick<CaseContext, 'kv' | 'ns'>,
   ok(calls.length === 0, `a rejected key still reached the provider (${calls.join(', ')})`, calls);
   await expectNothingUnder(context.kv, context.ns, `after rejecting ${show(key)}`);
 }
+
+/** Each suffix is its own key: own value back, all listed, none merged with another. */
+export async function distinctKeys(context: CaseContext, suffixes: string[]): Promise<void> {
+  const { handle, key, ns } = context;
+  for (const [i, suffix] of suffixes.entries()) await must(`put_bytes(${JSON.stringify(suffix)})`, () => handle.putBytes(key(suffix), bytes(`value ${i}`)));
+  for (const [i, suffix] of suffixes.entries()) {
+    equal(await must('get_bytes', () => handle.getBytes(key(suffix))), bytes(`value ${i}`), `get_bytes(${JSON.stringify(suffix)})`);
+  }
+  const listed = (await walk(handle, ns, 1000)).keys;
+  equal([...listed].sort(), suffixes.map(key).sort(), 'keys listed');
+}

@@ -5,7 +5,7 @@
  */
 import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
 import { equal, ok } from '../assert.ts';
-import { expectKeyRejected, lifeOfKey, must, walk } from '../checks.ts';
+import { distinctKeys, expectKeyRejected, lifeOfKey, must, walk } from '../checks.ts';
 import { ACME_PREFIX, CONTROL_CHARS, FASTLY_FORBIDDEN, WIDTH_NAME, charId, keyOfBytes, type CharWidth } from '../keys.ts';
 import { attempt, attemptPuts, probeUpperLimit, tally } from '../probe.ts';
 import { outcome } from '../observe.ts';
@@ -15,16 +15,6 @@ const WIDTHS: CharWidth[] = [1, 2, 3, 4];
 const CONTROL_MESSAGE = 'key contains invalid control characters';
 const DOT_MESSAGE = "key cannot be exactly '.' or '..'";
 
-/** Distinct keys written with distinct values must each read back their own value and all be listed. */
-async function distinctKeys(context: CaseContext, suffixes: string[]): Promise<void> {
-  const { handle, key, ns } = context;
-  for (const [i, suffix] of suffixes.entries()) await must(`put_bytes(${JSON.stringify(suffix)})`, () => handle.putBytes(key(suffix), bytes(`value ${i}`)));
-  for (const [i, suffix] of suffixes.entries()) {
-    equal(await must('get_bytes', () => handle.getBytes(key(suffix))), bytes(`value ${i}`), `get_bytes(${JSON.stringify(suffix)})`);
-  }
-  const listed = (await walk(handle, ns, 1000)).keys;
-  equal([...listed].sort(), suffixes.map(key).sort(), 'keys listed');
-}
 
 const controlCases: CaseDefinition[] = CONTROL_CHARS.map((char) => ({
   id: `keys.control.${charId(char)}`,

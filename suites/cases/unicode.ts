@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { defineCases, type CaseContext } from '../case.ts';
 import { equal, ok } from '../assert.ts';
-import { expectKeyRejected, expectValidation, must, spiedHandle, walk } from '../checks.ts';
+import { distinctKeys, expectKeyRejected, expectValidation, must, spiedHandle, walk } from '../checks.ts';
 import { checkProperty } from '../property.ts';
 import { nonAsciiKeySuffix, validKeySuffix } from '../arbitraries/keys.ts';
 import { jsonValue, valueBytes } from '../arbitraries/values.ts';
@@ -16,16 +16,6 @@ import { outcome } from '../observe.ts';
 const bytes = (text: string) => new TextEncoder().encode(text);
 const LONE_SURROGATE = 'key contains a lone surrogate (not valid UTF-8)';
 
-/** Each suffix is its own key: own value back, all listed, none merged with another. */
-async function distinctKeys(context: CaseContext, suffixes: string[]): Promise<void> {
-  const { handle, key, ns } = context;
-  for (const [i, suffix] of suffixes.entries()) await must(`put_bytes(${JSON.stringify(suffix)})`, () => handle.putBytes(key(suffix), bytes(`value ${i}`)));
-  for (const [i, suffix] of suffixes.entries()) {
-    equal(await must('get_bytes', () => handle.getBytes(key(suffix))), bytes(`value ${i}`), `get_bytes(${JSON.stringify(suffix)})`);
-  }
-  const listed = (await walk(handle, ns, 1000)).keys;
-  equal([...listed].sort(), suffixes.map(key).sort(), 'keys listed');
-}
 
 /** Code units in hex, so a report shows exactly what came back (U+FFFD vs a surrogate). */
 const codeUnits = (text: string) => Array.from({ length: text.length }, (_, i) => text.charCodeAt(i).toString(16).padStart(4, '0')).join(' ');
