@@ -1,4 +1,7 @@
 /** Strict flag parsing: `--name=value`, `--name value` or `--flag`; anything else is a usage error. */
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+
 export class UsageError extends Error {}
 
 export interface FlagSpec {
@@ -53,3 +56,24 @@ export function intFlag(flags: Record<string, string>, name: string, { min, max 
 
 export const listFlag = (value: string | undefined): string[] =>
   value === undefined ? [] : value.split(',').map((part) => part.trim()).filter(Boolean);
+
+/** Creates the directory a flag names (--out), or says why it cannot be used, before any work is done. */
+export function ensureDirFlag(flag: string, path: string): string {
+  try {
+    makeDirs(path);
+    if (!statSync(path).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code === 'ENOENT' ? 'it cannot be created there' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'not writable' : (code ?? (error as Error).message);
+    throw new UsageError(`--${flag}=${path} cannot be used as a directory (${why})`);
+  }
+  return path;
+}
+
+/** mkdir -p one level at a time: Node 20's recursive mkdirSync never returns for some paths (/proc/x). */
+function makeDirs(path: string): void {
+  const missing: string[] = [];
+  for (let dir = path; !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) missing.unshift(dir);
+  for (const dir of missing) mkdirSync(dir);
+}

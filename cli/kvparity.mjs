@@ -8,3 +8,6 @@ register();
 registerCommonJs();
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));
+// Nothing a provider left behind (a child spawned before a failed start, an open socket) may keep
+// the kit alive once its work is done: exit, and the exit hook in runners/process.ts kills tracked children.
+setTimeout(() => process.exit(), 500).unref();

@@ -1,5 +1,5 @@
 /** The main job: run the suites against each selected provider and write one results file per provider. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ProviderDefinition } from '../providers/api.ts';
 import { DEFAULT_IDS, builtinIds, loadProvider, looksLikePath, readConfig, type LoadedProvider } from '../providers/registry.ts';
@@ -7,7 +7,7 @@ import { tempDir } from '../runners/process.ts';
 import { selectCases } from '../suites/cases/index.ts';
 import { loadDivergences } from '../suites/divergences.ts';
 import { RESULTS_FORMAT, baseRunInfo, newNamespace, runCases, type CaseResult, type ResultsFile } from '../suites/engine.ts';
-import { UsageError, intFlag, listFlag, type Parsed } from './args.ts';
+import { UsageError, ensureDirFlag, intFlag, listFlag, type Parsed } from './args.ts';
 import { validateResults } from './schema.ts';
 
 export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout'];
@@ -30,6 +30,7 @@ interface Selection {
 
 async function selectProviders(flags: Record<string, string>): Promise<Selection> {
   const specs = listFlag(flags.provider ?? 'all');
+  if (specs.length === 0) throw new UsageError(`--provider=${flags.provider} names no provider`);
   const named = new Set<string>();
   const chosen: string[] = [];
   for (const spec of specs) {
@@ -57,7 +58,7 @@ export async function runMainJob(parsed: Parsed, log = (line: string) => process
   const seed = intFlag(flags, 'seed', { min: 0, max: 2 ** 31 - 1 }) ?? Math.floor(Math.random() * 2 ** 31);
   const runs = intFlag(flags, 'runs', { min: 1, max: 100_000 }) ?? 50;
   const timeoutMs = (intFlag(flags, 'timeout', { min: 1, max: 3600 }) ?? 120) * 1000;
-  const out = resolve(flags.out ?? 'reports/out');
+  const out = ensureDirFlag('out', resolve(flags.out ?? 'reports/out'));
   const cases = selectCases({ categories: listFlag(flags.category), ids: listFlag(flags.case) });
   if (cases.length === 0) throw new UsageError(`no case matches --category=${flags.category ?? ''} --case=${flags.case ?? ''}`);
   const selection = await selectProviders(flags);
@@ -66,7 +67,6 @@ export async function runMainJob(parsed: Parsed, log = (line: string) => process
 
   log(`kvparity ${kitVersion}: ${cases.length} cases × ${selection.loaded.length} providers (${selection.loaded.map((p) => p.definition.id).join(', ')})`);
   log(`seed ${seed}, ${runs} runs per property (replay with --seed=${seed} --runs=${runs})`);
-  mkdirSync(out, { recursive: true });
 
   const summary: RunSummary = { files: [], results: [], unavailableNamed: [], failures: 0 };
   for (const { definition, source } of selection.loaded) {

@@ -64,6 +64,7 @@ export default defineProvider({
       batch: (ops) => explained(() => client.batch(ops)),
       benchInside: (kind, count) => explained(() => client.benchInside(kind, count)),
       clock: run.clock && { advance: (seconds) => run.clock!.advance(seconds) },
+      alive: async () => run.alive(),
       stop: () => run.stop(),
     };
   },

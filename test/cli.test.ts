@@ -28,6 +28,15 @@ const BAD_INPUTS: Array<[string[], RegExp]> = [
   [['frobnicate'], /unknown command "frobnicate"/],
   [['run', '--provider=./does-not-exist.ts'], /provider file not found/],
   [['run', '--config=./nope.json'], /config file not found/],
+  [['run', '--provider=,'], /--provider=, names no provider/],
+  [['run', '--timeout=0'], /--timeout must be a whole number from 1 to 3600/],
+  [['run', '--provider=memory', '--out=package.json'], /--out=.*package\.json cannot be used as a directory \(a file is in the way\)/],
+  [['run', '--provider=memory', '--out=/proc/kvparity-nope'], /--out=\/proc\/kvparity-nope cannot be used as a directory/],
+  [['bench', '--ops=5'], /--ops must be a whole number from 10 to 100000/],
+  [['bench', '--provider=nope'], /unknown provider "nope"/],
+  [['bench', '--provider=,'], /--provider=, names no provider/],
+  [['bench', '--out=package.json'], /cannot be used as a directory \(a file is in the way\)/],
+  [['bench', 'stray'], /unexpected argument "stray"/],
 ];
 
 describe('bad input', () => {

@@ -93,6 +93,8 @@ export async function startCloudflareKv(options: CloudflareKvOptions): Promise<C
       benchInside: (kind: 'put' | 'get', count: number) => time.run('any', () => client.benchInside(kind, count)),
       clock: clockMode === 'off' ? undefined : { advance: (seconds: number) => time.advance(seconds), now: () => time.virtualNow() },
       stats: () => time.stats(),
+      // workerd's own restarts (clock 'auto') reuse the port, so a health answer means it is up.
+      alive: () => client.health().then(() => true, () => false),
       async stop() {
         time.close();
         await bridge.stop();

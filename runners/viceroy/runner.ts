@@ -63,6 +63,8 @@ export interface ViceroyRun {
   explain(error: unknown): Promise<unknown>;
   /** Forget what Viceroy said so far: call before an operation so explain() speaks only of it. */
   mark(): void;
+  /** The viceroy process is still running (the engine restarts a dead runtime once). */
+  alive(): boolean;
   stop(): Promise<void>;
 }
 
@@ -171,6 +173,7 @@ export async function startViceroy(options: ViceroyRunOptions): Promise<ViceroyR
       return explainFailure(error, recent, exitedWith);
     },
     mark: () => void (recent = ''),
+    alive: () => spawned.child.exitCode === null && spawned.child.signalCode === null,
     stop: () => spawned.stop(2000),
   };
 }
