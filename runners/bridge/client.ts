@@ -22,11 +22,13 @@ export class BridgeClient {
   readonly baseUrl: string;
   private readonly token?: string;
   private readonly timeoutMs: number;
+  private readonly loopback: boolean;
 
   constructor(options: BridgeClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/$/, '');
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.loopback = /^https?:\/\/(127\.|localhost[:/]|\[::1\])/.test(this.baseUrl + '/');
   }
 
   async health(): Promise<{ ok: boolean; protocol: number; runtime: { name: string; version: string } }> {
@@ -94,15 +96,13 @@ export class BridgeClient {
     return JSON.parse(await response.text());
   }
 
-  private async fetchOnce(method: string, path: string, headers: Record<string, string>, body?: string | Uint8Array): Promise<Response> {
-    const send = () => fetch(this.baseUrl + path, { method, headers, body: body as BodyInit | undefined, signal: AbortSignal.timeout(this.timeoutMs) });
-    const started = performance.now();
-    try {
-      return await send();
-    } catch (error) {
-      if (!STALE_SOCKET.test(causeOf(error)) || performance.now() - started > STALE_SOCKET_FAILS_WITHIN_MS) throw error;
-      return send();
-    }
+  private fetchOnce(method: string, path: string, headers: Record<string, string>, body?: string | Uint8Array): Promise<Response> {
+    // On loopback, a fresh connection per request: a local runtime may close an idle keep-alive
+    // connection without saying so (workerd does after long responses), and a request sent on it
+    // would fail for nothing; a loopback connection costs far less than the request. Remote
+    // targets keep their connections (a TLS handshake per request would dominate the run).
+    if (this.loopback) headers = { ...headers, connection: 'close' };
+    return fetch(this.baseUrl + path, { method, headers, body: body as BodyInit | undefined, signal: AbortSignal.timeout(this.timeoutMs) });
   }
 
   /** One HTTP exchange; transport failures and non-2xx answers become NativeErrors. */
@@ -136,11 +136,6 @@ type WireError = { name: string; message: string };
 
 /** handler.js MAX_METADATA_HEADER: larger metadata goes through /ops. */
 const METADATA_HEADER_LIMIT = 4096;
-
-// A runtime may close an idle keep-alive connection without saying so (workerd does after long
-// responses); a request sent on it fails at once and never reached the bridge, so it goes again, once.
-const STALE_SOCKET = /ECONNRESET|UND_ERR_SOCKET|other side closed/;
-const STALE_SOCKET_FAILS_WITHIN_MS = 2000;
 
 
 const jsonParam = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
