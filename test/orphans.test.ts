@@ -178,9 +178,17 @@ describe('a provider that fails after spawning a child', () => {
 
 describe('parallel runs', () => {
   const parallel = [{ id: 'sqlite', name: 'sqlite', processName: undefined as string | undefined, skip: undefined as string | undefined }, ...providers.map((p) => ({ ...p, name: describeName(p) }))];
-  /** The loopback port a runtime listens on, from its command line (all three name it there). */
-  const portsOf = (run: Watched, processName: string) =>
-    run.seen.flatMap((p) => (p.name === processName ? (/127\.0\.0\.1:(\d+)/.exec(p.cmdline)?.slice(1) ?? []) : []));
+  /**
+   * The loopback ports a runtime listened on: from its command line (all three name it there) when
+   * the watcher caught it, and from the run's own log ("… on http://127.0.0.1:N"), which a sample
+   * taken while the process was still exec'ing or already exiting can miss.
+   */
+  const portsOf = (run: Watched, processName: string) => [
+    ...new Set([
+      ...run.seen.flatMap((p) => (p.name === processName ? (/127\.0\.0\.1:(\d+)/.exec(p.cmdline)?.slice(1) ?? []) : [])),
+      ...[...run.stderr.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => m[1]),
+    ]),
+  ];
 
   it.each(parallel)('two runs of $name at once, sharing one TMPDIR, with different --out: both complete alike, on their own temp dirs and ports', async ({ id, skip, processName }) => {
     if (skip) return void console.log(`skipped: ${id}: ${skip}`);

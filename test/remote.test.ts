@@ -3,6 +3,7 @@
 // malformed requests get 400, oversize bodies 413; two concurrent runs never see each other's keys.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +27,38 @@ function kvparity(args: string[], env: Record<string, string | undefined>): Prom
     let err = '';
     child.stderr.on('data', (chunk) => (err += chunk));
     child.on('exit', (code) => done({ code, err }));
+  });
+}
+
+/**
+ * Status of an upload of `size` zero bytes. Its first kilobyte goes alone: a bridge that checks its
+ * bound before reading (workerd) answers at once, and sending the rest would race its reset of a
+ * connection with unread data against our reading of the answer. A host that buffers the whole
+ * body before the guest runs (Viceroy) gets the rest after a pause.
+ */
+function uploadStatus(url: string, size: number, method = 'POST'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': size } });
+    let answered = false;
+    const timer = setTimeout(() => (request.destroy(), reject(new Error('no answer to the upload'))), 120_000);
+    request.on('response', (response) => {
+      answered = true;
+      clearTimeout(timer);
+      resolve(response.statusCode ?? 0);
+      response.resume();
+      request.destroy();
+    });
+    request.on('error', () => {}); // destroyed after the answer, or the timer's reject says why
+    const first = 1024;
+    request.write(new Uint8Array(first));
+    setTimeout(async () => {
+      const chunk = new Uint8Array(1024 * 1024);
+      for (let sent = first; sent < size && !answered && !request.destroyed; sent += chunk.byteLength) {
+        const piece = chunk.subarray(0, Math.min(chunk.byteLength, size - sent));
+        if (!request.write(piece)) await new Promise((drained) => request.once('drain', drained));
+      }
+      if (!answered && !request.destroyed) request.end();
+    }, 2000);
   });
 }
 
@@ -108,16 +141,10 @@ describe.each(bridges)('the %s bridge started with a token', (_name, startBridge
   });
 
   it('answers 413 to a body beyond its bound, before reading it whole', async () => {
-    const huge = new Uint8Array(37 * 1024 * 1024);
-    const response = await fetch(`${bridge.url}/ops`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: huge });
-    expect(response.status).toBe(413);
-    const value = await fetch(`${bridge.url}/value?key=${Buffer.from('"k"').toString('base64url')}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-length': String(101 * 1024 * 1024) },
-      body: new Uint8Array(1),
-    }).catch((error: Error) => ({ status: `refused: ${error.message}` }));
-    // Either the bridge's 413, or the HTTP layer refusing a body shorter than its content-length.
-    expect([413, 400]).toContain(typeof value.status === 'number' ? value.status : 413);
+    // The bridge answers as soon as it sees content-length, while the body is still being sent.
+    expect(await uploadStatus(`${bridge.url}/ops`, 37 * 1024 * 1024)).toBe(413);
+    expect(await uploadStatus(`${bridge.url}/value?key=${Buffer.from('"k"').toString('base64url')}`, 101 * 1024 * 1024, 'PUT')).toBe(413);
+    expect((await owner.list({ prefix: 'k' })).keys).toEqual([]);
   });
 
   it('with the token, two concurrent runs pass and never see each other (or anyone else)', async () => {
