@@ -25,7 +25,8 @@ Options for run and test:
   --seed=N          replay a run's randomness (printed on every run)
   --runs=N          runs per property (default 50)
   --out=DIR         where results files go (default reports/out)
-  --config=FILE     JSON {"providers": ["./my-provider.ts"]} (default ./kvparity.config.json if present)
+  --config=FILE     JSON {"providers": ["./my-provider.ts"], "divergences": ["./known.json"]}
+                    (default ./kvparity.config.json if present)
   --url=URL         target bridge for the http provider (token from $KVPARITY_TOKEN)
   --timeout=SECONDS per case (default 120)
   --no-unit         test only: skip the kit's own unit tests

@@ -2,10 +2,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ProviderDefinition } from '../providers/api.ts';
-import { DEFAULT_IDS, builtinIds, loadProvider, looksLikePath, readConfig, type LoadedProvider } from '../providers/registry.ts';
+import { DEFAULT_IDS, builtinIds, loadProvider, looksLikePath, readConfigFile, type LoadedProvider } from '../providers/registry.ts';
 import { tempDir } from '../runners/process.ts';
 import { selectCases } from '../suites/cases/index.ts';
-import { loadDivergences } from '../suites/divergences.ts';
+import { loadDivergences, mergeDivergences } from '../suites/divergences.ts';
 import { RESULTS_FORMAT, baseRunInfo, newNamespace, runCases, type CaseResult, type ResultsFile } from '../suites/engine.ts';
 import { UsageError, ensureDirFlag, intFlag, listFlag, type Parsed } from './args.ts';
 import { validateResults } from './schema.ts';
@@ -26,6 +26,8 @@ interface Selection {
   loaded: LoadedProvider[];
   /** Explicitly named (not via all/available): being unavailable is an error. */
   named: Set<string>;
+  /** Known-divergence files the config file lists. */
+  divergenceFiles: string[];
 }
 
 async function selectProviders(flags: Record<string, string>): Promise<Selection> {
@@ -36,13 +38,16 @@ async function selectProviders(flags: Record<string, string>): Promise<Selection
   for (const spec of specs) {
     if (spec === 'all' || spec === 'available') chosen.push(...DEFAULT_IDS.filter((id) => builtinIds().includes(id)));
     else {
-      chosen.push(spec);
-      named.add(spec);
+      // A path names a file: the same file listed again by the config file is the same provider.
+      const normalised = looksLikePath(spec) ? resolve(spec) : spec;
+      chosen.push(normalised);
+      named.add(normalised);
     }
   }
   const configPath = flags.config ? resolve(flags.config) : resolve('kvparity.config.json');
   if (flags.config && !existsSync(configPath)) throw new UsageError(`config file not found: ${configPath}`);
-  if (existsSync(configPath) && (specs.includes('all') || specs.includes('available') || flags.config)) chosen.push(...readConfig(configPath));
+  const config = existsSync(configPath) ? readConfigFile(configPath) : { providers: [], divergences: [] };
+  if (specs.includes('all') || specs.includes('available') || flags.config) chosen.push(...config.providers);
   const loaded: LoadedProvider[] = [];
   for (const spec of [...new Set(chosen)]) {
     const provider = await loadProvider(spec);
@@ -50,7 +55,7 @@ async function selectProviders(flags: Record<string, string>): Promise<Selection
     loaded.push(provider);
     if (named.has(spec) || looksLikePath(spec)) named.add(provider.definition.id);
   }
-  return { loaded, named };
+  return { loaded, named, divergenceFiles: config.divergences };
 }
 
 export async function runMainJob(parsed: Parsed, log = (line: string) => process.stderr.write(line + '\n')): Promise<RunSummary> {
@@ -62,7 +67,7 @@ export async function runMainJob(parsed: Parsed, log = (line: string) => process
   const cases = selectCases({ categories: listFlag(flags.category), ids: listFlag(flags.case) });
   if (cases.length === 0) throw new UsageError(`no case matches --category=${flags.category ?? ''} --case=${flags.case ?? ''}`);
   const selection = await selectProviders(flags);
-  const divergences = loadDivergences();
+  const divergences = mergeDivergences([loadDivergences(), ...selection.divergenceFiles.map((file) => loadDivergences(file))]);
   const options: Record<string, string> = { ...flags };
 
   log(`kvparity ${kitVersion}: ${cases.length} cases × ${selection.loaded.length} providers (${selection.loaded.map((p) => p.definition.id).join(', ')})`);

@@ -74,10 +74,14 @@ export function definitionProblems(definition: unknown): string[] {
 export interface KitConfig {
   /** Extra provider files, relative to the config file. */
   providers?: string[];
+  /** Known-divergence files for those providers (same format as suites/known-divergences.json), relative to the config file. */
+  divergences?: string[];
 }
 
-/** Reads a config file (JSON) and returns the absolute paths of the providers it lists. */
-export function readConfig(path: string): string[] {
+const CONFIG_FIELDS = ['providers', 'divergences', '$schema'];
+
+/** Reads a config file (JSON): the absolute paths of the providers and divergence files it lists. */
+export function readConfigFile(path: string): { providers: string[]; divergences: string[] } {
   let config: KitConfig;
   try {
     config = JSON.parse(readFileSync(path, 'utf8')) as KitConfig;
@@ -85,10 +89,22 @@ export function readConfig(path: string): string[] {
     throw new ProviderSpecError(`config file ${path} is not readable JSON: ${(error as Error).message}`);
   }
   if (!config || typeof config !== 'object' || Array.isArray(config)) throw new ProviderSpecError(`config file ${path} must hold a JSON object like {"providers": ["./my-provider.ts"]}`);
-  const unknown = Object.keys(config).filter((key) => key !== 'providers' && key !== '$schema');
-  if (unknown.length) throw new ProviderSpecError(`config file ${path}: unknown field(s) ${unknown.join(', ')}; the only field is "providers"`);
-  if (config.providers !== undefined && (!Array.isArray(config.providers) || config.providers.some((p) => typeof p !== 'string'))) {
-    throw new ProviderSpecError(`config file ${path}: "providers" must be an array of paths to provider files`);
-  }
-  return (config.providers ?? []).map((p) => resolve(path, '..', p));
+  const unknown = Object.keys(config).filter((key) => !CONFIG_FIELDS.includes(key));
+  if (unknown.length) throw new ProviderSpecError(`config file ${path}: unknown field(s) ${unknown.join(', ')}; the fields are "providers" and "divergences"`);
+  const paths = (field: 'providers' | 'divergences', what: string): string[] => {
+    const list = config[field];
+    if (list !== undefined && (!Array.isArray(list) || list.some((p) => typeof p !== 'string'))) {
+      throw new ProviderSpecError(`config file ${path}: "${field}" must be an array of paths to ${what}`);
+    }
+    return (list ?? []).map((p) => resolve(path, '..', p));
+  };
+  const result = { providers: paths('providers', 'provider files'), divergences: paths('divergences', 'known-divergence files') };
+  const missing = result.divergences.find((file) => !existsSync(file));
+  if (missing) throw new ProviderSpecError(`config file ${path}: divergence file not found: ${missing}`);
+  return result;
+}
+
+/** The absolute paths of the providers a config file lists. */
+export function readConfig(path: string): string[] {
+  return readConfigFile(path).providers;
 }

@@ -75,3 +75,13 @@ export function matchesPartial(actual: unknown, expected: unknown): boolean {
   }
   return isDeepStrictEqual(actual, expected);
 }
+
+/** Joins divergence lists from several files; one case and provider recorded twice is an error. */
+export function mergeDivergences(lists: KnownDivergence[][]): KnownDivergence[] {
+  const merged: KnownDivergence[] = [];
+  for (const entry of lists.flat()) {
+    if (findDivergence(merged, entry.case, entry.provider)) throw new Error(`known divergences: ${entry.case} on ${entry.provider} is recorded twice`);
+    merged.push(entry);
+  }
+  return merged;
+}

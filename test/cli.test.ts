@@ -100,6 +100,38 @@ export default defineProvider({ ...memory, id: 'outside', title: 'A provider out
     expect(file.results.length).toBeGreaterThan(0);
   });
 
+  it("a config file's divergences apply to its outside provider: recorded → EXPECTED_DIVERGENCE, unrecorded → FAIL", () => {
+    const dir = tmp();
+    // An outside provider that refuses delete of a missing key, as Fastly does.
+    writeFileSync(
+      join(dir, 'strict-delete.ts'),
+      `import { defineProvider, NativeError } from '${join(root, 'providers/api.ts')}';
+import memory from '${join(root, 'providers/memory.ts')}';
+export default defineProvider({ ...memory, id: 'strict-delete', title: 'refuses delete of a missing key',
+  async start(context) {
+    const kv = await memory.start(context);
+    return { ...kv, async delete(key) { if (!(await kv.get(key))) throw new NativeError('not found', 'not-found'); return kv.delete(key); } };
+  } });
+`,
+    );
+    writeFileSync(
+      join(dir, 'divergences.json'),
+      JSON.stringify([{ case: 'crud.native-delete-missing', provider: 'strict-delete', observed: { ok: false, error: 'not found' }, link: 'https://example.com/strict-delete' }]),
+    );
+    writeFileSync(join(dir, 'kvparity.config.json'), JSON.stringify({ providers: ['./strict-delete.ts'], divergences: ['./divergences.json'] }));
+    const statusOf = (out: string) =>
+      Object.fromEntries(JSON.parse(readFileSync(join(out, 'strict-delete.json'), 'utf8')).results.map((r: { test: string; status: string }) => [r.test, r.status]));
+    const withConfig = join(dir, 'with');
+    kvparity(['run', `--config=${join(dir, 'kvparity.config.json')}`, '--provider=./strict-delete.ts', `--out=${withConfig}`, '--category=crud'], dir);
+    expect(statusOf(withConfig)['crud.native-delete-missing']).toBe('EXPECTED_DIVERGENCE');
+    expect(statusOf(withConfig)['crud.delete-missing']).toBe('FAIL'); // not recorded: still a failure
+    const without = join(dir, 'without');
+    kvparity(['run', `--provider=${join(dir, 'strict-delete.ts')}`, `--out=${without}`, '--category=crud'], root);
+    expect(statusOf(without)['crud.native-delete-missing']).toBe('FAIL');
+    writeFileSync(join(dir, 'kvparity.config.json'), JSON.stringify({ divergences: ['./nope.json'] }));
+    expect(kvparity(['run', `--config=${join(dir, 'kvparity.config.json')}`, '--provider=memory'], dir).err).toMatch(/divergence file not found/);
+  });
+
   it('replays: the same seed gives the same property seeds', () => {
     const a = tmp();
     const b = tmp();
