@@ -96,21 +96,17 @@ export class BridgeClient {
     return JSON.parse(await response.text());
   }
 
-  private fetchOnce(method: string, path: string, headers: Record<string, string>, body?: string | Uint8Array): Promise<Response> {
+  /** One HTTP exchange; transport failures and non-2xx answers become NativeErrors. */
+  private async send(method: string, path: string, body?: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
+    if (this.token) headers = { ...headers, authorization: `Bearer ${this.token}` };
     // On loopback, a fresh connection per request: a local runtime may close an idle keep-alive
     // connection without saying so (workerd does after long responses), and a request sent on it
     // would fail for nothing; a loopback connection costs far less than the request. Remote
     // targets keep their connections (a TLS handshake per request would dominate the run).
     if (this.loopback) headers = { ...headers, connection: 'close' };
-    return fetch(this.baseUrl + path, { method, headers, body: body as BodyInit | undefined, signal: AbortSignal.timeout(this.timeoutMs) });
-  }
-
-  /** One HTTP exchange; transport failures and non-2xx answers become NativeErrors. */
-  private async send(method: string, path: string, body?: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
-    if (this.token) headers = { ...headers, authorization: `Bearer ${this.token}` };
     let response: Response;
     try {
-      response = await this.fetchOnce(method, path, headers, body);
+      response = await fetch(this.baseUrl + path, { method, headers, body: body as BodyInit | undefined, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError';
       throw new NativeError(

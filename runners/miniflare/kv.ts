@@ -22,13 +22,11 @@
  * In fake time a keep-alive ping (every 3 s) stops the eviction, and the fake
  * time is re-checked before any op if no ping succeeded for 4 s.
  *
- * Transport: workerd sometimes closes a keep-alive connection right after a long
- * (~5 s+, KV-heavy) response without `Connection: close`; the next request sent
- * on it fails at once with ECONNRESET / UND_ERR_SOCKET. Such a request never
- * reached the Worker, so it is sent again, once.
+ * Transport: workerd may close a keep-alive connection after a long response
+ * without saying so; the bridge client opens a fresh connection per request on
+ * loopback (runners/bridge/client.ts), so no request is sent on a dead one.
  */
 import type { Clock, Entry, KvInstance, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../providers/api.ts';
-import { isNativeError } from '../../providers/api.ts';
 import { BridgeClient } from '../bridge/client.ts';
 import { startMiniflareBridge, type MiniflareBridge } from './runner.ts';
 import { KvObjectControl } from './time.ts';
@@ -41,8 +39,6 @@ const PARK_MS = 200 * 365 * 86_400_000; // beyond any TTL workerd accepts (< 2^3
 const KEEPALIVE_MS = 3000;
 const STALE_MS = 4000;
 const MAX_OPS = 1000; // per bridge request (protocol.md)
-const STALE_SOCKET = /ECONNRESET|UND_ERR_SOCKET|other side closed/;
-const STALE_SOCKET_FAILS_WITHIN_MS = 2000;
 
 export interface CloudflareKvOptions {
   /** Storage directory (kept across the restarts that 'auto' may do). */
@@ -58,8 +54,8 @@ export interface CloudflareKv extends KvInstance {
   clock?: Clock & { now(): Promise<number> };
   bridge: MiniflareBridge;
   client: BridgeClient;
-  /** restarts: workerd restarts by 'auto'; resends: requests sent again after a stale keep-alive connection. */
-  stats(): { mode: 'real' | 'fake'; restarts: number; restartMs: number[]; resends: number; lastPingError?: string };
+  /** restarts: workerd restarts by 'auto'. */
+  stats(): { mode: 'real' | 'fake'; restarts: number; restartMs: number[]; lastPingError?: string };
 }
 
 type Need = 'fake' | 'real' | 'any';
@@ -106,19 +102,6 @@ export async function startCloudflareKv(options: CloudflareKvOptions): Promise<C
   }
 }
 
-/** Sends again, once, a request that failed at once on a connection workerd had already closed. */
-async function resendOnStaleSocket<T>(send: () => Promise<T>, onResend: () => void): Promise<T> {
-  const started = performance.now();
-  try {
-    return await send();
-  } catch (error) {
-    const stale = isNativeError(error) && error.errorClass === 'unavailable' && STALE_SOCKET.test(error.message);
-    if (!stale || performance.now() - started > STALE_SOCKET_FAILS_WITHIN_MS) throw error;
-    onResend();
-    return send();
-  }
-}
-
 /** Shared/exclusive gate: ops run side by side; a mode switch waits for them and holds new ones back. */
 class Gate {
   private inflight = 0;
@@ -162,7 +145,6 @@ class TimePolicy {
   private pinging = false;
   private lastPingError?: string;
   private readonly restartMs: number[] = [];
-  private resends = 0;
 
   constructor(
     private readonly bridge: MiniflareBridge,
@@ -198,14 +180,14 @@ class TimePolicy {
       const out = await this.gate.shared(async () => {
         if (need !== 'any' && need !== this.mode) return retry;
         await this.fresh();
-        return resendOnStaleSocket(fn, () => this.resends++);
+        return fn();
       });
       if (out !== retry) return out as T;
     }
     return this.gate.exclusive(async () => {
       await this.switchTo(need);
       await this.fresh();
-      return resendOnStaleSocket(fn, () => this.resends++);
+      return fn();
     });
   }
 
@@ -225,7 +207,7 @@ class TimePolicy {
   }
 
   stats() {
-    return { mode: this.mode, restarts: this.restartMs.length, restartMs: [...this.restartMs], resends: this.resends, lastPingError: this.lastPingError };
+    return { mode: this.mode, restarts: this.restartMs.length, restartMs: [...this.restartMs], lastPingError: this.lastPingError };
   }
 
   close(): void {
