@@ -1,5 +1,18 @@
 import { KvModel } from '../contract/model.ts';
-import { defineProvider } from './api.ts';
+import { defineProvider, type KvInstance } from './api.ts';
+
+/** The native operations over a model: the memory provider, and the test suite's broken providers, start from this. */
+export function modelInstance(model: KvModel, version = '1'): KvInstance {
+  return {
+    runtime: { name: 'kvparity-model', version },
+    get: async (key) => model.get(key),
+    put: async (key, value, options) => model.put(key, value, options),
+    delete: async (key) => model.delete(key),
+    list: async (options) => model.list(options),
+    clock: { advance: async (seconds) => model.advance(seconds) },
+    stop: async () => {},
+  };
+}
 
 /** The EdgeZero contract itself, in memory: the reference every other provider is held against. */
 export default defineProvider({
@@ -10,15 +23,6 @@ export default defineProvider({
   capabilities: { ttl: true, metadata: true, clock: true, listOrder: 'utf8-bytes', durable: false, strongConsistency: true },
   docs: 'https://github.com/stackpop/edgezero/pull/165',
   async start() {
-    const model = new KvModel(Date.now());
-    return {
-      runtime: { name: 'kvparity-model', version: '1' },
-      get: async (key) => model.get(key),
-      put: async (key, value, options) => model.put(key, value, options),
-      delete: async (key) => model.delete(key),
-      list: async (options) => model.list(options),
-      clock: { advance: async (seconds) => model.advance(seconds) },
-      stop: async () => {},
-    };
+    return modelInstance(new KvModel(Date.now()));
   },
 });

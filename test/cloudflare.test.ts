@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import cloudflare from '../providers/cloudflare.ts';
-import { isNativeError, type NativeError } from '../providers/api.ts';
-import { BridgeClient } from '../runners/bridge/client.ts';
 import type { CloudflareKv } from '../runners/miniflare/kv.ts';
+import { rejection } from './fixtures/rejection.ts';
 
 const availability = await cloudflare.availability!();
 /** protocol.md: the bridge refuses bodies over 36 MiB with 413. */
@@ -32,15 +31,6 @@ async function stop(started: Started | undefined): Promise<void> {
   if (!started) return;
   await started.kv.stop();
   rmSync(started.dir, { recursive: true, force: true });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<NativeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isNativeError(error)) throw new Error(`expected a NativeError, got ${String(error)}`);
-  return error;
 }
 
 /** Alive = exists and is not a zombie (a killed child of an exited parent waits for init to reap it). */

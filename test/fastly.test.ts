@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fastly from '../providers/fastly.ts';
-import { isNativeError, type KvInstance, type NativeError } from '../providers/api.ts';
+import type { KvInstance } from '../providers/api.ts';
 import { BridgeClient } from '../runners/bridge/client.ts';
+import { rejection } from './fixtures/rejection.ts';
 
 const availability = await fastly.availability!();
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -33,15 +34,6 @@ async function stop(started: Started | undefined): Promise<void> {
   if (!started) return;
   await started.kv.stop();
   rmSync(started.dir, { recursive: true, force: true });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<NativeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isNativeError(error)) throw new Error(`expected a NativeError, got ${String(error)}`);
-  return error;
 }
 
 /** Live viceroy processes serving one of `dirs` (others on this machine belong to other runs). */

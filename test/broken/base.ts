@@ -6,6 +6,7 @@
 import { KvModel } from '../../contract/model.ts';
 import { NativeError, defineProvider, type KvInstance, type ProviderDefinition } from '../../providers/api.ts';
 import { limitProblem } from '../../contract/rules.ts';
+import { modelInstance } from '../../providers/memory.ts';
 
 export function brokenProvider(id: string, fault: string, override: (model: KvModel, instance: KvInstance) => Partial<KvInstance>): ProviderDefinition {
   return defineProvider({
@@ -16,15 +17,7 @@ export function brokenProvider(id: string, fault: string, override: (model: KvMo
     capabilities: { ttl: true, metadata: true, clock: true, listOrder: 'utf8-bytes', durable: false, strongConsistency: true },
     async start() {
       const model = new KvModel(Date.now());
-      const instance: KvInstance = {
-        runtime: { name: 'kvparity-model', version: `1-broken-${id}` },
-        get: async (key) => model.get(key),
-        put: async (key, value, options) => model.put(key, value, options),
-        delete: async (key) => model.delete(key),
-        list: async (options) => model.list(options),
-        clock: { advance: async (seconds) => model.advance(seconds) },
-        stop: async () => {},
-      };
+      const instance = modelInstance(model, `1-broken-${id}`);
       return Object.assign(instance, override(model, instance));
     },
   });
