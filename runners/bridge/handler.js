@@ -30,51 +30,58 @@ export async function handleBridgeRequest(request, { kv, runtime, token, require
   if (token && !bearerMatches(request.headers.get('authorization'), token)) {
     return protocolError(401, 'missing or wrong bearer token');
   }
-  if (url.pathname === '/value') return handleValue(request, url, kv, maxValueBytes);
-  if (request.method !== route.method) return protocolError(405, `${url.pathname} takes ${route.method}`);
-  if (route.method === 'GET') return json(200, { ok: true, protocol: PROTOCOL_VERSION, runtime });
-
-  let body;
-  try {
-    body = await readJsonBounded(request, maxBodyBytes);
-  } catch (error) {
-    if (error && error.tooLarge) return protocolError(413, `request body exceeds ${maxBodyBytes} bytes`);
-    return protocolError(400, `request body is not JSON: ${error && error.message}`);
-  }
-  return route.run(body, kv);
+  const handler = route[request.method];
+  if (!handler) return protocolError(405, `${url.pathname} takes ${Object.keys(route).join(' or ')}`);
+  return handler({ request, url, kv, runtime, maxBodyBytes, maxValueBytes });
 }
 
+// Path → method → handler. /ops and /bench take a bounded JSON body; /value streams raw bytes.
 const ROUTES = {
-  '/health': { method: 'GET' },
-  '/ops': { method: 'POST', run: runOps },
-  '/bench': { method: 'POST', run: runBench },
-  '/value': { method: 'GET or PUT' },
+  '/health': { GET: ({ runtime }) => json(200, { ok: true, protocol: PROTOCOL_VERSION, runtime }) },
+  '/ops': { POST: withJsonBody(runOps) },
+  '/bench': { POST: withJsonBody(runBench) },
+  '/value': { GET: getValue, PUT: putValue },
 };
+
+function withJsonBody(run) {
+  return async ({ request, kv, maxBodyBytes }) => {
+    let body;
+    try {
+      body = await readJsonBounded(request, maxBodyBytes);
+    } catch (error) {
+      if (error && error.tooLarge) return protocolError(413, `request body exceeds ${maxBodyBytes} bytes`);
+      return protocolError(400, `request body is not JSON: ${error && error.message}`);
+    }
+    return run(body, kv);
+  };
+}
 
 // GET /value?key=K: the value as the raw body. PUT /value?key=K[&ttl=N]: the raw body as the value.
 // K is base64url(UTF-8(JSON string)), so any JavaScript string, lone surrogates included, survives
 // the URL; metadata travels base64url(UTF-8(JSON)) in the kvparity-metadata header.
-async function handleValue(request, url, kv, maxValueBytes) {
+async function getValue({ url, kv }) {
   const key = decodeKeyParam(url.searchParams.get('key'));
-  if (key === null) return protocolError(400, 'key must be base64url of a JSON string (see protocol.md)');
-  if (request.method === 'GET') {
-    try {
-      const entry = kv.getRaw ? await kv.getRaw(key) : await kv.get(key).then((e) => e && { body: e.value, metadata: e.metadata });
-      if (!entry) return new Response(null, { status: 200, headers: { 'kvparity-result': 'missing' } });
-      const headers = { 'kvparity-result': 'found', 'content-type': 'application/octet-stream' };
-      if (entry.metadata !== null && entry.metadata !== undefined) {
-        const encoded = encodeJsonParam(entry.metadata);
-        // HTTP stacks cap header sizes well below what some platforms take as metadata: large
-        // metadata is fetched through /ops instead, so the platform's limit is what a probe sees.
-        if (encoded.length <= MAX_METADATA_HEADER) headers['kvparity-metadata'] = encoded;
-        else headers['kvparity-metadata-via'] = 'ops';
-      }
-      return new Response(entry.body, { status: 200, headers });
-    } catch (error) {
-      return nativeFailure(error);
+  if (key === null) return badKeyParam();
+  try {
+    const entry = kv.getRaw ? await kv.getRaw(key) : await kv.get(key).then((e) => e && { body: e.value, metadata: e.metadata });
+    if (!entry) return new Response(null, { status: 200, headers: { 'kvparity-result': 'missing' } });
+    const headers = { 'kvparity-result': 'found', 'content-type': 'application/octet-stream' };
+    if (entry.metadata !== null && entry.metadata !== undefined) {
+      const encoded = encodeJsonParam(entry.metadata);
+      // HTTP stacks cap header sizes well below what some platforms take as metadata: large
+      // metadata is fetched through /ops instead, so the platform's limit is what a probe sees.
+      if (encoded.length <= MAX_METADATA_HEADER) headers['kvparity-metadata'] = encoded;
+      else headers['kvparity-metadata-via'] = 'ops';
     }
+    return new Response(entry.body, { status: 200, headers });
+  } catch (error) {
+    return nativeFailure(error);
   }
-  if (request.method !== 'PUT') return protocolError(405, '/value takes GET or PUT');
+}
+
+async function putValue({ request, url, kv, maxValueBytes }) {
+  const key = decodeKeyParam(url.searchParams.get('key'));
+  if (key === null) return badKeyParam();
   const ttlParam = url.searchParams.get('ttl');
   const ttl = ttlParam === null ? undefined : Number(ttlParam);
   if (ttl !== undefined && (ttlParam.trim() === '' || Number.isNaN(ttl))) return protocolError(400, 'ttl must be a number of seconds');
@@ -96,6 +103,8 @@ async function handleValue(request, url, kv, maxValueBytes) {
     return nativeFailure(error);
   }
 }
+
+const badKeyParam = () => protocolError(400, 'key must be base64url of a JSON string (see protocol.md)');
 
 function nativeFailure(error) {
   return new Response(JSON.stringify({ ok: false, error: nativeError(error) }), {
