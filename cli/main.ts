@@ -127,8 +127,7 @@ async function providersCommand(argv: string[]): Promise<number> {
 }
 
 async function writeReport(summary: RunSummary): Promise<void> {
-  const reports = await import('../reports/cli.ts').catch(() => null);
-  if (reports?.reportFromFiles) await reports.reportFromFiles(summary.files);
+  await (await import('../reports/cli.ts')).reportFromFiles(summary.files);
 }
 
 function printTotals(summary: RunSummary): { passed: number; failed: number } {
