@@ -1,9 +1,11 @@
 /**
  * The prefix-bound cursor envelope: KvHandle wraps the backend's cursor in
- * {"prefix":…,"cursor":…} and refuses it with any other prefix.
+ * {"cursor":…,"prefix":…} (that field order since upstream 7ec2ad1; #165 wrote
+ * "prefix" first) and refuses it with any other prefix. Decoding, like serde's,
+ * takes the fields in any order.
  */
 export function encodeCursor(prefix: string, backendCursor: string): string {
-  return JSON.stringify({ prefix, cursor: backendCursor });
+  return JSON.stringify({ cursor: backendCursor, prefix });
 }
 
 /** Returns the backend cursor, or the exact EdgeZero message of the rule broken. */

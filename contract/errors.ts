@@ -1,20 +1,53 @@
 /**
- * KvError and its HTTP mapping (§2.3 of the contract digest): the variant, the
- * Display text, and the status and message an EdgeZero handler answers with.
+ * KvError and its HTTP mapping at the pinned upstream commit (contract/upstream.js):
+ * the variant, its Display text, and the status, error-body kind and message an
+ * EdgeZero handler answers with when it propagates the error with `?`
+ * (crates/edgezero-core/src/key_value_store.rs `impl From<KvError> for EdgeError`,
+ * crates/edgezero-core/src/error.rs `kind_str`, `message`, `into_response`).
+ * Upstream marks KvError `#[non_exhaustive]`: a caller must expect variants it does
+ * not know, so this list is the one home for the ones the pin has.
  */
-export type KvErrorKind = 'Validation' | 'NotFound' | 'Unavailable' | 'Serialization' | 'Internal';
+export const KV_ERROR_KINDS = ['Validation', 'NotFound', 'Unavailable', 'Serialization', 'Internal', 'LimitExceeded', 'Unsupported'] as const;
+export type KvErrorKind = (typeof KV_ERROR_KINDS)[number];
 
-const STATUS: Record<KvErrorKind, number> = {
-  Validation: 400, // EdgeError::bad_request, deliberately not 422
-  NotFound: 404,
-  Unavailable: 503,
-  Serialization: 500,
-  Internal: 500,
+/** The EdgeError each KvError becomes: its HTTP status and the `kind` of the error body. */
+const EDGE: Record<KvErrorKind, { status: number; kind: EdgeErrorKind }> = {
+  Validation: { status: 400, kind: 'bad_request' }, // EdgeError::bad_request, deliberately not 422 (`validation`)
+  NotFound: { status: 404, kind: 'not_found' },
+  Unavailable: { status: 503, kind: 'service_unavailable' },
+  Serialization: { status: 500, kind: 'internal' },
+  Internal: { status: 500, kind: 'internal' },
+  LimitExceeded: { status: 503, kind: 'service_unavailable' }, // e483723
+  Unsupported: { status: 501, kind: 'not_implemented' }, // e483723
 };
+
+/** EdgeError's `kind_str` (error.rs, e483723): the `kind` field of every error body. */
+export type EdgeErrorKind =
+  | 'bad_request'
+  | 'config_out_of_date'
+  | 'internal'
+  | 'method_not_allowed'
+  | 'not_found'
+  | 'not_implemented'
+  | 'service_unavailable'
+  | 'validation';
+
+/** The error body EdgeZero answers with (content-type application/json). */
+export interface EdgeErrorBody {
+  error: { kind: EdgeErrorKind; message: string; status: number };
+}
+
+/**
+ * The body as upstream writes it: serde_json without `preserve_order` keeps a
+ * Map's keys sorted, so `kind`, `message`, `status` in that order.
+ */
+export function edgeErrorBody(status: number, kind: EdgeErrorKind, message: string): EdgeErrorBody {
+  return { error: { kind, message, status } };
+}
 
 export class KvError extends Error {
   readonly kind: KvErrorKind;
-  /** The variant's payload: the validation message, the key, or the cause's text. */
+  /** The variant's payload: the validation message, the key, the limit message, the operation, or the cause's text. */
   readonly detail: string;
   readonly cause?: unknown;
 
@@ -28,10 +61,15 @@ export class KvError extends Error {
 
   /** The HTTP status an EdgeZero handler answers with when it propagates this error with `?`. */
   get httpStatus(): number {
-    return STATUS[this.kind];
+    return EDGE[this.kind].status;
   }
 
-  /** The `message` of the `{"error":{"status","message"}}` body EdgeZero answers with. */
+  /** The `kind` of the error body. */
+  get httpKind(): EdgeErrorKind {
+    return EDGE[this.kind].kind;
+  }
+
+  /** The `message` of the error body. */
   get httpMessage(): string {
     switch (this.kind) {
       case 'Validation':
@@ -44,11 +82,15 @@ export class KvError extends Error {
         return `internal error: kv serialization error: ${this.detail}`;
       case 'Internal':
         return `internal error: ${this.detail}`;
+      case 'LimitExceeded':
+      case 'Unsupported':
+        // EdgeError::service_unavailable / not_implemented carry the Display text as their message.
+        return display(this.kind, this.detail);
     }
   }
 
-  toResponseBody(): { error: { status: number; message: string } } {
-    return { error: { status: this.httpStatus, message: this.httpMessage } };
+  toResponseBody(): EdgeErrorBody {
+    return edgeErrorBody(this.httpStatus, this.httpKind, this.httpMessage);
   }
 }
 
@@ -64,6 +106,10 @@ function display(kind: KvErrorKind, detail: string): string {
       return `serialization error: ${detail}`;
     case 'Internal':
       return `kv store error: ${detail}`;
+    case 'LimitExceeded':
+      return `kv backend limit exceeded: ${detail}`;
+    case 'Unsupported':
+      return `kv operation not supported by backend: ${detail}`;
   }
 }
 

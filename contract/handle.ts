@@ -5,12 +5,16 @@
  */
 import type { KvInstance } from '../providers/api.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { KvError } from './errors.ts';
+import { KvError, type KvErrorKind } from './errors.ts';
 import { keyProblem, limitProblem, prefixProblem, ttlProblem, valueProblem } from './rules.ts';
 
 export interface KvPage {
   keys: string[];
-  /** null on the last page. */
+  /**
+   * null on the last page, and only there: a page with no keys and a cursor is a
+   * valid page in the middle of a listing (upstream KvPage, 7ec2ad1; axum's store
+   * answers one when its scan cap is hit), so callers walk on until the cursor is null.
+   */
   cursor: string | null;
 }
 
@@ -103,14 +107,20 @@ function validate(problem: string | null): void {
   if (problem !== null) throw new KvError('Validation', problem);
 }
 
+/**
+ * Native failures an adapter reports as their own KvError variant; every other one is
+ * Internal. Upstream's Spin store answers LimitExceeded and Unsupported (e483723).
+ */
+const NATIVE_KINDS: Record<string, KvErrorKind> = { unavailable: 'Unavailable', 'limit-exceeded': 'LimitExceeded', unsupported: 'Unsupported' };
+
 async function native<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof KvError) throw error;
     const cause = error as { errorClass?: string; message?: string };
-    if (cause?.errorClass === 'unavailable') throw new KvError('Unavailable', cause.message ?? 'unavailable', error);
-    throw new KvError('Internal', cause?.message ?? String(error), error);
+    const kind = NATIVE_KINDS[cause?.errorClass ?? ''] ?? 'Internal';
+    throw new KvError(kind, cause?.message ?? String(error), error);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * EdgeZero's KvHandle limits (stackpop/edgezero crates/edgezero-core/src/key_value_store.rs,
- * squash commit 170b74b of PR #165). The single table every rule reads from.
+ * unchanged from PR #165's squash commit 170b74b to the pinned commit in upstream.js).
+ * The single table every rule reads from.
  */
 export const CONTRACT_LIMITS = {
   /** UTF-8 bytes; exactly 512 is accepted. "Cloudflare limit". */
@@ -18,5 +19,3 @@ export const CONTRACT_LIMITS = {
 } as const;
 
 export type ContractLimits = typeof CONTRACT_LIMITS;
-
-export const CONTRACT_SOURCE = 'https://github.com/stackpop/edgezero/pull/165';

@@ -3,12 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { test as prop, fc } from '@fast-check/vitest';
 import { KvHandle } from '../contract/handle.ts';
-import { KvError } from '../contract/errors.ts';
+import { KV_ERROR_KINDS, KvError } from '../contract/errors.ts';
 import { CONTRACT_LIMITS as L } from '../contract/limits.ts';
 import { encodeCursor } from '../contract/cursor.ts';
 import { formatDuration } from '../contract/rules.ts';
 import { KvModel } from '../contract/model.ts';
-import type { KvInstance } from '../providers/api.ts';
+import type { KvInstance, ListPage } from '../providers/api.ts';
+import { walk } from '../suites/checks.ts';
 
 /** A store that records every call, so a test can prove validation happened before the provider. */
 function recordingStore() {
@@ -161,6 +162,39 @@ describe('list rules', () => {
     expect(await validation(handle.listKeysPage('other/', first.cursor, 2))).toBe('list cursor does not match the requested prefix');
   });
 
+  it('writes the envelope as {"cursor","prefix"} (upstream 7ec2ad1) and reads either field order', async () => {
+    expect(encodeCursor('app/', 'm1.x')).toBe('{"cursor":"m1.x","prefix":"app/"}');
+    const { handle } = recordingStore();
+    for (const k of ['app/a', 'app/b', 'app/c']) await handle.putBytes(k, bytes(1));
+    const first = await handle.listKeysPage('app/', null, 1);
+    expect(Object.keys(JSON.parse(first.cursor!))).toEqual(['cursor', 'prefix']);
+    const { cursor: backend } = JSON.parse(first.cursor!);
+    const pr165Order = JSON.stringify({ prefix: 'app/', cursor: backend });
+    expect((await handle.listKeysPage('app/', pr165Order, 1)).keys).toEqual(['app/b']);
+  });
+
+  it('an empty page with a cursor is not the end: the client and walk() go on until the cursor is null', async () => {
+    // Upstream's KvPage (7ec2ad1): "A page with keys: vec![] and cursor: Some(_) is a valid intermediate result";
+    // axum's store answers one when its scan cap is hit while skipping expired keys.
+    const pages: Record<string, ListPage> = {
+      start: { keys: ['p/a'], cursor: 'c1', complete: false },
+      c1: { keys: [], cursor: 'c2', complete: false },
+      c2: { keys: [], cursor: 'c3', complete: false },
+      c3: { keys: ['p/b'], cursor: null, complete: true },
+    };
+    const handle = new KvHandle({
+      get: async () => null,
+      put: async () => {},
+      delete: async () => {},
+      list: async (options) => pages[options.cursor ?? 'start'],
+    });
+    const first = await handle.listKeysPage('p/', null, 5);
+    const empty = await handle.listKeysPage('p/', first.cursor, 5);
+    expect(empty.keys).toEqual([]);
+    expect(empty.cursor).not.toBeNull();
+    expect(await walk(handle, 'p/', 5)).toEqual({ keys: ['p/a', 'p/b'], pageSizes: [1, 0, 0, 1], trailingEmptyPage: false });
+  });
+
   it('accepts unknown extra fields in the envelope', async () => {
     const { handle } = recordingStore();
     await handle.putBytes('app/a', bytes(1));
@@ -170,13 +204,29 @@ describe('list rules', () => {
 });
 
 describe('typed values, errors and read_modify_write', () => {
-  it('maps each error kind to its HTTP status and message', () => {
-    expect(new KvError('Validation', 'x').toResponseBody()).toEqual({ error: { status: 400, message: 'kv validation error: x' } });
-    expect(new KvError('NotFound', 'k').toResponseBody()).toEqual({ error: { status: 404, message: 'no route matched path: kv key: k' } });
-    expect(new KvError('Unavailable', '').toResponseBody()).toEqual({ error: { status: 503, message: 'kv store unavailable' } });
-    expect(new KvError('Serialization', 'eof').toResponseBody()).toEqual({ error: { status: 500, message: 'internal error: kv serialization error: eof' } });
-    expect(new KvError('Internal', 'boom').toResponseBody()).toEqual({ error: { status: 500, message: 'internal error: boom' } });
+  it('maps each error kind to its HTTP status, error-body kind and message', () => {
+    expect(new KvError('Validation', 'x').toResponseBody()).toEqual({ error: { kind: 'bad_request', status: 400, message: 'kv validation error: x' } });
+    expect(new KvError('NotFound', 'k').toResponseBody()).toEqual({ error: { kind: 'not_found', status: 404, message: 'no route matched path: kv key: k' } });
+    expect(new KvError('Unavailable', '').toResponseBody()).toEqual({ error: { kind: 'service_unavailable', status: 503, message: 'kv store unavailable' } });
+    expect(new KvError('Serialization', 'eof').toResponseBody()).toEqual({ error: { kind: 'internal', status: 500, message: 'internal error: kv serialization error: eof' } });
+    expect(new KvError('Internal', 'boom').toResponseBody()).toEqual({ error: { kind: 'internal', status: 500, message: 'internal error: boom' } });
     expect(new KvError('Validation', 'x').message).toBe('validation error: x');
+  });
+
+  it('has the two variants upstream added in e483723, with their Display text, status and kind', () => {
+    const limit = new KvError('LimitExceeded', '4 keys match prefix "", exceeding max_list_keys=2');
+    expect(limit.message).toBe('kv backend limit exceeded: 4 keys match prefix "", exceeding max_list_keys=2');
+    expect(limit.toResponseBody()).toEqual({ error: { kind: 'service_unavailable', status: 503, message: 'kv backend limit exceeded: 4 keys match prefix "", exceeding max_list_keys=2' } });
+    const unsupported = new KvError('Unsupported', 'put_bytes_with_ttl');
+    expect(unsupported.message).toBe('kv operation not supported by backend: put_bytes_with_ttl');
+    expect(unsupported.toResponseBody()).toEqual({ error: { kind: 'not_implemented', status: 501, message: 'kv operation not supported by backend: put_bytes_with_ttl' } });
+    expect(KV_ERROR_KINDS).toEqual(['Validation', 'NotFound', 'Unavailable', 'Serialization', 'Internal', 'LimitExceeded', 'Unsupported']);
+  });
+
+  it('writes error bodies with sorted keys, as serde_json does: kind, message, status', () => {
+    expect(JSON.stringify(new KvError('Unsupported', 'put_bytes_with_ttl').toResponseBody())).toBe(
+      '{"error":{"kind":"not_implemented","message":"kv operation not supported by backend: put_bytes_with_ttl","status":501}}',
+    );
   });
 
   it('typed get of non-JSON bytes is a Serialization error; type changes are allowed', async () => {
@@ -200,7 +250,7 @@ describe('typed values, errors and read_modify_write', () => {
     expect(await handle.get<number>('c')).toBeLessThan(10);
   });
 
-  it('maps a native "unavailable" failure to Unavailable and others to Internal', async () => {
+  it('maps native unavailable, limit-exceeded and unsupported failures to their variants, and others to Internal', async () => {
     const failing = (errorClass: string) =>
       new KvHandle({
         get: async () => Promise.reject(Object.assign(new Error('down'), { name: 'NativeError', errorClass })),
@@ -209,6 +259,8 @@ describe('typed values, errors and read_modify_write', () => {
         list: async () => ({ keys: [], cursor: null, complete: true }),
       });
     await expect(failing('unavailable').getBytes('k')).rejects.toMatchObject({ kind: 'Unavailable', httpStatus: 503 });
+    await expect(failing('limit-exceeded').getBytes('k')).rejects.toMatchObject({ kind: 'LimitExceeded', httpStatus: 503, httpKind: 'service_unavailable', message: 'kv backend limit exceeded: down' });
+    await expect(failing('unsupported').getBytes('k')).rejects.toMatchObject({ kind: 'Unsupported', httpStatus: 501, httpKind: 'not_implemented' });
     await expect(failing('internal').getBytes('k')).rejects.toMatchObject({ kind: 'Internal', detail: 'down' });
   });
 });

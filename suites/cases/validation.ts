@@ -271,8 +271,8 @@ export default defineCases([
     id: 'validation.http-mapping',
     category: 'validation',
     check: 'contract',
-    title: 'a Validation error maps to HTTP 400 with "kv validation error: <message>"',
-    ref: 'contract §2.3 KvError → EdgeError (bad_request, deliberately not 422)',
+    title: 'a Validation error maps to HTTP 400, kind bad_request, with "kv validation error: <message>"',
+    ref: 'contract §2.3 KvError → EdgeError (bad_request, deliberately not 422); error body kind since upstream e483723 (docs/upstream-changes.md)',
     async run({ handle }) {
       const error = await handle.getBytes('').then(
         () => null,
@@ -280,7 +280,7 @@ export default defineCases([
       );
       ok(isKvError(error, 'Validation'), 'the empty key was not refused', error);
       equal(error.httpStatus, 400, 'HTTP status');
-      equal(error.toResponseBody(), { error: { status: 400, message: 'kv validation error: key cannot be empty' } }, 'response body');
+      equal(error.toResponseBody(), { error: { kind: 'bad_request', message: 'kv validation error: key cannot be empty', status: 400 } }, 'response body');
       equal(error.message, 'validation error: key cannot be empty', 'Display text');
     },
   },
