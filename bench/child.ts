@@ -1,5 +1,5 @@
 /**
- * One provider's measurement, in a process of its own (bench/cli.ts starts it):
+ * One provider's measurement, in a process of its own (cli/bench.ts starts it):
  * node --import tsx bench/child.ts <provider> <ops> <result.json>
  */
 import { writeFileSync } from 'node:fs';

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NativeOp } from '../providers/api.ts';
+import type { NativeOp } from '../api/index.ts';
 import { startCloudflareKv } from '../runners/miniflare/kv.ts';
 
 const count = Number(process.argv[2] ?? 2000);

@@ -5,7 +5,7 @@
  * wall time, and the peak RSS of the kit and of the runtime's processes.
  */
 import { randomBytes } from 'node:crypto';
-import type { KvInstance, NativeOp, ProviderDefinition } from '../providers/api.ts';
+import type { KvInstance, NativeOp, ProviderDefinition } from '../api/index.ts';
 import { tempDir } from '../runners/process.ts';
 import { selectCases } from '../suites/cases/index.ts';
 import { loadDivergences } from '../suites/divergences.ts';
@@ -220,4 +220,19 @@ async function timedSuite(definition: ProviderDefinition, start: () => Promise<K
   for (const result of file.results) statuses[result.status] = (statuses[result.status] ?? 0) + 1;
   if (file.run_info.start_error) throw new Error(`the suite run could not start the provider: ${file.run_info.start_error}`);
   return { cases: cases.length, wall_s: round((performance.now() - started) / 1000, 2), start_s: round(startMs / 1000, 2), statuses };
+}
+
+/** One provider's line in bench.json. */
+export type BenchEntry = ProviderBench | { id: string; skipped: string } | { id: string; error: string };
+
+export interface BenchReport {
+  format: 'kvparity-bench@1';
+  date: string;
+  kit_version: string;
+  ops: number;
+  /** Each throughput figure is the fastest of this many rounds. */
+  rounds: number;
+  batch_size: number;
+  machine: { cpus: number; model: string; memory_gb: number; node: string; kernel: string; load_average_at_start: number[] };
+  providers: BenchEntry[];
 }

@@ -1,6 +1,5 @@
 /** The benchmark as Markdown: a throughput table, a time-and-memory table, and the machine it ran on. */
-import type { BenchEntry, BenchReport } from './cli.ts';
-import type { ProviderBench, Rate, SuiteFigures } from './measure.ts';
+import type { BenchEntry, BenchReport, ProviderBench, Rate, SuiteFigures } from './measure.ts';
 
 const measured = (entry: BenchEntry): entry is ProviderBench => 'put' in entry;
 const perSecond = (rate: Rate | null) => (rate ? rate.ops_per_s.toLocaleString('en-US') : '—');

@@ -43,11 +43,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'providers':
         return await providersCommand(rest);
       case 'report':
-        return await (await import('../reports/cli.ts')).reportCommand(rest);
+        return await (await import('./report.ts')).reportCommand(rest);
       case 'smoke':
-        return await (await import('../smoke/cli.ts')).smokeCommand(rest);
+        return await (await import('./smoke.ts')).smokeCommand(rest);
       case 'bench':
-        return await (await import('../bench/cli.ts')).benchCommand(rest);
+        return await (await import('./bench.ts')).benchCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -127,7 +127,7 @@ async function providersCommand(argv: string[]): Promise<number> {
 }
 
 async function writeReport(summary: RunSummary): Promise<void> {
-  await (await import('../reports/cli.ts')).reportFromFiles(summary.files);
+  await (await import('./report.ts')).reportFromFiles(summary.files);
 }
 
 function printTotals(summary: RunSummary): { passed: number; failed: number } {

@@ -1,14 +1,15 @@
 /** The main job: run the suites against each selected provider and write one results file per provider. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ProviderDefinition } from '../providers/api.ts';
+import type { ProviderDefinition } from '../api/index.ts';
 import { DEFAULT_IDS, builtinIds, loadProvider, looksLikePath, readConfigFile, type LoadedProvider } from '../providers/registry.ts';
 import { tempDir } from '../runners/process.ts';
 import { selectCases } from '../suites/cases/index.ts';
 import { loadDivergences, mergeDivergences } from '../suites/divergences.ts';
-import { RESULTS_FORMAT, baseRunInfo, newNamespace, runCases, type CaseResult, type ResultsFile } from '../suites/engine.ts';
+import { RESULTS_FORMAT, type CaseResult, type ResultsFile } from '../results/types.ts';
+import { RESULTS_SCHEMA_PATH, validateResults } from '../results/validate.ts';
+import { baseRunInfo, newNamespace, runCases } from '../suites/engine.ts';
 import { UsageError, ensureDirFlag, intFlag, listFlag, type Parsed } from './args.ts';
-import { validateResults } from './schema.ts';
 
 export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout'];
 
@@ -86,7 +87,7 @@ export async function runMainJob(parsed: Parsed, log = (line: string) => process
     }
     const path = join(out, `${definition.id}.json`);
     const problems = validateResults(file);
-    if (problems.length) throw new Error(`internal error: results for ${definition.id} do not match reports/results.schema.json:\n${problems.join('\n')}`);
+    if (problems.length) throw new Error(`internal error: results for ${definition.id} do not match ${RESULTS_SCHEMA_PATH}:\n${problems.join('\n')}`);
     writeFileSync(path, JSON.stringify(file, null, 2) + '\n');
     summary.files.push(path);
     summary.results.push(file);

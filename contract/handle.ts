@@ -3,7 +3,7 @@
  * reaches the provider), then the native operation, with native failures mapped
  * to KvError the way EdgeZero's adapters map them.
  */
-import type { KvInstance } from '../providers/api.ts';
+import type { KvInstance } from '../api/index.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { KvError, type KvErrorKind } from './errors.ts';
 import { keyProblem, limitProblem, prefixProblem, ttlProblem, valueProblem } from './rules.ts';

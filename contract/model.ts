@@ -8,8 +8,8 @@
  * value, metadata and expiry, delete of a missing key succeeds, pages never end
  * with an empty trailing page.
  */
-import type { Entry, JsonValue, ListOptions, ListPage, PutOptions } from '../providers/api.ts';
-import { NativeError } from '../providers/api.ts';
+import type { Entry, JsonValue, ListOptions, ListPage, PutOptions } from '../api/index.ts';
+import { NativeError, compareUtf8 } from '../api/index.ts';
 import { CONTRACT_LIMITS } from './limits.ts';
 import { keyProblem, limitProblem, prefixProblem, ttlProblem, valueProblem } from './rules.ts';
 
@@ -18,8 +18,6 @@ interface Stored {
   metadata: JsonValue | null;
   expiresAtMs: number | null;
 }
-
-export const compareUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 export class KvModel {
   private readonly entries = new Map<string, Stored>();

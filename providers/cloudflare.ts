@@ -5,7 +5,7 @@
  * (see runners/miniflare/kv.ts; 'auto' keeps Cloudflare's real 25 MiB value limit).
  */
 import { join } from 'node:path';
-import { defineProvider } from './api.ts';
+import { defineProvider } from '../api/index.ts';
 import { miniflareAvailability } from '../runners/miniflare/runner.ts';
 import { startCloudflareKv, type ClockMode } from '../runners/miniflare/kv.ts';
 

@@ -3,7 +3,7 @@
  * inside real Viceroy, driven over the bridge protocol. Options: --token=<t>
  * (the bridge then requires it), --faketime=0 (run on the real clock).
  */
-import { defineProvider } from './api.ts';
+import { defineProvider } from '../api/index.ts';
 import { BridgeClient } from '../runners/bridge/client.ts';
 import { ensureViceroy, viceroyAvailability, VICEROY_VERSION } from '../runners/viceroy/install.ts';
 import { compilerAvailable, ensureBridgeWasm } from '../runners/viceroy/bridge-wasm.ts';

@@ -1,5 +1,5 @@
 import { BridgeClient } from '../runners/bridge/client.ts';
-import { defineProvider, type ProviderKind } from './api.ts';
+import { defineProvider, type ProviderKind } from '../api/index.ts';
 
 const TOKEN_ENV = 'KVPARITY_TOKEN';
 

@@ -1,5 +1,5 @@
 import { KvModel } from '../contract/model.ts';
-import { defineProvider, type KvInstance } from './api.ts';
+import { defineProvider, type KvInstance } from '../api/index.ts';
 
 /** The native operations over a model: the memory provider, and the test suite's broken providers, start from this. */
 export function modelInstance(model: KvModel, version = '1'): KvInstance {

@@ -4,7 +4,7 @@
  * minimum, 512 MB strings. Runs testcontainers' redis:7 where a container
  * runtime exists, else a redis-server binary (runners/redis/runner.ts).
  */
-import { defineProvider } from './api.ts';
+import { defineProvider } from '../api/index.ts';
 import { redisAvailability, startRedis } from '../runners/redis/runner.ts';
 
 export default defineProvider({

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import type { ProviderDefinition } from './api.ts';
+import type { ProviderDefinition } from '../api/index.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 

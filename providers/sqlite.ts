@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { defineProvider } from './api.ts';
+import { defineProvider } from '../api/index.ts';
 import { SqliteKvStore } from '../runners/sqlite/store.ts';
 
 /** The embedded default: SQLite on Node (better-sqlite3), in the run's own temp directory. */

@@ -1,13 +1,13 @@
 /** Finds and reads results files (and smoke files) from the directories and files given. */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { validateResults } from '../cli/schema.ts';
-import type { LoadedResults, ResultsFile, SmokeCheck, SmokeReport } from './types.ts';
+import { RESULTS_FORMAT, type ResultsFile } from '../results/types.ts';
+import { RESULTS_SCHEMA_PATH, isResultsFormat, otherFormatVersion, validateResults } from '../results/validate.ts';
+import type { LoadedResults, SmokeCheck, SmokeReport } from './types.ts';
 
 /** Bad input to the report: the message names the file and what is wrong with it. */
 export class ReportInputError extends Error {}
 
-const RESULTS_FORMAT = 'kvparity-results@1';
 const isSmokeFile = (name: string) => /^smoke-.*\.json$/.test(name);
 /** Other tools' outputs that share reports/out: never results. */
 const isOtherOutput = (name: string) => /^(parity|bench)([-.].*)?\.json$/.test(name);
@@ -43,11 +43,14 @@ export function resolveInputs(specs: string[]): Inputs {
   return { results: unique, smoke: [...smoke] };
 }
 
-/** 'other' only when the file is JSON whose `format` names something else; anything unreadable is left to readResults. */
+/**
+ * 'other' only when the file is JSON whose `format` names something else than results; a results
+ * file of another format version is 'results', so readResults refuses it by name instead of skipping it.
+ */
 function declaredFormat(path: string): 'results' | 'other' | 'unclear' {
   try {
     const format = (JSON.parse(readFileSync(path, 'utf8')) as { format?: unknown })?.format;
-    if (format === RESULTS_FORMAT) return 'results';
+    if (isResultsFormat(format)) return 'results';
     return typeof format === 'string' ? 'other' : 'unclear';
   } catch {
     return 'unclear';
@@ -67,11 +70,13 @@ export function readResults(path: string): LoadedResults {
   } catch (error) {
     throw new ReportInputError(`${path} is not a results file: it is not JSON (${(error as Error).message})`);
   }
+  const otherVersion = otherFormatVersion(data);
+  if (otherVersion) throw new ReportInputError(`${path} cannot be merged: ${otherVersion}`);
   const problems = validateResults(data);
   if (problems.length) {
     const shown = problems.slice(0, 8).map((p) => `  - ${p}`).join('\n');
     const more = problems.length > 8 ? `\n  … ${problems.length - 8} more` : '';
-    throw new ReportInputError(`${path} is not a kvparity results file (reports/results.schema.json):\n${shown}${more}`);
+    throw new ReportInputError(`${path} is not a kvparity results file (${RESULTS_SCHEMA_PATH}):\n${shown}${more}`);
   }
   return { path, file: data as ResultsFile };
 }

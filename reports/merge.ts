@@ -3,7 +3,8 @@
  * one provider list and one row per case. The same provider twice: the file
  * that finished last wins, and the other is recorded as superseded.
  */
-import type { CaseResult, Cell, LoadedResults, ProviderEntry, Status } from './types.ts';
+import type { CaseResult, Status } from '../results/types.ts';
+import type { Cell, LoadedResults, ProviderEntry } from './types.ts';
 
 /** Built-in providers first, in the kit's own order; others after them by id. */
 const PREFERRED_ORDER = ['memory', 'sqlite', 'cloudflare', 'fastly', 'redis', 'http'];
@@ -73,7 +74,6 @@ function providerEntry({ path, file }: LoadedResults): ProviderEntry {
     host: info.host,
     node: info.node,
     os: info.os,
-    ...(info.target ? { target: info.target } : {}),
     time_start: file.time_start,
     time_end: file.time_end,
     counts,

@@ -1,64 +1,8 @@
 /**
- * The shapes reports/ reads and writes. Results files are described by
- * results.schema.json (written by the suites); parity.json by parity.schema.json.
- * Declared here rather than imported, because reports/ only reads files.
+ * The shapes of parity.json (parity.schema.json), which reports/ writes. The results files it
+ * reads are the results format's (results/).
  */
-
-export type Status = 'PASS' | 'FAIL' | 'ERROR' | 'TIMEOUT' | 'SKIP' | 'EXPECTED_DIVERGENCE';
-export type Kind = 'local' | 'emulator' | 'production';
-
-export interface PropertyDetails {
-  seed: number;
-  path?: string;
-  counterexample?: string;
-  numRuns: number;
-}
-
-export interface CaseResult {
-  test: string;
-  category: string;
-  check: 'contract' | 'probe' | 'property' | 'model';
-  title: string;
-  ref: string;
-  status: Status;
-  message: string;
-  observed?: unknown;
-  contract?: unknown;
-  duration_ms: number;
-  property?: PropertyDetails;
-  divergence?: { link: string; note?: string };
-}
-
-export interface RunInfo {
-  provider: string;
-  title: string;
-  kind: Kind;
-  /** The platform whose KV this is (cloudflare, fastly, ...): pairs emulator and production results. */
-  platform: string;
-  source: string;
-  runtime: { name: string; version: string; detail?: string } | null;
-  capabilities: Record<string, unknown>;
-  available: boolean;
-  unavailable?: { reason: string; enable: string };
-  start_error?: string;
-  kit_version: string;
-  seed: number;
-  runs: number;
-  run_id: string;
-  namespace: string;
-  target?: string;
-  node: string;
-  os: string;
-  host: string;
-}
-
-export interface ResultsFile {
-  format: 'kvparity-results@1';
-  run_info: RunInfo;
-  time_start: string;
-  time_end: string;
-  results: CaseResult[];
-}
+import type { CaseResult, PropertyDetails, ResultsFile, RunInfo, Status } from '../results/types.ts';
 
 /** A results file as loaded, with where it came from. */
 export interface LoadedResults {
@@ -96,7 +40,7 @@ export interface CaseRow {
 export interface ProviderEntry {
   id: string;
   title: string;
-  kind: Kind;
+  kind: RunInfo['kind'];
   platform: string;
   available: boolean;
   unavailable?: { reason: string; enable: string };
@@ -111,7 +55,6 @@ export interface ProviderEntry {
   host: string;
   node: string;
   os: string;
-  target?: string;
   time_start: string;
   time_end: string;
   counts: Partial<Record<Status, number>>;

@@ -3,7 +3,7 @@
 //   node smoke/checks.mjs --base-url=http://127.0.0.1:8787 [--target=NAME] [--out=DIR] [--wait=SECONDS]
 //   (or: npx zx smoke/checks.mjs ..., or: npm run smoke -- --base-url=URL)
 // The same script runs unchanged against the real EdgeZero demo (axum on 127.0.0.1:8787)
-// and against kvparity's demo on Node/SQLite, Miniflare and Viceroy (smoke/cli.ts starts those).
+// and against kvparity's demo on Node/SQLite, Miniflare and Viceroy (cli/smoke.ts starts those).
 // One line per check, then "Results: N passed, M failed"; exit 1 on any failure.
 // Also writes <out>/smoke-<target>.json (format kvparity-smoke@1) for the parity report.
 import http from 'node:http';

@@ -2,8 +2,9 @@
  * What a case is: data with a stable id, a category, what it checks, the
  * reference it comes from and the capabilities it needs, plus `run`.
  */
-import type { Capabilities, Clock, KvInstance, ProviderDefinition } from '../providers/api.ts';
+import type { Capabilities, Clock, KvInstance, ProviderDefinition } from '../api/index.ts';
 import type { KvHandle } from '../contract/handle.ts';
+import type { CheckKind, PropertyDetails } from '../results/types.ts';
 
 export const CATEGORIES = [
   'crud',
@@ -19,16 +20,6 @@ export const CATEGORIES = [
   'consistency',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
-
-/**
- * contract: must hold through the contract client on every provider.
- * probe:    records what the provider itself does at and beyond the contract's edges.
- * property: a fast-check property (seed, path and counterexample are recorded).
- * model:    fast-check command sequences against the reference model.
- */
-export type CheckKind = 'contract' | 'probe' | 'property' | 'model';
-
-export type Status = 'PASS' | 'FAIL' | 'ERROR' | 'TIMEOUT' | 'SKIP' | 'EXPECTED_DIVERGENCE';
 
 export type Requirement = keyof Pick<Capabilities, 'ttl' | 'metadata' | 'clock'>;
 
@@ -87,11 +78,4 @@ export class CaseFailure extends Error {
     super(message);
     this.name = 'CaseFailure';
   }
-}
-
-export interface PropertyDetails {
-  seed: number;
-  path?: string;
-  counterexample?: string;
-  numRuns: number;
 }

@@ -4,7 +4,7 @@
  * domain into a FAIL that carries the platform's own text (so a known divergence
  * can match it) instead of an ERROR.
  */
-import type { KvInstance } from '../providers/api.ts';
+import { sortUtf8, type KvInstance } from '../api/index.ts';
 import { KvHandle, type KvPage } from '../contract/handle.ts';
 import { isKvError } from '../contract/errors.ts';
 import type { CaseContext } from './case.ts';
@@ -112,7 +112,6 @@ export function expectSameKeysInOrder(seen: string[], expected: string[], what: 
   equal(seen, sortUtf8(expected), `${what} (order)`);
 }
 
-export const sortUtf8 = (keys: string[]) => [...keys].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
 
 /** A key for messages: JSON-quoted, long ones shortened. */
 export function show(key: string): string {

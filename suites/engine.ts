@@ -1,64 +1,18 @@
 /**
- * Runs cases against one provider and produces its results file
- * (reports/results.schema.json, modelled on wptreport).
+ * Runs cases against one provider and produces its results file (results/).
  */
 import { randomBytes, createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { KvInstance, ProviderDefinition } from '../providers/api.ts';
+import type { KvInstance, ProviderDefinition } from '../api/index.ts';
 import { KvHandle } from '../contract/handle.ts';
-import { CaseFailure, type CaseContext, type CaseDefinition, type PropertyDetails, type Status } from './case.ts';
+import { RESULTS_FORMAT, type CaseResult, type PropertyDetails, type ResultsFile, type RunInfo, type Status } from '../results/types.ts';
+import { CaseFailure, type CaseContext, type CaseDefinition } from './case.ts';
 import { findDivergence, matchesDivergence, matchesPartial, type KnownDivergence } from './divergences.ts';
 import { describeValue } from './observe.ts';
 
-export const RESULTS_FORMAT = 'kvparity-results@1';
 // A hung runtime must not stall the run: asking it if it is alive, and stopping it, are bounded.
 const ALIVE_TIMEOUT_MS = 5000;
 const STOP_TIMEOUT_MS = 15_000;
-
-export interface CaseResult {
-  test: string;
-  category: string;
-  check: string;
-  title: string;
-  ref: string;
-  status: Status;
-  message: string;
-  observed?: unknown;
-  contract?: unknown;
-  duration_ms: number;
-  property?: PropertyDetails;
-  divergence?: { link: string; note?: string };
-}
-
-export interface RunInfo {
-  provider: string;
-  title: string;
-  kind: string;
-  platform: string;
-  source: string;
-  runtime: { name: string; version: string; detail?: string } | null;
-  capabilities: Record<string, unknown>;
-  available: boolean;
-  unavailable?: { reason: string; enable: string };
-  start_error?: string;
-  restarts?: number;
-  kit_version: string;
-  seed: number;
-  runs: number;
-  run_id: string;
-  namespace: string;
-  node: string;
-  os: string;
-  host: string;
-}
-
-export interface ResultsFile {
-  format: typeof RESULTS_FORMAT;
-  run_info: RunInfo;
-  time_start: string;
-  time_end: string;
-  results: CaseResult[];
-}
 
 export interface RunOptions {
   provider: ProviderDefinition;

@@ -1,5 +1,5 @@
 /** Turns anything a case observed into JSON-safe data for the results file. */
-import { isNativeError } from '../providers/api.ts';
+import { isNativeError } from '../api/index.ts';
 import { isKvError } from '../contract/errors.ts';
 
 const MAX_INLINE_BYTES = 64;

@@ -3,8 +3,8 @@
  * edges. Each probe calls the provider directly (ctx.kv), keeps the platform's
  * own error text, and narrows a limit down by bisection within a step budget.
  */
-import type { KvInstance, ListPage, NativeOp, PutOptions } from '../providers/api.ts';
-import { isNativeError } from '../providers/api.ts';
+import type { KvInstance, ListPage, NativeOp, PutOptions } from '../api/index.ts';
+import { isNativeError, sortUtf8 } from '../api/index.ts';
 
 /** One native call's result. `transport` marks a refusal by the kit's bridge (an HTTP status), not by the platform. */
 export type Attempt = { ok: true } | { ok: false; error: string; class: string; transport?: true };
@@ -155,7 +155,7 @@ export async function listAllNative(kv: KvInstance, prefix: string, options: { l
 
 /** How a list of keys is ordered: by UTF-8 bytes, by JavaScript (UTF-16) string order, or neither. */
 export function orderOf(keys: string[]): 'utf8-bytes' | 'js-string' | 'other' {
-  const utf8 = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+  const utf8 = sortUtf8(keys);
   if (utf8.every((key, i) => key === keys[i])) return 'utf8-bytes';
   const js = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (js.every((key, i) => key === keys[i])) return 'js-string';

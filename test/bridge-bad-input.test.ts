@@ -3,7 +3,7 @@
 // the protocol itself"), never a stack trace, and a malformed batch writes nothing.
 // 413 and most 401s are covered in cloudflare.test.ts and fastly.test.ts; this file adds the rest.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KvInstance } from '../providers/api.ts';
+import type { KvInstance } from '../api/index.ts';
 import { tempDir } from '../runners/process.ts';
 import { describeName, runtimeProviders } from './fixtures/runtime-providers.ts';
 

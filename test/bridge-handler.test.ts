@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkBatch, decodeBase64, encodeBase64, handleBridgeRequest } from '../runners/bridge/handler.js';
 import { KvModel } from '../contract/model.ts';
-import type { JsonValue } from '../providers/api.ts';
+import type { JsonValue } from '../api/index.ts';
 
 function bridge(options: { token?: string; requireToken?: boolean } = {}) {
   const model = new KvModel();

@@ -4,9 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ALL_CASES } from '../suites/cases/index.ts';
-import { runCases, type ResultsFile } from '../suites/engine.ts';
+import type { ResultsFile } from '../results/types.ts';
+import { runCases } from '../suites/engine.ts';
 import memory from '../providers/memory.ts';
-import type { ProviderDefinition } from '../providers/api.ts';
+import type { ProviderDefinition } from '../api/index.ts';
 import { BROKEN } from './broken/index.ts';
 
 const run = (provider: ProviderDefinition, cases = ALL_CASES): Promise<ResultsFile> =>

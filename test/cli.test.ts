@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { validateResults } from '../cli/schema.ts';
+import { validateResults } from '../results/validate.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const kvparity = (args: string[], cwd = root) => {
@@ -86,7 +86,7 @@ describe('runs', () => {
     // A user's provider: imports the kit only through its public API and the model it wraps.
     writeFileSync(
       join(dir, 'outside.ts'),
-      `import { defineProvider } from '${join(root, 'providers/api.ts')}';
+      `import { defineProvider } from '${join(root, 'api/index.ts')}';
 import memory from '${join(root, 'providers/memory.ts')}';
 export default defineProvider({ ...memory, id: 'outside', title: 'A provider outside the repo' });
 `,
@@ -105,7 +105,7 @@ export default defineProvider({ ...memory, id: 'outside', title: 'A provider out
     // An outside provider that refuses delete of a missing key, as Fastly does.
     writeFileSync(
       join(dir, 'strict-delete.ts'),
-      `import { defineProvider, NativeError } from '${join(root, 'providers/api.ts')}';
+      `import { defineProvider, NativeError } from '${join(root, 'api/index.ts')}';
 import memory from '${join(root, 'providers/memory.ts')}';
 export default defineProvider({ ...memory, id: 'strict-delete', title: 'refuses delete of a missing key',
   async start(context) {

@@ -8,7 +8,7 @@ import { CONTRACT_LIMITS as L } from '../contract/limits.ts';
 import { encodeCursor } from '../contract/cursor.ts';
 import { formatDuration } from '../contract/rules.ts';
 import { KvModel } from '../contract/model.ts';
-import type { KvInstance, ListPage } from '../providers/api.ts';
+import type { KvInstance, ListPage } from '../api/index.ts';
 import { walk } from '../suites/checks.ts';
 
 /** A store that records every call, so a test can prove validation happened before the provider. */

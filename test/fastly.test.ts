@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fastly from '../providers/fastly.ts';
-import type { KvInstance } from '../providers/api.ts';
+import type { KvInstance } from '../api/index.ts';
 import { BridgeClient } from '../runners/bridge/client.ts';
 import { rejection } from './fixtures/rejection.ts';
 

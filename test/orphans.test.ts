@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { validateResults } from '../cli/schema.ts';
+import { validateResults } from '../results/validate.ts';
 import { allProcesses, descendants, hasEnv, stillRunning, type ProcessInfo } from '../bench/process-tree.ts';
 import { describeName, runtimeProviders } from './fixtures/runtime-providers.ts';
 

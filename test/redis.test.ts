@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import redis from '../providers/redis.ts';
-import { isNativeError, type KvInstance } from '../providers/api.ts';
+import { isNativeError, type KvInstance } from '../api/index.ts';
 import { detectContainerRuntime } from '../runners/redis/container.ts';
 import { planRedis, redisAvailability, startRedis, type RunningRedis } from '../runners/redis/runner.ts';
 import { escapeGlob, expiryArguments, type RedisKvStore } from '../runners/redis/store.ts';

@@ -1,12 +1,13 @@
 // Faults in a real runtime during a run: a runtime killed mid-case is reported with the cause and
 // restarted once, and the rest of the run passes; a hung runtime gives a TIMEOUT, never a stuck run.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProviderDefinition } from '../providers/api.ts';
+import type { ProviderDefinition } from '../api/index.ts';
 import { tempDir } from '../runners/process.ts';
 import { CaseFailure, type CaseDefinition } from '../suites/case.ts';
 import { selectCases } from '../suites/cases/index.ts';
-import { runCases, type ResultsFile } from '../suites/engine.ts';
-import { validateResults } from '../cli/schema.ts';
+import type { ResultsFile } from '../results/types.ts';
+import { runCases } from '../suites/engine.ts';
+import { validateResults } from '../results/validate.ts';
 import { descendants, stillRunning, type ProcessInfo } from '../bench/process-tree.ts';
 import { describeName, newestRuntime, runtimeProviders } from './fixtures/runtime-providers.ts';
 

@@ -13,7 +13,7 @@ import { startCloudflareKv } from '../runners/miniflare/kv.ts';
 import { ensureViceroy, viceroyAvailability } from '../runners/viceroy/install.ts';
 import { ensureBridgeWasm } from '../runners/viceroy/bridge-wasm.ts';
 import { startViceroy } from '../runners/viceroy/runner.ts';
-import { validateResults } from '../cli/schema.ts';
+import { validateResults } from '../results/validate.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const token = randomBytes(24).toString('hex');

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeReport } from '../reports/cli.ts';
-import type { Parity, ResultsFile } from '../reports/types.ts';
+import { writeReport } from '../cli/report.ts';
+import type { ResultsFile } from '../results/types.ts';
+import type { Parity } from '../reports/types.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('..', import.meta.url));

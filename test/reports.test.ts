@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { reportCommand, writeReport } from '../reports/cli.ts';
+import { reportCommand, writeReport } from '../cli/report.ts';
 import { diffParity, isEmpty } from '../reports/diff.ts';
 import { nativeRowFor } from '../reports/native-table.ts';
 import { decideVerdict } from '../reports/verdict.ts';
-import type { CaseResult, Cell, Parity, ResultsFile } from '../reports/types.ts';
+import type { CaseResult, ResultsFile } from '../results/types.ts';
+import type { Cell, Parity } from '../reports/types.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SEED = '4242';
@@ -322,7 +323,7 @@ describe('bad input', { timeout: 60_000 }, () => {
     });
     const out = await report([bad, `--out=${join(tmp, 'x')}`]);
     expect(out.code).toBe(2);
-    expect(out.stderr).toContain(`${bad} is not a kvparity results file (reports/results.schema.json):`);
+    expect(out.stderr).toContain(`${bad} is not a kvparity results file (results/results.schema.json):`);
     expect(out.stderr).toContain("/run_info must have required property 'seed'");
     expect(out.stderr).toContain('/results/0/status must be equal to one of the allowed values');
     noStack(out.stderr);
@@ -331,6 +332,18 @@ describe('bad input', { timeout: 60_000 }, () => {
     const dir = await report([`--in=${join(tmp, 'bad')}`, `--out=${join(tmp, 'x')}`]);
     expect(dir.code).toBe(2);
     expect(dir.stderr).toMatch(/is not a (kvparity )?results file/);
+  });
+
+  it('a results file of another format version is refused by name, also when found in a directory', async () => {
+    const dir = join(tmp, 'other-version');
+    cpSync(join(tmp, 'both', 'memory.json'), join(dir, 'memory.json'));
+    inject(join(tmp, 'both', 'sqlite.json'), join(dir, 'sqlite.json'), (file) => {
+      (file as { format: string }).format = 'kvparity-results@2';
+    });
+    const out = await report([`--in=${dir}`, `--out=${join(tmp, 'x')}`]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain(`${join(dir, 'sqlite.json')} cannot be merged: it is in the results format kvparity-results@2, and this kvparity reads kvparity-results@1 only`);
+    noStack(out.stderr);
   });
 
   it('diff wants two parity reports, and says so when given a results file', async () => {

@@ -8,7 +8,7 @@ import { keyOfBytes, CHAR_OF_WIDTH, type CharWidth } from '../suites/keys.ts';
 import { bisect, orderOf, probeUpperLimit } from '../suites/probe.ts';
 import { caseNamespace, newNamespace } from '../suites/engine.ts';
 
-const schema = JSON.parse(readFileSync(new URL('../reports/results.schema.json', import.meta.url), 'utf8'));
+const schema = JSON.parse(readFileSync(new URL('../results/results.schema.json', import.meta.url), 'utf8'));
 
 /** The `test` id pattern the results schema demands, wherever it sits in the schema. */
 function idPattern(node: unknown): string | undefined {

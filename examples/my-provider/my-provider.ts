@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineProvider, NativeError, type Entry, type JsonValue, type ListPage, type PutOptions } from '../../providers/api.ts';
+import { compareUtf8, defineProvider, NativeError, type Entry, type JsonValue, type ListPage, type PutOptions } from '../../api/index.ts';
 
 interface Stored {
   value: string; // base64: JSON has no bytes
@@ -15,8 +15,6 @@ interface Stored {
 
 // This store's own limits. The kit's native probes find them by trying, and compare them with the contract's.
 const LIMITS = { keyBytes: 512, valueBytes: 25 * 1024 * 1024, minTtlSeconds: 60, maxTtlSeconds: 365 * 24 * 60 * 60, pageSize: 1000 };
-
-const byUtf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 function checkKey(key: string): void {
   const bytes = Buffer.byteLength(key, 'utf8');
@@ -90,8 +88,8 @@ export default defineProvider({
         }
         const after = cursor === undefined ? null : Buffer.from(cursor, 'base64url').toString('utf8');
         const keys = [...entries.keys()]
-          .filter((key) => key.startsWith(prefix) && live(key) && (after === null || byUtf8(key, after) > 0))
-          .sort(byUtf8);
+          .filter((key) => key.startsWith(prefix) && live(key) && (after === null || compareUtf8(key, after) > 0))
+          .sort(compareUtf8);
         const page = keys.slice(0, limit);
         const more = keys.length > limit;
         return { keys: page, cursor: more ? Buffer.from(page[page.length - 1], 'utf8').toString('base64url') : null, complete: !more };

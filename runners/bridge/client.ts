@@ -3,9 +3,9 @@
  * HTTP requests to a bridge, and bridge answers back into entries, pages and
  * NativeErrors carrying the platform's text verbatim.
  */
-import type { Entry, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../providers/api.ts';
-import { NativeError } from '../../providers/api.ts';
-import { classifyNativeMessage } from '../../providers/classify.ts';
+import type { Entry, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../api/index.ts';
+import { NativeError } from '../../api/index.ts';
+import { classifyNativeMessage } from '../../api/index.ts';
 
 export interface BridgeClientOptions {
   baseUrl: string;

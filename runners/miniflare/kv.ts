@@ -26,7 +26,7 @@
  * without saying so; the bridge client opens a fresh connection per request on
  * loopback (runners/bridge/client.ts), so no request is sent on a dead one.
  */
-import type { Clock, Entry, KvInstance, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../providers/api.ts';
+import type { Clock, Entry, KvInstance, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../api/index.ts';
 import { BridgeClient } from '../bridge/client.ts';
 import { startMiniflareBridge, type MiniflareBridge } from './runner.ts';
 import { KvObjectControl } from './time.ts';

@@ -17,7 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Availability } from '../../providers/api.ts';
+import type { Availability } from '../../api/index.ts';
 import { cacheDir, freePort, onExit } from '../process.ts';
 import type { Miniflare, MiniflareOptions } from 'miniflare';
 import { enableControlEndpoints } from './time.ts';

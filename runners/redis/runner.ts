@@ -3,7 +3,7 @@
  * exists, else the redis-server binary. KVPARITY_REDIS=server|container forces one.
  */
 import { existsSync } from 'node:fs';
-import type { Availability, RuntimeInfo } from '../../providers/api.ts';
+import type { Availability, RuntimeInfo } from '../../api/index.ts';
 import { REDIS_IMAGE, detectContainerRuntime, startRedisContainer } from './container.ts';
 import { INSTALL_COMMAND, findRedisServer, startRedisServer } from './server.ts';
 import { RedisKvStore } from './store.ts';

@@ -11,8 +11,8 @@
  * refuses changes nothing.
  */
 import { Redis, ReplyError } from 'ioredis';
-import type { Entry, JsonValue, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../providers/api.ts';
-import { NativeError, type NativeErrorClass } from '../../providers/api.ts';
+import type { Entry, JsonValue, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../api/index.ts';
+import { NativeError, type NativeErrorClass } from '../../api/index.ts';
 
 export const METADATA_DB = 1;
 

@@ -6,8 +6,8 @@
  * compares with memcmp (JavaScript's string order differs beyond the BMP).
  */
 import Database from 'better-sqlite3';
-import type { Entry, JsonValue, ListOptions, ListPage, PutOptions } from '../../providers/api.ts';
-import { NativeError } from '../../providers/api.ts';
+import type { Entry, JsonValue, ListOptions, ListPage, PutOptions } from '../../api/index.ts';
+import { NativeError } from '../../api/index.ts';
 
 export const DEFAULT_PAGE_SIZE = 1000;
 

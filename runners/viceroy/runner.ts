@@ -13,7 +13,7 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, spawnTracked, waitUntil, type Spawned } from '../process.ts';
-import { isNativeError, NativeError } from '../../providers/api.ts';
+import { isNativeError, NativeError } from '../../api/index.ts';
 import type { Log } from './install.ts';
 
 export const KV_STORE_NAME = 'kvparity';

@@ -6,8 +6,8 @@
  * the queue first, so the provider sees every op in the model's order.
  */
 import fc from 'fast-check';
-import type { Clock, KvInstance, NativeOp, NativeOpResult } from '../../providers/api.ts';
-import { isNativeError } from '../../providers/api.ts';
+import type { Clock, KvInstance, NativeOp, NativeOpResult } from '../../api/index.ts';
+import { isNativeError } from '../../api/index.ts';
 import { KvModel } from '../../contract/model.ts';
 import type { KvHandle } from '../../contract/handle.ts';
 import { equal, fail } from '../assert.ts';

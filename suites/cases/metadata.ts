@@ -5,7 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
-import type { JsonValue } from '../../providers/api.ts';
+import type { JsonValue } from '../../api/index.ts';
 import { attempt, probeUpperLimit } from '../probe.ts';
 import { outcome } from '../observe.ts';
 

@@ -6,10 +6,10 @@
 import fc from 'fast-check';
 import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
 import { equal, fail, ok } from '../assert.ts';
-import { expectNothingUnder, expectSameKeysInOrder, expectValidation, must, sortUtf8, spiedHandle, walk } from '../checks.ts';
+import { expectNothingUnder, expectSameKeysInOrder, expectValidation, must, spiedHandle, walk } from '../checks.ts';
 import { listAllNative, orderOf, putMany } from '../probe.ts';
 import { outcome } from '../observe.ts';
-import { isNativeError, type ListOptions } from '../../providers/api.ts';
+import { isNativeError, sortUtf8, type ListOptions } from '../../api/index.ts';
 import { checkProperty } from '../property.ts';
 import { keySet, pageSize } from '../arbitraries/key-sets.ts';
 import { KvModel } from '../../contract/model.ts';

@@ -1,5 +1,5 @@
 /** Accepts keys of 513 bytes (kept beside the model, which would refuse them); longer ones are refused. */
-import { NativeError } from '../../providers/api.ts';
+import { NativeError } from '../../api/index.ts';
 import { brokenProvider } from './base.ts';
 
 export default brokenProvider('accepts-513-byte-keys', 'accepts 513-byte keys', (model) => {

@@ -4,7 +4,7 @@
  * the fault is the suite's bug, not the model's.
  */
 import { KvModel } from '../../contract/model.ts';
-import { NativeError, defineProvider, type KvInstance, type ProviderDefinition } from '../../providers/api.ts';
+import { NativeError, defineProvider, type KvInstance, type ProviderDefinition } from '../../api/index.ts';
 import { limitProblem } from '../../contract/rules.ts';
 import { modelInstance } from '../../providers/memory.ts';
 

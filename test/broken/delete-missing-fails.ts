@@ -1,5 +1,5 @@
 /** Rejects delete of a key that does not exist, as production Fastly does. */
-import { NativeError } from '../../providers/api.ts';
+import { NativeError } from '../../api/index.ts';
 import { brokenProvider } from './base.ts';
 
 export default brokenProvider('delete-missing-fails', 'delete of a missing key fails', (model) => ({

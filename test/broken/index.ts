@@ -1,5 +1,5 @@
 /** Every broken provider, with the cases that must catch its fault. */
-import type { ProviderDefinition } from '../../providers/api.ts';
+import type { ProviderDefinition } from '../../api/index.ts';
 import jsStringOrder from './js-string-order.ts';
 import dropsKeyPerPage from './drops-key-per-page.ts';
 import ignoresTtl from './ignores-ttl.ts';

@@ -5,12 +5,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
-import { UsageError, intFlag, listFlag, parseArgs } from '../cli/args.ts';
-import { spawnTracked, tempDir } from '../runners/process.ts';
 import { DEMO_RUNTIMES, READY_TIMEOUT_MS, isDemoRuntime, startDemo, type DemoRuntime } from '../demo/runtimes.ts';
+import { spawnTracked, tempDir } from '../runners/process.ts';
+import { UsageError, intFlag, listFlag, parseArgs } from './args.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const CHECKS = fileURLToPath(new URL('./checks.mjs', import.meta.url));
+const CHECKS = fileURLToPath(new URL('../smoke/checks.mjs', import.meta.url));
 const C8 = fileURLToPath(new URL('../node_modules/c8/bin/c8.js', import.meta.url));
 
 export const SMOKE_USAGE = `Usage: kvparity smoke --provider=LIST | --base-url=URL [options]

@@ -8,28 +8,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError, ensureDirFlag, intFlag, listFlag, parseArgs } from '../cli/args.ts';
+import { BATCH_SIZE, ROUNDS, type BenchEntry, type BenchReport, type ProviderBench } from '../bench/measure.ts';
+import { renderMarkdown } from '../bench/table.ts';
 import { DEFAULT_IDS, builtinIds, loadProvider, looksLikePath } from '../providers/registry.ts';
 import { onExit } from '../runners/process.ts';
-import { BATCH_SIZE, ROUNDS, type ProviderBench } from './measure.ts';
-import { renderMarkdown } from './table.ts';
+import { UsageError, ensureDirFlag, intFlag, listFlag, parseArgs } from './args.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const CHILD_TIMEOUT_MS = 60 * 60_000;
-
-export type BenchEntry = ProviderBench | { id: string; skipped: string } | { id: string; error: string };
-
-export interface BenchReport {
-  format: 'kvparity-bench@1';
-  date: string;
-  kit_version: string;
-  ops: number;
-  /** Each throughput figure is the fastest of this many rounds. */
-  rounds: number;
-  batch_size: number;
-  machine: { cpus: number; model: string; memory_gb: number; node: string; kernel: string; load_average_at_start: number[] };
-  providers: BenchEntry[];
-}
 
 export async function benchCommand(argv: string[]): Promise<number> {
   const parsed = parseArgs(argv, { values: ['provider', 'ops', 'out'] });

@@ -4,15 +4,15 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError, listFlag, parseArgs } from '../cli/args.ts';
-import { diffParity, readParity, renderDiff } from './diff.ts';
-import { renderHtml } from './html.ts';
-import { ReportInputError, readResults, readSmoke, resolveInputs, smokeFilesIn } from './load.ts';
-import { renderMarkdown } from './markdown.ts';
-import { buildParity } from './parity.ts';
-import { renderSummary } from './summary.ts';
-import { validateParity } from './validate.ts';
-import type { Parity } from './types.ts';
+import { diffParity, readParity, renderDiff } from '../reports/diff.ts';
+import { renderHtml } from '../reports/html.ts';
+import { ReportInputError, readResults, readSmoke, resolveInputs, smokeFilesIn } from '../reports/load.ts';
+import { renderMarkdown } from '../reports/markdown.ts';
+import { buildParity } from '../reports/parity.ts';
+import { renderSummary } from '../reports/summary.ts';
+import { validateParity } from '../reports/validate.ts';
+import type { Parity } from '../reports/types.ts';
+import { UsageError, listFlag, parseArgs } from './args.ts';
 
 const DEFAULT_DIR = 'reports/out';
 

@@ -4,19 +4,9 @@
  * talk to a running instance through the native operations below, and the
  * contract client (contract/) layers EdgeZero's rules on top of them.
  */
+import type { NativeError } from './native-error.ts';
 
 export type ProviderKind = 'local' | 'emulator' | 'production';
-
-/** Best-effort classification of a native error; the message itself is always kept verbatim. */
-export type NativeErrorClass =
-  | 'invalid-key'
-  | 'too-large'
-  | 'invalid-ttl'
-  | 'invalid-argument'
-  | 'not-found'
-  | 'unavailable'
-  | 'timeout'
-  | 'internal';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -141,25 +131,4 @@ export interface ProviderDefinition {
 
 export function defineProvider(definition: ProviderDefinition): ProviderDefinition {
   return definition;
-}
-
-/** A platform error: the platform's own message, verbatim, plus a best-effort class. */
-export class NativeError extends Error {
-  readonly errorClass: NativeErrorClass;
-  /** The HTTP status the platform attached, where there is one. */
-  readonly status?: number;
-  /** The JS error name the runtime threw (TypeError, Error, ...), where there is one. */
-  readonly nativeName?: string;
-
-  constructor(message: string, errorClass: NativeErrorClass, options: { status?: number; nativeName?: string } = {}) {
-    super(message);
-    this.name = 'NativeError';
-    this.errorClass = errorClass;
-    this.status = options.status;
-    this.nativeName = options.nativeName;
-  }
-}
-
-export function isNativeError(error: unknown): error is NativeError {
-  return error instanceof Error && error.name === 'NativeError' && 'errorClass' in error;
 }

@@ -1,0 +1,73 @@
+/**
+ * The results format: one file per provider and run, modelled on web-platform-tests' wptreport.
+ * The suites write it, reports read it; results.schema.json says the same in JSON Schema
+ * (validate.ts checks every file against it).
+ */
+import type { ProviderKind } from '../api/index.ts';
+
+export const RESULTS_FORMAT = 'kvparity-results@1';
+
+export type Status = 'PASS' | 'FAIL' | 'ERROR' | 'TIMEOUT' | 'SKIP' | 'EXPECTED_DIVERGENCE';
+
+/**
+ * contract: must hold through the contract client on every provider.
+ * probe:    records what the provider itself does at and beyond the contract's edges.
+ * property: a fast-check property (seed, path and counterexample are recorded).
+ * model:    fast-check command sequences against the reference model.
+ */
+export type CheckKind = 'contract' | 'probe' | 'property' | 'model';
+
+export interface PropertyDetails {
+  seed: number;
+  path?: string;
+  counterexample?: string;
+  numRuns: number;
+}
+
+export interface CaseResult {
+  test: string;
+  category: string;
+  check: CheckKind;
+  title: string;
+  ref: string;
+  status: Status;
+  message: string;
+  observed?: unknown;
+  contract?: unknown;
+  duration_ms: number;
+  property?: PropertyDetails;
+  divergence?: { link: string; note?: string };
+}
+
+export interface RunInfo {
+  provider: string;
+  title: string;
+  kind: ProviderKind;
+  /** The platform whose KV this is (cloudflare, fastly, ...): pairs emulator and production results. */
+  platform: string;
+  /** "builtin" or the path the provider was loaded from. */
+  source: string;
+  runtime: { name: string; version: string; detail?: string } | null;
+  capabilities: Record<string, unknown>;
+  available: boolean;
+  unavailable?: { reason: string; enable: string };
+  start_error?: string;
+  /** How often the runtime was restarted after it died. */
+  restarts?: number;
+  kit_version: string;
+  seed: number;
+  runs: number;
+  run_id: string;
+  namespace: string;
+  node: string;
+  os: string;
+  host: string;
+}
+
+export interface ResultsFile {
+  format: typeof RESULTS_FORMAT;
+  run_info: RunInfo;
+  time_start: string;
+  time_end: string;
+  results: CaseResult[];
+}
