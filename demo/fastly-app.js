@@ -1,8 +1,9 @@
 /// <reference types="@fastly/js-compute" />
-// The demo as a Fastly Compute app (js-compute), over the KV store EDGEZERO_KV
-// (EdgeZero's default store name). Built to wasm by js-compute-runtime, run by Viceroy.
+// The demo as a Fastly Compute app (js-compute), over one KV store per store id of
+// upstream's manifest (`sessions`, `cache`: the store name is the id, as in upstream's
+// fastly.toml). Built to wasm by js-compute-runtime, run by Viceroy.
 import { KVStore } from 'fastly:kv-store';
-import { handleFetch } from './routes.js';
+import { KV_STORE_IDS, handleFetch } from './routes.js';
 import { KvHandle } from './kv-handle.js';
 
 // Native failures carry the prefixes EdgeZero's Fastly adapter puts on them
@@ -22,7 +23,24 @@ function fastlyKv(store) {
     }),
     put: (key, bytes) => failing('insert', () => store.put(key, bytes)),
     delete: (key) => failing('delete', () => store.delete(key)),
+    list: ({ prefix, limit, cursor }) => failing('list', async () => {
+      const page = await store.list({ limit, ...(prefix ? { prefix } : {}), ...(cursor ? { cursor } : {}) });
+      return { keys: page.list, cursor: page.cursor || null };
+    }),
   };
 }
 
-addEventListener('fetch', (event) => event.respondWith(handleFetch(event.request, new KvHandle(fastlyKv(new KVStore('EDGEZERO_KV'))))));
+/** The registry: every id whose store opens; one that does not leaves its id unregistered. */
+function registry() {
+  const stores = {};
+  for (const id of KV_STORE_IDS) {
+    try {
+      stores[id] = new KvHandle(fastlyKv(new KVStore(id)));
+    } catch {
+      // new KVStore throws when the store does not exist.
+    }
+  }
+  return stores;
+}
+
+addEventListener('fetch', (event) => event.respondWith(handleFetch(event.request, registry())));

@@ -1,11 +1,13 @@
 // A thin plain-JS port of the part of EdgeZero's KvHandle the demo routes use
-// (get_bytes, put_bytes, delete, read_modify_write), for runtimes that cannot
-// load the kit's TypeScript (workerd, js-compute). The rules and messages are
-// those of contract/rules.ts and contract/errors.ts; test/smoke.test.ts holds
-// this port to them key by key. The Node demo uses the real contract/handle.ts.
+// (get_bytes, put_bytes, delete, list_keys_page), for runtimes that cannot load the
+// kit's TypeScript (workerd, js-compute). The rules, messages, error kinds and cursor
+// envelope are those of contract/rules.ts, contract/errors.ts and contract/cursor.ts;
+// test/smoke.test.ts holds this port to them case by case. The Node demo uses the real
+// contract/handle.ts.
 
 export const MAX_KEY_BYTES = 512;
 export const MAX_VALUE_BYTES = 25 * 1024 * 1024;
+export const MAX_LIST_PAGE_SIZE = 1000;
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -39,16 +41,59 @@ export function valueProblem(byteLength) {
   return byteLength > MAX_VALUE_BYTES ? `value size ${byteLength} exceeds limit of ${MAX_VALUE_BYTES} bytes` : null;
 }
 
-const STATUS = { Validation: 400, NotFound: 404, Unavailable: 503, Serialization: 500, Internal: 500 };
+export function prefixProblem(prefix) {
+  const bytes = utf8Length(prefix);
+  if (bytes > MAX_KEY_BYTES) return `prefix length ${bytes} exceeds limit of ${MAX_KEY_BYTES} bytes`;
+  if (CONTROL.test(prefix)) return 'prefix contains invalid control characters';
+  if (LONE_SURROGATE.test(prefix)) return 'prefix contains a lone surrogate (not valid UTF-8)';
+  return null;
+}
+
+export function limitProblem(limit) {
+  if (!Number.isInteger(limit) || limit < 0) return `list limit ${limit} is not a whole number`;
+  if (limit === 0) return 'list limit must be greater than zero';
+  if (limit > MAX_LIST_PAGE_SIZE) return `list limit ${limit} exceeds maximum of ${MAX_LIST_PAGE_SIZE}`;
+  return null;
+}
+
+/** The prefix-bound envelope, written {"cursor","prefix"} as upstream does since 7ec2ad1. */
+export const encodeCursor = (prefix, backend) => JSON.stringify({ cursor: backend, prefix });
+
+export function decodeCursor(cursor, prefix) {
+  let envelope;
+  try {
+    envelope = JSON.parse(cursor);
+  } catch {
+    return { problem: 'list cursor is invalid or corrupted' };
+  }
+  const fields = envelope !== null && typeof envelope === 'object' && !Array.isArray(envelope) ? envelope : {};
+  if (typeof fields.prefix !== 'string' || typeof fields.cursor !== 'string') return { problem: 'list cursor is invalid or corrupted' };
+  if (fields.prefix !== prefix) return { problem: 'list cursor does not match the requested prefix' };
+  if (fields.cursor === '') return { problem: 'list cursor payload cannot be empty' };
+  return { backend: fields.cursor };
+}
+
+/** KvError variant -> the EdgeError it becomes: status and error-body kind (contract/errors.ts). */
+const EDGE = {
+  Validation: [400, 'bad_request'],
+  NotFound: [404, 'not_found'],
+  Unavailable: [503, 'service_unavailable'],
+  Serialization: [500, 'internal'],
+  Internal: [500, 'internal'],
+  LimitExceeded: [503, 'service_unavailable'],
+  Unsupported: [501, 'not_implemented'],
+};
 const DISPLAY = {
   Validation: (detail) => `validation error: ${detail}`,
   NotFound: (detail) => `key not found: ${detail}`,
   Unavailable: () => 'kv store unavailable',
   Serialization: (detail) => `serialization error: ${detail}`,
   Internal: (detail) => `kv store error: ${detail}`,
+  LimitExceeded: (detail) => `kv backend limit exceeded: ${detail}`,
+  Unsupported: (detail) => `kv operation not supported by backend: ${detail}`,
 };
 
-/** KvError with the HTTP status and message EdgeZero answers with (contract digest §2.3). */
+/** KvError with the HTTP status, kind and message EdgeZero answers with. */
 export class KvError extends Error {
   constructor(kind, detail, cause) {
     super(DISPLAY[kind](detail));
@@ -59,7 +104,11 @@ export class KvError extends Error {
   }
 
   get httpStatus() {
-    return STATUS[this.kind];
+    return EDGE[this.kind][0];
+  }
+
+  get httpKind() {
+    return EDGE[this.kind][1];
   }
 
   get httpMessage() {
@@ -72,19 +121,20 @@ export class KvError extends Error {
         return 'kv store unavailable';
       case 'Serialization':
         return `internal error: kv serialization error: ${this.detail}`;
+      case 'LimitExceeded':
+      case 'Unsupported':
+        return this.message;
       default:
         return `internal error: ${this.detail}`;
     }
   }
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * Validation first (an invalid call never reaches the store), then the native call;
- * a native failure becomes KvError Internal, as EdgeZero's adapters map it.
- * `store`: { get(key) -> Uint8Array | null, put(key, bytes), delete(key) }.
+ * a native failure becomes KvError Internal, as EdgeZero's Cloudflare and Fastly adapters map it.
+ * `store`: { get(key) -> Uint8Array | null, put(key, bytes), delete(key),
+ *            list({ prefix, limit, cursor }) -> { keys, cursor } (cursor null on the last page) }.
  */
 export class KvHandle {
   constructor(store) {
@@ -107,15 +157,18 @@ export class KvHandle {
     await native(() => this.store.delete(key));
   }
 
-  /** get_or, then put. NOT atomic, as in EdgeZero: concurrent calls can lose updates. */
-  async readModifyWrite(key, fallback, update) {
-    const bytes = await this.getBytes(key);
-    const next = update(bytes === null ? fallback : parseJson(bytes));
-    const encoded = encoder.encode(JSON.stringify(next));
-    validate(keyProblem(key));
-    validate(valueProblem(encoded.byteLength));
-    await native(() => this.store.put(key, encoded));
-    return next;
+  async listKeysPage(prefix, cursor, limit) {
+    validate(prefixProblem(prefix));
+    validate(limitProblem(limit));
+    let backend;
+    if (cursor !== null && cursor !== undefined) {
+      const decoded = decodeCursor(cursor, prefix);
+      if (decoded.problem) throw new KvError('Validation', decoded.problem);
+      backend = decoded.backend;
+    }
+    const page = await native(() => this.store.list({ prefix, limit, cursor: backend }));
+    const next = page.cursor === null || page.cursor === undefined || page.cursor === '' ? null : encodeCursor(prefix, page.cursor);
+    return { keys: page.keys, cursor: next };
   }
 }
 
@@ -129,13 +182,5 @@ async function native(call) {
   } catch (error) {
     if (error instanceof KvError) throw error;
     throw new KvError('Internal', (error && error.message) || String(error), error);
-  }
-}
-
-function parseJson(bytes) {
-  try {
-    return JSON.parse(decoder.decode(bytes));
-  } catch (error) {
-    throw new KvError('Serialization', error.message, error);
   }
 }

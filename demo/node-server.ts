@@ -1,35 +1,51 @@
 /**
- * The demo on Node: demo/routes.js over the kit's real KvHandle (contract/handle.ts)
- * on the SQLite store. Run by hand:
- *   node --import tsx demo/node-server.ts [--port=8787] [--host=127.0.0.1] [--db=FILE]
+ * The demo on Node: demo/routes.js over the kit's real KvHandle (contract/handle.ts),
+ * one SQLite file per store id (`<data-dir>/<id>.sqlite`, as EdgeZero's axum adapter
+ * keeps one redb file per id). Run by hand:
+ *   node --import tsx demo/node-server.ts [--port=8787] [--host=127.0.0.1] [--data-dir=DIR] [--stores=sessions,cache]
+ * `--stores` registers only the ids named (the others answer 503 "not registered").
  * It prints "app-demo listening on <url>" once ready and exits cleanly on SIGTERM/SIGINT
  * (so coverage written through NODE_V8_COVERAGE is complete).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KvHandle } from '../contract/handle.ts';
 import { SqliteKvStore } from '../runners/sqlite/store.ts';
-import { routeDemo } from './routes.js';
+import { KV_STORE_IDS, routeDemo, type DemoStores } from './routes.js';
 
 export interface NodeDemo {
   url: string;
   server: Server;
-  store: SqliteKvStore;
+  /** The SQLite store behind each registered id. */
+  stores: Record<string, SqliteKvStore>;
   close(): Promise<void>;
 }
 
-export async function startNodeDemo({ port = 0, host = '127.0.0.1', dbPath }: { port?: number; host?: string; dbPath: string }): Promise<NodeDemo> {
-  const store = new SqliteKvStore(dbPath);
-  const handle = new KvHandle({
-    get: async (key) => store.get(key),
-    put: async (key, value, options) => store.put(key, value, options),
-    delete: async (key) => store.delete(key),
-    list: async (options) => store.list(options),
-  });
-  const server = createServer((req, res) => void serve(req, res, handle));
+export interface NodeDemoOptions {
+  port?: number;
+  host?: string;
+  dataDir: string;
+  /** The ids to register (default: all of KV_STORE_IDS). */
+  storeIds?: readonly string[];
+}
+
+export async function startNodeDemo({ port = 0, host = '127.0.0.1', dataDir, storeIds = KV_STORE_IDS }: NodeDemoOptions): Promise<NodeDemo> {
+  mkdirSync(dataDir, { recursive: true });
+  const stores: Record<string, SqliteKvStore> = {};
+  const registry: DemoStores = {};
+  for (const id of storeIds) {
+    const store = (stores[id] = new SqliteKvStore(join(dataDir, `${id}.sqlite`)));
+    registry[id] = new KvHandle({
+      get: async (key) => store.get(key),
+      put: async (key, value, options) => store.put(key, value, options),
+      delete: async (key) => store.delete(key),
+      list: async (options) => store.list(options),
+    });
+  }
+  const server = createServer((req, res) => void serve(req, res, registry));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -38,16 +54,16 @@ export async function startNodeDemo({ port = 0, host = '127.0.0.1', dbPath }: { 
   return {
     url: `http://${host}:${address.port}`,
     server,
-    store,
+    stores,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      store.close();
+      for (const store of Object.values(stores)) store.close();
     },
   };
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, handle: KvHandle): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, registry: DemoStores): Promise<void> {
   // The raw request target, as EdgeZero's router sees it (no percent-decoding, no dot-segment folding).
   const target = req.url ?? '/';
   const path = target.split('?')[0];
@@ -62,7 +78,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, handle: KvHandle
         return body;
       },
     },
-    handle,
+    registry,
   );
   const body = answer.body === null ? undefined : typeof answer.body === 'string' ? Buffer.from(answer.body) : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength);
   const headers: Record<string, string | number> = { ...answer.headers };
@@ -105,11 +121,11 @@ function flag(argv: string[], name: string): string | undefined {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const known = ['port', 'host', 'db'];
+  const known = ['port', 'host', 'data-dir', 'stores'];
   for (const arg of argv) {
     const name = /^--([^=]+)=/.exec(arg)?.[1];
     if (!name || !known.includes(name)) {
-      process.stderr.write(`node-server: unknown argument "${arg}" (takes --port=N --host=ADDR --db=FILE)\n`);
+      process.stderr.write(`node-server: unknown argument "${arg}" (takes --port=N --host=ADDR --data-dir=DIR --stores=ID,...)\n`);
       process.exit(2);
     }
   }
@@ -118,16 +134,23 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`node-server: --port must be a whole number from 0 to 65535 (got "${flag(argv, 'port')}")\n`);
     process.exit(2);
   }
-  const ownDir = flag(argv, 'db') ? null : mkdtempSync(join(tmpdir(), 'kvparity-demo-'));
-  const dbPath = flag(argv, 'db') ?? join(ownDir!, 'kv.sqlite');
+  const storeIds = flag(argv, 'stores')?.split(',').filter(Boolean) ?? KV_STORE_IDS;
+  const strange = storeIds.find((id) => !KV_STORE_IDS.includes(id));
+  if (strange !== undefined) {
+    process.stderr.write(`node-server: --stores takes ids of the demo's manifest (${KV_STORE_IDS.join(', ')}), not "${strange}"\n`);
+    process.exit(2);
+  }
+  const ownDir = flag(argv, 'data-dir') ? null : mkdtempSync(join(tmpdir(), 'kvparity-demo-'));
+  const dataDir = flag(argv, 'data-dir') ?? ownDir!;
   let demo: NodeDemo;
   try {
-    demo = await startNodeDemo({ port, host: flag(argv, 'host') ?? '127.0.0.1', dbPath });
+    demo = await startNodeDemo({ port, host: flag(argv, 'host') ?? '127.0.0.1', dataDir, storeIds });
   } catch (error) {
     process.stderr.write(`node-server: cannot start: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  process.stdout.write(`app-demo listening on ${demo.url} (sqlite ${SqliteKvStore.version()}, ${dbPath})\n`);
+  const files = storeIds.map((id) => `${id}.sqlite`).join(', ');
+  process.stdout.write(`app-demo listening on ${demo.url} (sqlite ${SqliteKvStore.version()}, ${dataDir}: ${files || 'no stores'})\n`);
   const stop = async () => {
     await demo.close();
     if (ownDir) rmSync(ownDir, { recursive: true, force: true });

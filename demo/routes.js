@@ -1,23 +1,38 @@
-// EdgeZero's app-demo KV routes (examples/app-demo, PR #165 squash 170b74b), shared by
-// the three demo runtimes. Plain JavaScript with no imports, so workerd and
-// js-compute can bundle it. Behaviour follows EdgeZero's source, not its docs:
+// EdgeZero's app-demo KV routes at the pinned upstream commit (contract/upstream.js:
+// examples/app-demo/edgezero.toml and crates/app-demo-core/src/handlers.rs), shared by
+// the three demo runtimes. Plain JavaScript with no imports, so workerd and js-compute
+// can bundle it. Behaviour follows EdgeZero's source, not its docs:
+// - two named KV stores, `[stores.kv] ids = ["sessions", "cache"]`: the counter lives in
+//   `sessions`, notes in `cache`; a store id the runtime did not register answers
+//   503 "KV store `<id>` is not registered" (Kv::named(..).ok_or_else(service_unavailable));
+// - the counter is an i64 incremented with wrapping_add: i64::MAX + 1 is i64::MIN;
 // - the router matches the RAW request path (matchit over uri().path()), so a
 //   note id is the path segment as sent, percent escapes and all;
 // - ValidatedPath counts the id in chars: more than 507 -> 422;
-// - error bodies are serde_json with sorted keys: {"error":{"message","status"}}.
+// - error bodies are serde_json with sorted keys: {"error":{"kind","message","status"}}.
 //
 // A request is { method, path, readBody(limit) }, where readBody resolves the body,
 // or null once it has read more than `limit` bytes (and stopped reading).
-// `handle` is KvHandle-like: getBytes, putBytes, delete, readModifyWrite, throwing
-// errors that carry httpStatus and httpMessage (contract/errors.ts, demo/kv-handle.js).
+// `stores` maps a store id to a KvHandle-like object (getBytes, putBytes, delete,
+// listKeysPage) whose errors carry httpStatus, httpKind and httpMessage
+// (contract/errors.ts, demo/kv-handle.js).
 // The answer is { status, headers, body: Uint8Array | string | null }.
 
 export const MAX_NOTE_ID_LEN = 507;
 export const MAX_BODY_SIZE = 25 * 1024 * 1024;
 export const COUNTER_KEY = 'demo:counter';
+/** `[stores.kv] ids` and `default` of upstream's edgezero.toml; each id is also the platform store name. */
+export const KV_STORE_IDS = ['sessions', 'cache'];
+export const DEFAULT_KV_STORE = 'sessions';
+export const COUNTER_STORE = 'sessions';
+export const NOTES_STORE = 'cache';
+/** Not upstream's: kvparity's demo lists a store's keys here, so the smoke can see that the stores are separate. */
+export const INSPECT_PREFIX = '/__kvparity/stores';
 
 const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json';
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
 
 const ROUTES = [
   { method: 'GET', path: '/', run: root },
@@ -25,26 +40,28 @@ const ROUTES = [
   { method: 'POST', path: '/kv/notes/{id}', run: notePut },
   { method: 'GET', path: '/kv/notes/{id}', run: noteGet },
   { method: 'DELETE', path: '/kv/notes/{id}', run: noteDelete },
+  { method: 'GET', path: `${INSPECT_PREFIX}/{store}/keys`, run: storeKeys },
+  { method: 'GET', path: `${INSPECT_PREFIX}/{store}/keys/{prefix}`, run: storeKeys },
 ];
 
-export async function routeDemo(request, handle) {
+export async function routeDemo(request, stores) {
   try {
-    return await dispatch(request, handle);
+    return await dispatch(request, stores);
   } catch (error) {
     return errorAnswer(error);
   }
 }
 
-async function dispatch(request, handle) {
+async function dispatch(request, stores) {
   const allowed = new Set();
   for (const route of ROUTES) {
     const params = match(route.path, request.path);
     if (params === null) continue;
-    if (route.method === request.method) return route.run({ request, params, handle });
+    if (route.method === request.method) return route.run({ request, params, stores });
     allowed.add(route.method);
   }
-  if (allowed.size === 0) throw edgeError(404, `no route matched path: ${request.path}`);
-  throw edgeError(405, `method ${request.method} not allowed; allowed: ${[...allowed].sort().join(', ')}`);
+  if (allowed.size === 0) throw edgeError(404, 'not_found', `no route matched path: ${request.path}`);
+  throw edgeError(405, 'method_not_allowed', `method ${request.method} not allowed; allowed: ${[...allowed].sort().join(', ')}`);
 }
 
 /** matchit semantics for these patterns: literal segments, `{name}` = one non-empty segment. */
@@ -63,61 +80,115 @@ function match(pattern, path) {
   return params;
 }
 
+/** Kv::named(id): the registered store, or 503 as the demo handlers answer. */
+function named(stores, id) {
+  const store = stores && Object.prototype.hasOwnProperty.call(stores, id) ? stores[id] : null;
+  if (!store) throw edgeError(503, 'service_unavailable', `KV store \`${id}\` is not registered`);
+  return store;
+}
+
 function root() {
   return { status: 200, headers: { 'content-type': TEXT }, body: 'app-demo app' };
 }
 
-async function counter({ handle }) {
-  const count = await handle.readModifyWrite(COUNTER_KEY, 0, (n) => {
-    // EdgeZero reads an i64: anything else stored under the key fails to deserialize.
-    if (!Number.isSafeInteger(n)) throw edgeError(500, `internal error: kv serialization error: invalid type: ${JSON.stringify(n)}, expected i64`);
-    return n + 1;
-  });
-  return { status: 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ count }) };
+/** read_modify_write("demo:counter", 0_i64, |n| n.wrapping_add(1)) on `sessions`. */
+async function counter({ stores }) {
+  const store = named(stores, COUNTER_STORE);
+  const stored = await store.getBytes(COUNTER_KEY);
+  const current = stored === null ? 0n : parseI64(stored);
+  const next = BigInt.asIntN(64, current + 1n);
+  await store.putBytes(COUNTER_KEY, new TextEncoder().encode(next.toString()));
+  return { status: 200, headers: { 'content-type': JSON_TYPE }, body: `{"count":${next}}` };
 }
 
-async function notePut({ request, params, handle }) {
+/**
+ * serde_json::from_slice::<i64>: an integer in i64's range, JSON whitespace around it.
+ * Anything else fails as KvError::Serialization does (500); serde's " at line L column C"
+ * suffix is left out.
+ */
+function parseI64(bytes) {
+  let text;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw serialization('invalid unicode code point');
+  }
+  const token = text.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, '');
+  if (/^-?(0|[1-9][0-9]*)$/.test(token)) {
+    const value = BigInt(token);
+    if (value >= I64_MIN && value <= I64_MAX) return value;
+    throw serialization(`invalid value: integer \`${token}\`, expected i64`);
+  }
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw serialization(error.message);
+  }
+  throw serialization(`invalid type: ${serdeType(value)}, expected i64`);
+}
+
+function serdeType(value) {
+  if (value === null) return 'null';
+  if (typeof value === 'number') return `floating point \`${value}\``;
+  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
+  if (typeof value === 'boolean') return `boolean \`${value}\``;
+  return Array.isArray(value) ? 'sequence' : 'map';
+}
+
+const serialization = (message) => edgeError(500, 'internal', `internal error: kv serialization error: ${message}`);
+
+async function notePut({ request, params, stores }) {
   const id = noteId(params);
+  const store = named(stores, NOTES_STORE);
   const body = await request.readBody(MAX_BODY_SIZE);
-  if (body === null) throw edgeError(400, 'request body too large');
-  await handle.putBytes(`note:${id}`, body);
+  if (body === null) throw edgeError(400, 'bad_request', 'request body too large');
+  await store.putBytes(`note:${id}`, body);
   return { status: 201, headers: {}, body: null };
 }
 
-async function noteGet({ params, handle }) {
+async function noteGet({ params, stores }) {
   const id = noteId(params);
-  const bytes = await handle.getBytes(`note:${id}`);
-  if (bytes === null) throw edgeError(404, `no route matched path: note:${id}`);
+  const bytes = await named(stores, NOTES_STORE).getBytes(`note:${id}`);
+  if (bytes === null) throw edgeError(404, 'not_found', `no route matched path: note:${id}`);
   return { status: 200, headers: { 'content-type': TEXT }, body: bytes };
 }
 
-async function noteDelete({ params, handle }) {
+async function noteDelete({ params, stores }) {
   const id = noteId(params);
-  await handle.delete(`note:${id}`);
+  await named(stores, NOTES_STORE).delete(`note:${id}`);
   return { status: 204, headers: {}, body: null };
+}
+
+/** kvparity's, not upstream's: the first page (up to 1000 keys) of one store under a raw prefix. */
+async function storeKeys({ params, stores }) {
+  const page = await named(stores, params.store).listKeysPage(params.prefix ?? '', null, 1000);
+  return { status: 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ keys: page.keys, cursor: page.cursor }) };
 }
 
 /** ValidatedPath<NoteIdPath>: validator's `length` counts chars (Unicode scalar values). */
 function noteId(params) {
   const id = params.id;
   const chars = [...id].length;
-  if (chars < 1 || chars > MAX_NOTE_ID_LEN) throw edgeError(422, 'id: note id must be 1–507 bytes');
+  if (chars < 1 || chars > MAX_NOTE_ID_LEN) throw edgeError(422, 'validation', 'id: note id must be 1–507 bytes');
   return id;
 }
 
-function edgeError(status, message) {
+function edgeError(status, kind, message) {
   const error = new Error(message);
   error.httpStatus = status;
+  error.httpKind = kind;
   error.httpMessage = message;
   return error;
 }
 
 function errorAnswer(error) {
-  const known = error && typeof error.httpStatus === 'number' && typeof error.httpMessage === 'string';
+  const known = error && typeof error.httpStatus === 'number' && typeof error.httpKind === 'string' && typeof error.httpMessage === 'string';
   const status = known ? error.httpStatus : 500;
+  const kind = known ? error.httpKind : 'internal';
   const message = known ? error.httpMessage : `internal error: ${(error && error.message) || String(error)}`;
-  // serde_json without preserve_order sorts object keys: "message" comes before "status".
-  return { status, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ error: { message, status } }) };
+  // serde_json without preserve_order sorts object keys: kind, message, status.
+  return { status, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ error: { kind, message, status } }) };
 }
 
 /** readBody for Fetch-API runtimes: reads the stream until done or past `limit`, then stops. */
@@ -152,10 +223,10 @@ export function concat(chunks, total) {
 }
 
 /** The whole Fetch-API adapter: workerd and js-compute both call this. */
-export async function handleFetch(request, handle) {
+export async function handleFetch(request, stores) {
   const answer = await routeDemo(
     { method: request.method, path: new URL(request.url).pathname, readBody: (limit) => readStreamBounded(request.body, limit) },
-    handle,
+    stores,
   );
   return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }

@@ -1,6 +1,7 @@
-// The demo as a Cloudflare Worker (module syntax), over the Workers KV binding
-// EDGEZERO_KV (EdgeZero's default store name). Runs in workerd through Miniflare.
-import { handleFetch } from './routes.js';
+// The demo as a Cloudflare Worker (module syntax), over one Workers KV binding per store
+// id of upstream's manifest (`sessions`, `cache`: the binding name is the id, as in
+// upstream's wrangler.toml). Runs in workerd through Miniflare.
+import { KV_STORE_IDS, handleFetch } from './routes.js';
 import { KvHandle } from './kv-handle.js';
 
 // Native failures carry the prefixes EdgeZero's Cloudflare adapter puts on them
@@ -18,11 +19,18 @@ function workersKv(kv) {
     }),
     put: (key, bytes) => failing('put', () => kv.put(key, bytes)),
     delete: (key) => failing('delete', () => kv.delete(key)),
+    list: ({ prefix, limit, cursor }) => failing('list execute', async () => {
+      const page = await kv.list({ limit, ...(prefix ? { prefix } : {}), ...(cursor ? { cursor } : {}) });
+      return { keys: page.keys.map((key) => key.name), cursor: page.list_complete ? null : page.cursor || null };
+    }),
   };
 }
 
+/** The registry: every id whose binding exists; a missing binding leaves its id unregistered. */
+const registry = (env) => Object.fromEntries(KV_STORE_IDS.filter((id) => env[id]).map((id) => [id, new KvHandle(workersKv(env[id]))]));
+
 export default {
   fetch(request, env) {
-    return handleFetch(request, new KvHandle(workersKv(env.EDGEZERO_KV)));
+    return handleFetch(request, registry(env));
   },
 };

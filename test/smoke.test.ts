@@ -8,12 +8,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { keyProblem, valueProblem } from '../contract/rules.ts';
-import { KvError } from '../contract/errors.ts';
+import { keyProblem, limitProblem, prefixProblem, valueProblem } from '../contract/rules.ts';
+import { KV_ERROR_KINDS, KvError } from '../contract/errors.ts';
+import { decodeCursor, encodeCursor } from '../contract/cursor.ts';
 import { KvHandle } from '../contract/handle.ts';
 import { KvModel } from '../contract/model.ts';
 import * as port from '../demo/kv-handle.js';
-import { routeDemo, type DemoAnswer, type DemoHandle } from '../demo/routes.js';
+import { KV_STORE_IDS, routeDemo, type DemoAnswer, type DemoStores } from '../demo/routes.js';
+import { startNodeDemo } from '../demo/node-server.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const tmp = () => mkdtempSync(join(tmpdir(), 'kvparity-smoke-test-'));
@@ -70,46 +72,160 @@ describe('demo/kv-handle.js agrees with contract/', () => {
     expect(port.valueProblem(size)).toBe(valueProblem(size));
   });
 
-  it.each(['Validation', 'NotFound', 'Unavailable', 'Serialization', 'Internal'] as const)('KvError %s: status, message and HTTP message', (kind) => {
-    const mine = new port.KvError(kind, 'detail text');
-    const theirs = new KvError(kind, 'detail text');
-    expect([mine.httpStatus, mine.httpMessage, mine.message]).toEqual([theirs.httpStatus, theirs.httpMessage, theirs.message]);
+  it.each(['', 'p', 'note:', 'x'.repeat(512), 'x'.repeat(513), '日'.repeat(171), 'bad\nprefix', '\ud800', '日本語/'])('prefix %j', (prefix) => {
+    expect(port.prefixProblem(prefix)).toBe(prefixProblem(prefix));
   });
 
-  it('routes answer the same over the port (Map store) and over contract KvHandle (reference model)', async () => {
-    const map = new Map<string, Uint8Array>();
-    const ported = new port.KvHandle({ get: (key) => map.get(key) ?? null, put: (key, value) => void map.set(key, value.slice()), delete: (key) => void map.delete(key) });
-    const model = new KvModel();
-    const real = new KvHandle({ get: async (k) => model.get(k), put: async (k, v, o) => model.put(k, v, o), delete: async (k) => model.delete(k), list: async (o) => model.list(o) });
-    const body = (text: string) => async () => new TextEncoder().encode(text);
-    const requests: Array<[string, string, (limit: number) => Promise<Uint8Array | null>]> = [
-      ['GET', '/', body('')],
-      ['POST', '/kv/counter', body('')],
-      ['POST', '/kv/counter', body('')],
-      ['GET', '/kv/counter', body('')],
-      ['PUT', '/kv/notes/a', body('')],
+  it.each([-1, 0, 1, 1.5, 1000, 1001, Number.NaN])('list limit %s', (limit) => {
+    expect(port.limitProblem(limit)).toBe(limitProblem(limit));
+  });
+
+  it('writes and reads the cursor envelope as contract/cursor.ts does', () => {
+    expect(port.encodeCursor('app/', 'm1.x')).toBe(encodeCursor('app/', 'm1.x'));
+    for (const cursor of ['not-json', '[]', 'null', '{"prefix":"app/"}', encodeCursor('other/', 'x'), encodeCursor('app/', ''), encodeCursor('app/', 'x'), '{"prefix":"app/","cursor":"x","extra":1}']) {
+      expect(port.decodeCursor(cursor, 'app/')).toEqual(decodeCursor(cursor, 'app/'));
+    }
+  });
+
+  it.each(KV_ERROR_KINDS)('KvError %s: status, kind, message and HTTP message', (kind) => {
+    const mine = new port.KvError(kind, 'detail text');
+    const theirs = new KvError(kind, 'detail text');
+    expect([mine.httpStatus, mine.httpKind, mine.httpMessage, mine.message]).toEqual([theirs.httpStatus, theirs.httpKind, theirs.httpMessage, theirs.message]);
+  });
+
+  /** The demo's registry over the reference model: through the port, or through contract KvHandle. */
+  function registries(ids: readonly string[] = KV_STORE_IDS) {
+    const ported: DemoStores = {};
+    const real: DemoStores = {};
+    const models: Record<string, [KvModel, KvModel]> = {};
+    for (const id of ids) {
+      const [a, b] = (models[id] = [new KvModel(), new KvModel()]);
+      ported[id] = new port.KvHandle({ get: (k) => a.get(k)?.value ?? null, put: (k, v) => a.put(k, v), delete: (k) => a.delete(k), list: (o) => a.list(o) });
+      real[id] = new KvHandle({ get: async (k) => b.get(k), put: async (k, v, o) => b.put(k, v, o), delete: async (k) => b.delete(k), list: async (o) => b.list(o) });
+    }
+    return { ported, real, models };
+  }
+  const body = (text: string) => async () => new TextEncoder().encode(text);
+  async function through(stores: DemoStores, requests: Array<[string, string, ((limit: number) => Promise<Uint8Array | null>)?]>) {
+    const answers: DemoAnswer[] = [];
+    for (const [method, path, readBody = body('')] of requests) answers.push(await routeDemo({ method, path, readBody }, stores));
+    return answers.map((a) => ({ ...a, body: typeof a.body === 'string' || a.body === null ? a.body : new TextDecoder().decode(a.body) }));
+  }
+
+  it('routes answer the same over the port and over contract KvHandle, with kind in every error body', async () => {
+    const { ported, real } = registries();
+    const requests: Array<[string, string, ((limit: number) => Promise<Uint8Array | null>)?]> = [
+      ['GET', '/'],
+      ['POST', '/kv/counter'],
+      ['POST', '/kv/counter'],
+      ['GET', '/kv/counter'],
+      ['PUT', '/kv/notes/a'],
       ['POST', '/kv/notes/a', body('hello')],
-      ['GET', '/kv/notes/a', body('')],
-      ['DELETE', '/kv/notes/a', body('')],
-      ['GET', '/kv/notes/a', body('')],
-      ['DELETE', '/kv/notes/missing', body('')],
+      ['GET', '/kv/notes/a'],
+      ['DELETE', '/kv/notes/a'],
+      ['GET', '/kv/notes/a'],
+      ['DELETE', '/kv/notes/missing'],
       ['POST', `/kv/notes/${'i'.repeat(507)}`, body('x')],
       ['POST', `/kv/notes/${'i'.repeat(508)}`, body('x')],
       ['POST', `/kv/notes/${'日'.repeat(200)}`, body('x')], // 200 chars, 605 bytes of key: KV validation, 400
       ['POST', '/kv/notes/..', body('x')],
       ['POST', '/kv/notes/big', async () => null],
-      ['GET', '/kv/notes/', body('')],
-      ['GET', '/nope', body('')],
+      ['GET', '/kv/notes/'],
+      ['GET', '/nope'],
+      ['GET', '/__kvparity/stores/cache/keys'],
+      ['GET', '/__kvparity/stores/sessions/keys/demo:'],
+      ['GET', '/__kvparity/stores/other/keys'],
     ];
-    const through = async (handle: DemoHandle) => {
-      const answers: DemoAnswer[] = [];
-      for (const [method, path, readBody] of requests) answers.push(await routeDemo({ method, path, readBody }, handle));
-      return answers.map((a) => ({ ...a, body: typeof a.body === 'string' || a.body === null ? a.body : new TextDecoder().decode(a.body) }));
-    };
-    const [viaPort, viaContract] = [await through(ported), await through(real)];
+    const [viaPort, viaContract] = [await through(ported, requests), await through(real, requests)];
     expect(viaPort).toEqual(viaContract);
-    expect(viaPort.map((a) => a.status)).toEqual([200, 200, 200, 405, 405, 201, 200, 204, 404, 204, 201, 422, 400, 201, 400, 404, 404]);
-    expect(viaPort[12].body).toBe('{"error":{"message":"kv validation error: key length 605 exceeds limit of 512 bytes","status":400}}');
+    expect(viaPort.map((a) => a.status)).toEqual([200, 200, 200, 405, 405, 201, 200, 204, 404, 204, 201, 422, 400, 201, 400, 404, 404, 200, 200, 503]);
+    const errors = viaPort.filter((a) => a.status >= 400);
+    expect(errors.map((a) => a.headers['content-type'])).toEqual(errors.map(() => 'application/json'));
+    expect(errors.map((a) => JSON.parse(a.body as string).error.kind)).toEqual([
+      'method_not_allowed', 'method_not_allowed', 'not_found', 'validation', 'bad_request', 'bad_request', 'not_found', 'not_found', 'service_unavailable',
+    ]);
+    expect(viaPort[12].body).toBe('{"error":{"kind":"bad_request","message":"kv validation error: key length 605 exceeds limit of 512 bytes","status":400}}');
+    expect(viaPort[3].body).toBe('{"error":{"kind":"method_not_allowed","message":"method GET not allowed; allowed: POST","status":405}}');
+    expect(viaPort[17].body).toBe(`{"keys":["note:..","note:${'i'.repeat(507)}"],"cursor":null}`);
+    expect(viaPort[18].body).toBe('{"keys":["demo:counter"],"cursor":null}');
+  });
+
+  it('keeps the counter in sessions and notes in cache: neither store sees the other\'s keys', async () => {
+    const { ported, models } = registries();
+    await through(ported, [['POST', '/kv/counter'], ['POST', '/kv/notes/n1', body('x')]]);
+    expect(models.sessions[0].keys()).toEqual(['demo:counter']);
+    expect(models.cache[0].keys()).toEqual(['note:n1']);
+  });
+
+  it('an unregistered store answers 503 "KV store `<id>` is not registered", after the id check', async () => {
+    for (const ids of [['cache'], ['sessions'], []]) {
+      const { ported, real } = registries(ids);
+      const requests: Array<[string, string, ((limit: number) => Promise<Uint8Array | null>)?]> = [
+        ['POST', '/kv/counter'],
+        ['POST', '/kv/notes/a', body('x')],
+        ['GET', '/kv/notes/a'],
+        ['DELETE', '/kv/notes/a'],
+        ['POST', `/kv/notes/${'i'.repeat(508)}`, body('x')],
+      ];
+      const [viaPort, viaContract] = [await through(ported, requests), await through(real, requests)];
+      expect(viaPort).toEqual(viaContract);
+      const want = (id: string) => (ids.includes(id) ? null : `{"error":{"kind":"service_unavailable","message":"KV store \`${id}\` is not registered","status":503}}`);
+      expect(viaPort.slice(0, 4).map((a) => (a.status === 503 ? a.body : null))).toEqual([want('sessions'), want('cache'), want('cache'), want('cache')]);
+      expect(viaPort[4].status).toBe(422);
+    }
+  });
+
+  it('increments an i64 with wrapping_add, and refuses a stored value that is not an i64 with a 500', async () => {
+    for (const [stored, answer] of [
+      ['9223372036854775806', '{"count":9223372036854775807}'],
+      ['9223372036854775807', '{"count":-9223372036854775808}'],
+      [' -5\n', '{"count":-4}'],
+    ]) {
+      const { ported, real, models } = registries();
+      models.sessions[0].put('demo:counter', new TextEncoder().encode(stored));
+      models.sessions[1].put('demo:counter', new TextEncoder().encode(stored));
+      const [viaPort, viaContract] = [await through(ported, [['POST', '/kv/counter']]), await through(real, [['POST', '/kv/counter']])];
+      expect(viaPort).toEqual(viaContract);
+      expect(viaPort[0].body).toBe(answer);
+      expect(new TextDecoder().decode(models.sessions[0].get('demo:counter')!.value)).toBe(answer.slice('{"count":'.length, -1));
+    }
+    for (const [stored, message] of [
+      ['9223372036854775808', 'invalid value: integer `9223372036854775808`, expected i64'],
+      ['1.5', 'invalid type: floating point `1.5`, expected i64'],
+      ['"7"', 'invalid type: string "7", expected i64'],
+    ]) {
+      const { ported, models } = registries();
+      models.sessions[0].put('demo:counter', new TextEncoder().encode(stored));
+      const [answer] = await through(ported, [['POST', '/kv/counter']]);
+      expect(JSON.parse(answer.body as string)).toEqual({ error: { kind: 'internal', message: `internal error: kv serialization error: ${message}`, status: 500 } });
+    }
+  });
+});
+
+describe('the Node demo (real SQLite, real HTTP)', () => {
+  it('keeps one SQLite file per store id and answers 503 for an id it did not register', async () => {
+    const dataDir = tmp();
+    const demo = await startNodeDemo({ dataDir, storeIds: ['cache'] });
+    try {
+      const counter = await fetch(`${demo.url}/kv/counter`, { method: 'POST' });
+      expect([counter.status, counter.headers.get('content-type'), await counter.text()]).toEqual([
+        503, 'application/json', '{"error":{"kind":"service_unavailable","message":"KV store `sessions` is not registered","status":503}}',
+      ]);
+      expect((await fetch(`${demo.url}/kv/notes/n1`, { method: 'POST', body: 'x' })).status).toBe(201);
+      expect(Object.keys(demo.stores)).toEqual(['cache']);
+      expect(demo.stores.cache.path).toBe(join(dataDir, 'cache.sqlite'));
+    } finally {
+      await demo.close();
+    }
+    const both = await startNodeDemo({ dataDir: tmp() });
+    try {
+      expect((await fetch(`${both.url}/kv/counter`, { method: 'POST' })).status).toBe(200);
+      expect((await fetch(`${both.url}/kv/notes/n1`, { method: 'POST', body: 'x' })).status).toBe(201);
+      expect(both.stores.sessions.list({}).keys).toEqual(['demo:counter']);
+      expect(both.stores.cache.list({}).keys).toEqual(['note:n1']);
+    } finally {
+      await both.close();
+    }
   });
 });
 
