@@ -1,5 +1,6 @@
 // The contract client's validation, rule by rule: each with EdgeZero's message, at and beyond each bound,
 // and always before the provider is called.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { test as prop, fc } from '@fast-check/vitest';
 import { KvHandle } from '../contract/handle.ts';
@@ -10,6 +11,7 @@ import { formatDuration } from '../contract/rules.ts';
 import { KvModel } from '../contract/model.ts';
 import type { KvInstance, ListPage } from '../api/index.ts';
 import { walk } from '../suites/checks.ts';
+import { CONTRACT_COMMIT } from '../contract/upstream.js';
 
 /** A store that records every call, so a test can prove validation happened before the provider. */
 function recordingStore() {
@@ -293,5 +295,30 @@ describe('the reference model', () => {
     expect(model.get('k')).not.toBeNull();
     model.advance(1);
     expect(model.get('k')).toBeNull();
+  });
+});
+
+describe('docs/upstream-changes.md', () => {
+  const doc = readFileSync(new URL('../docs/upstream-changes.md', import.meta.url), 'utf8');
+
+  it('names the pinned commit', () => {
+    expect(doc).toContain(`\`${CONTRACT_COMMIT.slice(0, 7)}\``);
+  });
+
+  it('every test it names as covering a change exists, under that name, in that file', () => {
+    const followed = doc.slice(doc.indexOf('## Changes that kvparity follows'), doc.indexOf('## Changes with nothing to follow'));
+    const rows = followed.split('\n').filter((line) => /^\| \d+ \|/.test(line));
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    for (const row of rows) {
+      const covered = row.split('|').at(-2)!;
+      const refs = [...covered.matchAll(/`(test\/[\w.-]+\.ts)` ((?:› [^;`|]+?)+)(?=;|$|\s*$)/g)];
+      expect(refs.length, `row without a named test: ${row.slice(0, 60)}`).toBeGreaterThan(0);
+      for (const [, file, names] of refs) {
+        const source = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
+        for (const name of names.split('›').map((n) => n.trim().replace(/[,…]+$/, '').replace(/…$/, '').trim()).filter(Boolean)) {
+          expect(source, `${file} has no test named "${name}"`).toContain(name.replace(/\\\|/g, '|'));
+        }
+      }
+    }
   });
 });
