@@ -13,24 +13,28 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CHECKS = fileURLToPath(new URL('../smoke/checks.mjs', import.meta.url));
 const C8 = fileURLToPath(new URL('../node_modules/c8/bin/c8.js', import.meta.url));
 
-export const SMOKE_USAGE = `Usage: kvparity smoke --provider=LIST | --base-url=URL [options]
+export const SMOKE_USAGE = `Usage: kvparity smoke --provider=LIST | --base-url=URL [--target=NAME] [options]
 
   --provider=LIST   start the demo on these runtimes, one after another: ${DEMO_RUNTIMES.join(', ')}
   --base-url=URL    run the checks against a server already running (e.g. EdgeZero's demo on http://127.0.0.1:8787)
+  --target=NAME     with --base-url: the server's name, holding it to the divergences recorded for NAME
+                    in smoke/known-divergences.json (e.g. edgezero-axum); default: the URL's host
   --out=DIR         where smoke-<target>.json goes (default reports/out)
   --wait=SECONDS    bound on the wait for the server to answer GET / (default 60; fastly 180)
   --no-coverage     sqlite: do not measure the Node demo server with c8
 `;
 
 export async function smokeCommand(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv, { values: ['provider', 'base-url', 'out', 'wait'], booleans: ['no-coverage', 'help'] });
+  const parsed = parseArgs(argv, { values: ['provider', 'base-url', 'target', 'out', 'wait'], booleans: ['no-coverage', 'help'] });
   if (parsed.booleans.has('help')) {
     process.stdout.write(SMOKE_USAGE);
     return 0;
   }
   if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
-  const { provider, 'base-url': baseUrl, out } = parsed.flags;
+  const { provider, 'base-url': baseUrl, target, out } = parsed.flags;
   if (!provider === !baseUrl) throw new UsageError('smoke takes exactly one of --provider=LIST and --base-url=URL');
+  if (target !== undefined && !baseUrl) throw new UsageError('--target names a server given with --base-url (with --provider, each runtime is its own target)');
+  if (target !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(target)) throw new UsageError(`--target must be a name of letters, digits, ".", "_", "@" or "-" (got "${target}")`);
   const wait = intFlag(parsed.flags, 'wait', { min: 1, max: 600 });
 
   if (baseUrl) {
@@ -39,7 +43,7 @@ export async function smokeCommand(argv: string[]): Promise<number> {
     } catch {
       throw new UsageError(`--base-url is not a URL: "${baseUrl}"`);
     }
-    return runChecks(baseUrl, { out, wait: wait ?? 60 });
+    return runChecks(baseUrl, { target, out, wait: wait ?? 60 });
   }
 
   const runtimes = listFlag(provider);

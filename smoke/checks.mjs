@@ -395,7 +395,11 @@ async function waitForServer() {
 
 const started = new Date();
 const results = [];
-console.log(`Smoke: ${target} at ${baseUrl}`);
+console.log(`Smoke: ${target} at ${baseUrl}, against EdgeZero's demo at ${CONTRACT_COMMIT.slice(0, 7)}`);
+const recorded = divergences.filter((d) => d.target === target).length;
+if (recorded || typeof argv.target === 'string') {
+  console.log(`holding ${target} to ${recorded} recorded divergence${recorded === 1 ? '' : 's'} (smoke/known-divergences.json)`);
+}
 const unreachable = await waitForServer();
 if (unreachable) {
   results.push({ name: 'server reachable', status: 'FAIL', detail: `no HTTP answer from ${baseUrl}/ within ${waitSeconds} s (${unreachable})` });

@@ -2,7 +2,7 @@
 // against the demo it starts and against one started by hand, and fails, naming the check,
 // against a server that only pretends.
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +16,7 @@ import { KvModel } from '../contract/model.ts';
 import * as port from '../demo/kv-handle.js';
 import { KV_STORE_IDS, routeDemo, type DemoAnswer, type DemoStores } from '../demo/routes.js';
 import { startNodeDemo } from '../demo/node-server.ts';
+import { CONTRACT_COMMIT, CONTRACT_SOURCE } from '../contract/upstream.js';
 
 const root = resolve(import.meta.dirname, '..');
 const tmp = () => mkdtempSync(join(tmpdir(), 'kvparity-smoke-test-'));
@@ -234,20 +235,21 @@ describe('kvparity smoke', () => {
     const out = tmp();
     const { code, out: stdout, err } = await smoke('--provider=sqlite', `--out=${out}`);
     expect(code, stdout + err).toBe(0);
-    expect(stdout).toMatch(/Results: 15 passed, 0 failed, 1 info/);
+    expect(stdout).toMatch(/Results: 19 passed, 0 failed, 1 info/);
     expect(stdout).toMatch(/Coverage of the Node demo server during the smoke \(c8\)[\s\S]*Lines\s+: \d+(\.\d+)?%/);
     const report = readReport(out, 'sqlite');
-    expect(report).toMatchObject({ format: 'kvparity-smoke@1', target: 'sqlite' });
+    expect(report).toMatchObject({ format: 'kvparity-smoke@1', target: 'sqlite', contract: { source: CONTRACT_SOURCE, commit: CONTRACT_COMMIT } });
     expect(report.base_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(report.checks.map((c) => c.status).filter((s) => s === 'FAIL')).toEqual([]);
     expect(report.checks.find((c) => c.name === 'concurrent counter increments')?.status).toBe('INFO');
+    expect(report.checks.find((c) => c.name === 'stores kept apart')).toMatchObject({ status: 'PASS', detail: 'sessions: demo:counter and no note; cache: the note and no counter' });
   }, 180_000);
 
   describe('--base-url against a server it did not start', () => {
     let server: ReturnType<typeof spawn>;
     let url: string;
     beforeAll(async () => {
-      server = spawn(process.execPath, ['--import', 'tsx', 'demo/node-server.ts', '--port=0', `--db=${join(tmp(), 'kv.sqlite')}`], { cwd: root });
+      server = spawn(process.execPath, ['--import', 'tsx', 'demo/node-server.ts', '--port=0', `--data-dir=${tmp()}`], { cwd: root });
       url = await new Promise<string>((found, fail) => {
         let seen = '';
         server.stdout!.on('data', (chunk) => {
@@ -264,10 +266,62 @@ describe('kvparity smoke', () => {
       const out = tmp();
       const { code, out: stdout, err } = await smoke(`--base-url=${url}`, `--out=${out}`);
       expect(code, stdout + err).toBe(0);
-      expect(stdout).toMatch(/Results: 15 passed, 0 failed, 1 info/);
+      expect(stdout).toMatch(/Results: 19 passed, 0 failed, 1 info/);
       const target = new URL(url).host.replace(':', '_');
       expect(readReport(out, target)).toMatchObject({ target: new URL(url).host, base_url: url });
     }, 120_000);
+
+    it('--target holds the server to that target\'s divergences: one it does not show fails, saying to remove it', async () => {
+      const out = tmp();
+      const { code, out: stdout } = await smoke(`--base-url=${url}`, '--target=edgezero-axum', `--out=${out}`);
+      expect(code).toBe(1);
+      expect(stdout).toMatch(/holding edgezero-axum to 1 recorded divergence/);
+      expect(stdout).toMatch(/FAIL {2}streamed body over 16 KiB +20000 bytes as application\/octet-stream → 201, byte-exact; a known divergence \(https:\/\/github\.com\/stackpop\/edgezero\/blob\/f2bbe6f\w+\/crates\/edgezero-adapter-axum\/src\/service\.rs#L193-L195\) was not observed: remove it/);
+      expect(stdout).toMatch(/Results: 18 passed, 1 failed, 1 info/);
+      expect(readReport(out, 'edgezero-axum').target).toBe('edgezero-axum');
+    }, 120_000);
+
+    describe('behind a proxy that never passes on a streamed body past the first 16 KiB (the fault EdgeZero\'s axum adapter has)', () => {
+      let proxy: Server;
+      let proxyUrl: string;
+      const held: Array<import('node:http').ServerResponse> = [];
+      beforeAll(async () => {
+        proxy = createServer((req, res) => {
+          const type = req.headers['content-type'] ?? '';
+          if (!/json/.test(type) && Number(req.headers['content-length'] ?? 0) > 16_000) {
+            held.push(res); // read nothing more, answer nothing
+            return;
+          }
+          const target = new URL(url);
+          const forward = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+            res.writeHead(answer.statusCode!, answer.headers);
+            answer.pipe(res);
+          });
+          req.pipe(forward);
+        });
+        await new Promise<void>((ready) => proxy.listen(0, '127.0.0.1', ready));
+        proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+      });
+      afterAll(() => {
+        for (const res of held) res.destroy();
+        proxy.closeAllConnections();
+        return new Promise<void>((closed) => proxy.close(() => closed()));
+      });
+
+      it('ends green with the fault as a known divergence whose detail is the finding, and the large-body checks still check their rules', async () => {
+        const out = tmp();
+        const { code, out: stdout, err } = await smoke(`--base-url=${proxyUrl}`, '--target=edgezero-axum', `--out=${out}`);
+        expect(code, stdout + err).toBe(0);
+        expect(stdout).toMatch(
+          /≠ {5}streamed body over 16 KiB +POST of 20000 bytes as application\/octet-stream: no answer within 10 s; 15000 bytes as application\/octet-stream: 201; the same 20000 bytes as application\/json: 201 \(known divergence: /,
+        );
+        expect(stdout).toMatch(/PASS {2}oversize body 400 +26214401 bytes → 400 bad_request "request body too large", nothing stored \(sent as application\/json/);
+        expect(stdout).toMatch(/PASS {2}1 MiB note round trip +1048576 random bytes byte-exact \(sent as application\/json/);
+        expect(stdout).toMatch(/Results: 18 passed, 0 failed, 1 known divergences, 1 info/);
+        const streamed = readReport(out, 'edgezero-axum').checks.find((c) => c.name === 'streamed body over 16 KiB');
+        expect(streamed).toMatchObject({ status: 'EXPECTED_DIVERGENCE' });
+      }, 180_000);
+    });
   });
 
   describe('against a server that answers 200 to everything', () => {
@@ -292,10 +346,10 @@ describe('kvparity smoke', () => {
       expect(stdout).toMatch(/FAIL {2}note create 201 +POST \/kv\/notes\/smoke-test: expected 201, got 200/);
       expect(stdout).toMatch(/FAIL {2}counter GET 405 +GET \/kv\/counter: expected 405, got 200/);
       expect(stdout).toMatch(/FAIL {2}oversize body 400 /);
-      expect(stdout).toMatch(/Results: 1 passed, 15 failed/);
+      expect(stdout).toMatch(/Results: 1 passed, 19 failed/);
       const failed = readReport(out, new URL(url).host.replace(':', '_')).checks.filter((c) => c.status === 'FAIL').map((c) => c.name);
       expect(failed).toContain('missing note 404');
-      expect(failed).toHaveLength(15);
+      expect(failed).toHaveLength(19);
     }, 120_000);
   });
 
@@ -315,6 +369,8 @@ describe('kvparity smoke', () => {
     [['--provider=nope'], /unknown demo runtime "nope" \(choose from sqlite, cloudflare, fastly\)/],
     [['--base-url=not a url'], /--base-url is not a URL/],
     [['--provider=sqlite', '--wait=0'], /--wait must be a whole number from 1 to 600/],
+    [['--provider=sqlite', '--target=edgezero-axum'], /--target names a server given with --base-url/],
+    [['--base-url=http://127.0.0.1:1', '--target=a b'], /--target must be a name of letters, digits/],
   ])('%j → exit 2 with a clear message', async (args, message) => {
     const { code, err } = await smoke(...(args as string[]));
     expect(code).toBe(2);
