@@ -1,8 +1,8 @@
 /**
  * Starts the demo (routes.js) on one of three real runtimes and hands back its URL:
  *   sqlite      Node HTTP server (node-server.ts) on the SQLite store, as a child process
- *   cloudflare  the Worker (worker.js) in workerd through Miniflare, KV binding EDGEZERO_KV
- *   fastly      the js-compute app (fastly-app.js) built to wasm, served by Viceroy, KV store EDGEZERO_KV
+ *   cloudflare  the Worker (worker.js) in workerd through Miniflare, one KV binding per store id
+ *   fastly      the js-compute app (fastly-app.js) built to wasm, served by Viceroy, one KV store per store id
  * Every start waits for GET / with a bound and gives up early if the runtime dies;
  * every runtime is stopped by stop() and, failing that, killed when the kit exits.
  */
@@ -15,12 +15,13 @@ import { cacheDir, freePort, onExit, spawnTracked, tempDir, waitUntil, type Spaw
 import { workerdChildren, workerdInfo } from '../runners/miniflare/runner.ts';
 import { cargoPath, ensureViceroy, findViceroy, installCommand, type ViceroyBinary } from '../runners/viceroy/install.ts';
 import { jsComputeVersion } from '../runners/viceroy/bridge-wasm.ts';
+import { KV_STORE_IDS } from './routes.js';
 
 export const DEMO_RUNTIMES = ['sqlite', 'cloudflare', 'fastly'] as const;
 export type DemoRuntime = (typeof DEMO_RUNTIMES)[number];
 
-/** EdgeZero's default store name (manifest::DEFAULT_KV_STORE_NAME). */
-export const STORE_NAME = 'EDGEZERO_KV';
+/** The demo's store ids (upstream's `[stores.kv] ids`); each is also the platform store's name. */
+const STORES = KV_STORE_IDS.join(', ');
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const ROOT = here('../');
@@ -81,7 +82,7 @@ async function startNode(options: DemoOptions): Promise<RunningDemo> {
   const dir = tempDir('demo-sqlite');
   const env = { ...process.env, ...(options.coverageDir ? { NODE_V8_COVERAGE: options.coverageDir } : {}) };
   // --port=0: the server picks a free port and prints its URL, so no port race.
-  const spawned = spawnTracked(process.execPath, ['--import', 'tsx', NODE_SERVER, '--port=0', `--db=${join(dir, 'kv.sqlite')}`], { cwd: ROOT, env });
+  const spawned = spawnTracked(process.execPath, ['--import', 'tsx', NODE_SERVER, '--port=0', `--data-dir=${dir}`], { cwd: ROOT, env });
   const printedUrl = () => /app-demo listening on (http:\/\/\S+)/.exec(spawned.output())?.[1];
   try {
     await waitUntil('the Node demo server', async () => !!printedUrl() && rootAnswers(printedUrl()!), {
@@ -133,7 +134,7 @@ async function startWorker(options: DemoOptions): Promise<RunningDemo> {
       ...SHARED_JS.map((name) => ({ type: 'ESModule' as const, path: join(DEMO_DIR, name) })),
     ],
     compatibilityDate: info.compatibilityDate,
-    kvNamespaces: [STORE_NAME],
+    kvNamespaces: [...KV_STORE_IDS],
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
       stdout.on('data', keep);
       stderr.on('data', keep);
@@ -158,7 +159,7 @@ async function startWorker(options: DemoOptions): Promise<RunningDemo> {
     return {
       runtime: 'cloudflare',
       url,
-      description: `workerd ${info.version} through Miniflare ${info.miniflareVersion}, Workers KV binding ${STORE_NAME}`,
+      description: `workerd ${info.version} through Miniflare ${info.miniflareVersion}, Workers KV bindings ${STORES}`,
       died: new Promise(() => {}),
       stop,
     };
@@ -190,14 +191,14 @@ async function startFastly(options: DemoOptions): Promise<RunningDemo> {
   return {
     runtime: 'fastly',
     url,
-    description: `Viceroy ${viceroy.version} serving a @fastly/js-compute ${jsComputeVersion()} app, KV store ${STORE_NAME}`,
+    description: `Viceroy ${viceroy.version} serving a @fastly/js-compute ${jsComputeVersion()} app, KV stores ${STORES}`,
     died: deathOf(spawned, 'Viceroy'),
     stop: () => spawned.stop(2000),
   };
 }
 
 export function fastlyToml(): string {
-  return ['manifest_version = 3', 'name = "app-demo"', 'language = "javascript"', '', '[local_server.kv_stores]', `${STORE_NAME} = []`, ''].join('\n');
+  return ['manifest_version = 3', 'name = "app-demo"', 'language = "javascript"', '', '[local_server.kv_stores]', ...KV_STORE_IDS.map((id) => `${id} = []`), ''].join('\n');
 }
 
 async function viceroyBinary(options: DemoOptions): Promise<ViceroyBinary> {
