@@ -9,6 +9,10 @@ export type NativeErrorClass =
   | 'not-found'
   | 'unavailable'
   | 'timeout'
+  /** A backend limit or quota (rate, memory, list size): EdgeZero's KvError::LimitExceeded, 503. */
+  | 'limit-exceeded'
+  /** The backend cannot do this operation at all: EdgeZero's KvError::Unsupported, 501. */
+  | 'unsupported'
   | 'internal';
 
 /** A platform error: the platform's own message, verbatim, plus a best-effort class. */
@@ -34,6 +38,8 @@ export function isNativeError(error: unknown): error is NativeError {
 
 // First match wins. Best effort only: the message is what the report shows; the class groups similar failures.
 const RULES: Array<[RegExp, NativeErrorClass]> = [
+  [/\b429\b|too many requests|rate limit|\bOOM\b|maxmemory/i, 'limit-exceeded'],
+  [/\b501\b|not supported|unsupported|not implemented/i, 'unsupported'],
   [/not found/i, 'not-found'],
   [/\b(expiration|ttl)\b/i, 'invalid-ttl'],
   [/\b413\b|too large|exceeds limit of \d+\.?$|payload too large|more than \d+ megabytes|value length|metadata length/i, 'too-large'],

@@ -11,6 +11,7 @@ import { formatDuration } from '../contract/rules.ts';
 import { KvModel } from '../contract/model.ts';
 import type { KvInstance, ListPage } from '../api/index.ts';
 import { walk } from '../suites/checks.ts';
+import { classifyNativeMessage } from '../api/index.ts';
 import { CONTRACT_COMMIT } from '../contract/upstream.js';
 
 /** A store that records every call, so a test can prove validation happened before the provider. */
@@ -264,6 +265,20 @@ describe('typed values, errors and read_modify_write', () => {
     await expect(failing('limit-exceeded').getBytes('k')).rejects.toMatchObject({ kind: 'LimitExceeded', httpStatus: 503, httpKind: 'service_unavailable', message: 'kv backend limit exceeded: down' });
     await expect(failing('unsupported').getBytes('k')).rejects.toMatchObject({ kind: 'Unsupported', httpStatus: 501, httpKind: 'not_implemented' });
     await expect(failing('internal').getBytes('k')).rejects.toMatchObject({ kind: 'Internal', detail: 'down' });
+  });
+});
+
+describe('native error classes behind LimitExceeded and Unsupported', () => {
+  it.each([
+    ['KV PUT failed: 429 Too Many Requests', 'limit-exceeded'],
+    ["OOM command not allowed when used memory > 'maxmemory'.", 'limit-exceeded'],
+    ['rate limit exceeded for this key', 'limit-exceeded'],
+    ['operation not supported by this store', 'unsupported'],
+    ['501 Not Implemented', 'unsupported'],
+    ['KVStore delete: Not found.', 'not-found'],
+    ['list limit exceeds u32', 'invalid-argument'],
+  ])('%j is %s', (message, errorClass) => {
+    expect(classifyNativeMessage(message)).toBe(errorClass);
   });
 });
 

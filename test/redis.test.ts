@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import redis from '../providers/redis.ts';
+import { KvHandle } from '../contract/handle.ts';
 import { isNativeError, type KvInstance } from '../api/index.ts';
 import { detectContainerRuntime } from '../runners/redis/container.ts';
 import { planRedis, redisAvailability, startRedis, type RunningRedis } from '../runners/redis/runner.ts';
@@ -208,6 +209,23 @@ describe.skipIf(!availability.available)(`redis provider${availability.available
       expect(isNativeError(error) && [error.message, error.errorClass]).toEqual(["ERR invalid expire time in 'set' command", 'invalid-ttl']);
     }
     expect(await kv.get('ttl/refused')).toBeNull();
+  });
+
+  it('past maxmemory (noeviction) a put is Redis\'s OOM, class limit-exceeded, and the contract client answers LimitExceeded (503)', async () => {
+    const used = Number(/used_memory:(\d+)/.exec(await raw.info('memory'))![1]);
+    await raw.config('SET', 'maxmemory-policy', 'noeviction');
+    await raw.config('SET', 'maxmemory', String(used + 64 * 1024));
+    try {
+      const error = await kv.put('oom/big', new Uint8Array(1024 * 1024)).catch((e: unknown) => e);
+      expect(isNativeError(error) && error.errorClass).toBe('limit-exceeded');
+      expect((error as Error).message).toMatch(/^OOM command not allowed when used memory > 'maxmemory'/);
+      const viaContract = await new KvHandle(kv).putBytes('oom/big', new Uint8Array(1024 * 1024)).catch((e: unknown) => e);
+      expect(viaContract).toMatchObject({ kind: 'LimitExceeded', httpStatus: 503, httpKind: 'service_unavailable' });
+      expect((viaContract as Error).message).toMatch(/^kv backend limit exceeded: OOM command not allowed/);
+    } finally {
+      await raw.config('SET', 'maxmemory', '0');
+    }
+    expect(await kv.get('oom/big')).toBeNull();
   });
 
   it('leaves value and metadata untouched when Redis refuses a put', async () => {

@@ -173,6 +173,8 @@ async function call<T>(operation: () => Promise<T>, ttlGiven = false): Promise<T
 
 function classify(error: unknown, message: string, ttlGiven: boolean): NativeErrorClass {
   if (!(error instanceof ReplyError)) return /timed? ?out/i.test(message) ? 'timeout' : 'unavailable';
+  // maxmemory reached under the noeviction policy: a backend limit, not a bad request.
+  if (/^OOM /.test(message)) return 'limit-exceeded';
   if (/expire time/.test(message) || (ttlGiven && /not an integer/.test(message))) return 'invalid-ttl';
   if (/max(imum)? allowed size|bulk length|proto-max-bulk-len/i.test(message)) return 'too-large';
   if (/cursor|syntax error|not an integer/i.test(message)) return 'invalid-argument';
