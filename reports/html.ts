@@ -4,7 +4,7 @@
  * the script adds filters and the per-cell detail panel.
  */
 import { CSS, SCRIPT } from './html-assets.ts';
-import { HTML_LEGEND, HTML_MARKS, ONE_PROVIDER_NOTE, VERDICT_LABELS, ranProviders } from './marks.ts';
+import { HTML_LEGEND, HTML_MARKS, ONE_PROVIDER_NOTE, VERDICT_LABELS, contractsOf, ranProviders } from './marks.ts';
 import { observationLabel } from './native-table.ts';
 import { VERDICTS } from './verdict.ts';
 import { escapeHtml as h, isWebLink, percent, truncate } from './text.ts';
@@ -27,6 +27,7 @@ export function renderHtml(parity: Parity): string {
 <p class="score">Interop score <b id="interop-score">${percent(parity.interop.score)}</b> — ${parity.interop.portable} portable of ${parity.interop.judged} judged cases.
 <span class="rule">Rule: ${h(parity.interop.rule)}.${columns.length < 2 ? ` Note: ${h(ONE_PROVIDER_NOTE)}.` : ''}</span></p>
 <p class="muted">${VERDICTS.map((v) => `${parity.verdicts[v]} ${h(VERDICT_LABELS[v])}`).join(' · ')} — generated ${h(parity.generated)} from ${parity.merge.files.length} results file(s).</p>
+${contractLine(parity)}
 ${superseded(parity)}
 </header>
 ${providerSection(parity.providers)}
@@ -156,11 +157,19 @@ function divergenceSection(parity: Parity): string {
 <table><thead><tr><th>case</th><th>provider</th><th>status</th><th>link</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></section>`;
 }
 
+function contractLine(parity: Parity): string {
+  const contracts = contractsOf(parity);
+  if (contracts.length === 0) return '';
+  const one = (c: (typeof contracts)[number]) => `<a href="${h(c.link)}">${h(c.source.replace(/^https:\/\/github\.com\//, ''))} <code>${h(c.commit.slice(0, 7))}</code></a>`;
+  const text = contracts.length === 1 ? one(contracts[0]) : contracts.map((c) => `${one(c)} (${h(c.providers.join(', '))})`).join('; ');
+  return `<p class="muted" id="contract">Contract: ${text}.</p>`;
+}
+
 function smokeSection(parity: Parity): string {
   if (parity.smoke.length === 0) return '';
   const parts = parity.smoke.map((s) => {
     const rows = s.checks.map((c) => `<tr><td>${h(c.name)}</td><td class="s-${/^(pass|ok)$/i.test(c.status) ? 'PASS' : /^(fail|error)$/i.test(c.status) ? 'FAIL' : 'SKIP'}">${h(c.status)}</td><td>${h(c.detail ?? '')}</td></tr>`);
-    return `<h3>${h(s.provider ?? s.file)}</h3><p class="muted">${h([s.base_url, s.ended, s.file].filter(Boolean).join(' · '))}</p><table><thead><tr><th>check</th><th>status</th><th>detail</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
+    return `<h3>${h(s.provider ?? s.file)}</h3><p class="muted">${h([s.base_url, s.ended, s.contract && `EdgeZero demo at ${s.contract.commit.slice(0, 7)}`, s.file].filter(Boolean).join(' · '))}</p><table><thead><tr><th>check</th><th>status</th><th>detail</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
   });
   return `<section id="smoke"><h2>Smoke (demo app over HTTP)</h2>${parts.join('\n')}</section>`;
 }

@@ -105,5 +105,7 @@ export function readSmoke(path: string): SmokeReport {
   const provider = text(record.provider) ?? text(record.target) ?? basename(path).replace(/^smoke-|\.json$/g, '');
   const baseUrl = text(record.base_url);
   const ended = text(record.ended);
-  return { file: path, provider, ...(baseUrl ? { base_url: baseUrl } : {}), ...(ended ? { ended } : {}), checks };
+  const pinned = (record.contract && typeof record.contract === 'object' ? record.contract : {}) as Record<string, unknown>;
+  const contract = text(pinned.source) && text(pinned.commit) ? { source: text(pinned.source)!, commit: text(pinned.commit)! } : undefined;
+  return { file: path, provider, ...(baseUrl ? { base_url: baseUrl } : {}), ...(ended ? { ended } : {}), ...(contract ? { contract } : {}), checks };
 }

@@ -1,5 +1,5 @@
 /** parity.md: compact enough for a GitHub job summary; links become numbered notes. */
-import { LEGEND, ONE_PROVIDER_NOTE, VERDICT_LABELS, mark, ranProviders, superscript } from './marks.ts';
+import { LEGEND, ONE_PROVIDER_NOTE, VERDICT_LABELS, contractsOf, mark, ranProviders, superscript } from './marks.ts';
 import { observationLabel } from './native-table.ts';
 import { VERDICTS } from './verdict.ts';
 import { escapeMarkdown as md, isWebLink, percent, truncate } from './text.ts';
@@ -24,6 +24,8 @@ function render(parity: Parity, withFullMatrix: boolean): string {
     '',
     VERDICTS.map((v) => `${parity.verdicts[v]} ${VERDICT_LABELS[v]}`).join(' · '),
     '',
+    contractLine(parity),
+    '',
     ...providerTable(parity.providers),
     ...categoryTable(parity, columns),
     `## Cases that are not portable (${notPortable.length})`,
@@ -46,6 +48,14 @@ function render(parity: Parity, withFullMatrix: boolean): string {
     ...notes.render(),
   ];
   return lines.join('\n').replace(/\n{3,}/g, '\n\n');
+}
+
+/** Which upstream commit the contract client followed: one line, or one per commit when providers differ. */
+function contractLine(parity: Parity): string {
+  const contracts = contractsOf(parity);
+  const one = (c: (typeof contracts)[number]) => `[${md(c.source.replace(/^https:\/\/github\.com\//, ''))} \`${c.commit.slice(0, 7)}\`](${c.link})`;
+  if (contracts.length <= 1) return contracts.length ? `Contract: ${one(contracts[0])}.` : '';
+  return `Contract: ${contracts.map((c) => `${one(c)} (${c.providers.map(md).join(', ')})`).join('; ')}.`;
 }
 
 function providerTable(providers: ProviderEntry[]): string[] {
@@ -131,7 +141,7 @@ function smokeSection(parity: Parity): string[] {
     const counts = new Map<string, number>();
     for (const c of s.checks) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
     const tally = [...counts].map(([status, n]) => `${n} ${md(status)}`).join(', ');
-    const where = [s.base_url, s.ended].filter(Boolean).map((t) => md(t!)).join(', ');
+    const where = [s.base_url, s.ended, s.contract && `EdgeZero demo at ${s.contract.commit.slice(0, 7)}`].filter(Boolean).map((t) => md(t!)).join(', ');
     lines.push(`**${md(s.provider ?? s.file)}**: ${s.checks.length} checks: ${tally}${where ? ` (${where})` : ''}`, '', '| check | status | detail |', '|---|---|---|');
     for (const c of s.checks) lines.push(`| ${md(c.name)} | ${md(c.status)} | ${md(truncate(c.detail ?? '', 160))} |`);
     lines.push('');

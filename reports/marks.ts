@@ -44,3 +44,15 @@ export const ranProviders = (parity: Pick<Parity, 'providers'>) => parity.provid
 
 const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
 export const superscript = (n: number) => [...String(n)].map((d) => SUPERSCRIPT[Number(d)]).join('');
+
+/** The contract commits the results were run against, each with its providers (one entry when all agree). */
+export function contractsOf(parity: Pick<Parity, 'providers'>): Array<{ source: string; commit: string; link: string; providers: string[] }> {
+  const byCommit = new Map<string, { source: string; commit: string; link: string; providers: string[] }>();
+  for (const p of parity.providers) {
+    const key = `${p.contract_source} ${p.contract_commit}`;
+    const entry = byCommit.get(key) ?? { source: p.contract_source, commit: p.contract_commit, link: `${p.contract_source}/commit/${p.contract_commit}`, providers: [] };
+    entry.providers.push(p.id);
+    byCommit.set(key, entry);
+  }
+  return [...byCommit.values()];
+}

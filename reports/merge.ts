@@ -68,6 +68,8 @@ function providerEntry({ path, file }: LoadedResults): ProviderEntry {
     source: info.source,
     file: path,
     kit_version: info.kit_version,
+    contract_source: info.contract_source,
+    contract_commit: info.contract_commit,
     seed: info.seed,
     runs: info.runs,
     run_id: info.run_id,

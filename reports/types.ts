@@ -49,6 +49,8 @@ export interface ProviderEntry {
   source: string;
   file: string;
   kit_version: string;
+  contract_source: string;
+  contract_commit: string;
   seed: number;
   runs: number;
   run_id: string;
@@ -125,6 +127,8 @@ export interface SmokeReport {
   provider?: string;
   base_url?: string;
   ended?: string;
+  /** The EdgeZero commit the checks follow (smoke files from before the pin have none). */
+  contract?: { source: string; commit: string };
   checks: SmokeCheck[];
 }
 

@@ -55,6 +55,9 @@ export interface RunInfo {
   /** How often the runtime was restarted after it died. */
   restarts?: number;
   kit_version: string;
+  /** The upstream the contract client follows, and the pinned commit (contract/upstream.js). */
+  contract_source: string;
+  contract_commit: string;
   seed: number;
   runs: number;
   run_id: string;

@@ -5,6 +5,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KvInstance, ProviderDefinition } from '../api/index.ts';
 import { KvHandle } from '../contract/handle.ts';
+import { CONTRACT_COMMIT, CONTRACT_SOURCE } from '../contract/upstream.js';
 import { RESULTS_FORMAT, type CaseResult, type PropertyDetails, type ResultsFile, type RunInfo, type Status } from '../results/types.ts';
 import { CaseFailure, type CaseContext, type CaseDefinition } from './case.ts';
 import { findDivergence, matchesDivergence, matchesPartial, type KnownDivergence } from './divergences.ts';
@@ -54,6 +55,8 @@ export function baseRunInfo(options: Pick<RunOptions, 'provider' | 'source' | 's
     capabilities: { ...provider.capabilities },
     available: true,
     kit_version: options.kitVersion,
+    contract_source: CONTRACT_SOURCE,
+    contract_commit: CONTRACT_COMMIT,
     seed: options.seed,
     runs: options.runs,
     run_id: namespace.runId,

@@ -15,6 +15,7 @@ import { nativeRowFor } from '../reports/native-table.ts';
 import { decideVerdict } from '../reports/verdict.ts';
 import type { CaseResult, ResultsFile } from '../results/types.ts';
 import type { Cell, Parity } from '../reports/types.ts';
+import { CONTRACT_COMMIT, CONTRACT_SOURCE } from '../contract/upstream.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SEED = '4242';
@@ -113,6 +114,26 @@ describe('merge', { timeout: 60_000 }, () => {
     expect(out.stdout).toMatch(/interop score \d+\.\d%: \d+ portable of \d+ judged cases \(interop score = portable cases ÷ judged cases/);
     expect(out.stdout).toMatch(/divergent cases: \d+/);
     for (const name of ['parity.json', 'parity.md', 'parity.html']) expect(out.stdout).toContain(join(tmp, 'summary', name));
+  });
+
+  it('records the pinned upstream commit in every results file and shows it in parity.md and parity.html', () => {
+    for (const id of ['memory', 'sqlite']) {
+      expect(readJson<ResultsFile>(join(tmp, 'both', `${id}.json`)).run_info).toMatchObject({ contract_source: CONTRACT_SOURCE, contract_commit: CONTRACT_COMMIT });
+    }
+    const link = `[stackpop/edgezero \`${CONTRACT_COMMIT.slice(0, 7)}\`](${CONTRACT_SOURCE}/commit/${CONTRACT_COMMIT})`;
+    expect(readFileSync(join(tmp, 'both', 'parity.md'), 'utf8')).toContain(`Contract: ${link}.`);
+    expect(readFileSync(join(tmp, 'both', 'parity.html'), 'utf8')).toContain(`<p class="muted" id="contract">Contract: <a href="${CONTRACT_SOURCE}/commit/${CONTRACT_COMMIT}">stackpop/edgezero <code>${CONTRACT_COMMIT.slice(0, 7)}</code></a>.</p>`);
+  });
+
+  it('names each contract commit with its providers when results were run against different ones', () => {
+    inject(join(tmp, 'a', 'memory.json'), join(tmp, 'older-pin', 'memory.json'), (file) => {
+      file.run_info.contract_commit = '170b74b';
+    });
+    cpSync(join(tmp, 'b', 'sqlite.json'), join(tmp, 'older-pin', 'sqlite.json'));
+    writeReport([join(tmp, 'older-pin')], join(tmp, 'older-pin-out'));
+    expect(readFileSync(join(tmp, 'older-pin-out', 'parity.md'), 'utf8')).toMatch(
+      new RegExp(`Contract: \\[stackpop/edgezero \`170b74b\`\\]\\([^)]+\\) \\(memory\\); \\[stackpop/edgezero \`${CONTRACT_COMMIT.slice(0, 7)}\`\\]\\([^)]+\\) \\(sqlite\\)\\.`),
+    );
   });
 
   it('keeps the newer file when one provider comes twice, and names the one it dropped', () => {
@@ -296,11 +317,14 @@ describe('emulator vs production, native table, smoke', { timeout: 60_000 }, () 
       { name: 'GET /kv/<b>', status: 'FAIL', detail: 'got 500 <html>' },
       { name: 'parallel increments', status: 'INFO', detail: '19 of 20 lost' },
     ];
-    const smoke = { format: 'kvparity-smoke@1', target: 'node', base_url: 'http://127.0.0.1:8787', started: '2026-01-01T00:00:00.000Z', ended: '2026-01-01T00:00:02.000Z', checks };
+    const contract = { source: CONTRACT_SOURCE, commit: CONTRACT_COMMIT };
+    const smoke = { format: 'kvparity-smoke@1', target: 'node', base_url: 'http://127.0.0.1:8787', contract, started: '2026-01-01T00:00:00.000Z', ended: '2026-01-01T00:00:02.000Z', checks };
     writeFileSync(join(dir, 'smoke-node.json'), JSON.stringify(smoke));
     const { parity } = writeReport([dir], join(tmp, 'smoke-out'));
-    expect(parity.smoke).toEqual([{ file: join(dir, 'smoke-node.json'), provider: 'node', base_url: smoke.base_url, ended: smoke.ended, checks }]);
-    expect(readFileSync(join(tmp, 'smoke-out', 'parity.md'), 'utf8')).toContain('**node**: 3 checks: 1 PASS, 1 FAIL, 1 INFO (http://127.0.0.1:8787, 2026-01-01T00:00:02.000Z)');
+    expect(parity.smoke).toEqual([{ file: join(dir, 'smoke-node.json'), provider: 'node', base_url: smoke.base_url, ended: smoke.ended, contract, checks }]);
+    expect(readFileSync(join(tmp, 'smoke-out', 'parity.md'), 'utf8')).toContain(
+      `**node**: 3 checks: 1 PASS, 1 FAIL, 1 INFO (http://127.0.0.1:8787, 2026-01-01T00:00:02.000Z, EdgeZero demo at ${CONTRACT_COMMIT.slice(0, 7)})`,
+    );
     expect(readFileSync(join(tmp, 'smoke-out', 'parity.html'), 'utf8')).toContain('<td>GET /kv/&lt;b&gt;</td><td class="s-FAIL">FAIL</td><td>got 500 &lt;html&gt;</td>');
   });
 });
