@@ -5,7 +5,10 @@ import { ProviderSpecError, builtinIds, loadProvider } from '../providers/regist
 import { UsageError, listFlag, parseArgs } from './args.ts';
 import { RUN_FLAGS, isFailure, runMainJob, type RunSummary } from './run.ts';
 
-const USAGE = `Usage: kvparity <command> [options]
+/** The help text; the categories are the case files' (suites/cases/NN-<category>.ts). */
+async function usage(): Promise<string> {
+  const { CATEGORIES } = await import('../suites/cases/index.ts');
+  return `Usage: kvparity <command> [options]
 
 Commands:
   run        run the contract suites against providers and write results (the main job; npm start)
@@ -19,8 +22,7 @@ Commands:
 
 Options for run and test:
   --provider=LIST   ids, paths to provider files, "all" or "available" (comma-separated; default all)
-  --category=LIST   only these categories (crud, ttl, keys, values, pagination, unicode, metadata,
-                    concurrency, validation, model, consistency)
+  --category=LIST   only these categories (${wrap(CATEGORIES.join(', '), 60, 20)})
   --case=GLOB       only cases whose id matches (e.g. "ttl.*"; comma-separated)
   --seed=N          replay a run's randomness (printed on every run)
   --runs=N          runs per property (default 50)
@@ -31,6 +33,18 @@ Options for run and test:
   --timeout=SECONDS per case (default 120)
   --no-unit         test only: skip the kit's own unit tests
 `;
+}
+
+/** Breaks `text` after commas into lines of at most `width`, continued at column `indent`. */
+function wrap(text: string, width: number, indent: number): string {
+  const lines = [''];
+  for (const word of text.split(' ')) {
+    const line = lines[lines.length - 1];
+    if (line && line.length + 1 + word.length > width) lines.push(word);
+    else lines[lines.length - 1] = line ? `${line} ${word}` : word;
+  }
+  return lines.join('\n' + ' '.repeat(indent));
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -52,14 +66,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(USAGE);
+        process.stdout.write(await usage());
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`kvparity: ${error.message}\n\n${USAGE}`);
+      process.stderr.write(`kvparity: ${error.message}\n\n${await usage()}`);
       return 2;
     }
     if (error instanceof ProviderSpecError) {

@@ -74,7 +74,7 @@ export function definitionProblems(definition: unknown): string[] {
 export interface KitConfig {
   /** Extra provider files, relative to the config file. */
   providers?: string[];
-  /** Known-divergence files for those providers (same format as suites/known-divergences.json), relative to the config file. */
+  /** Known-divergence files for those providers (same format as suites/known-divergences/<provider>.json), relative to the config file. */
   divergences?: string[];
 }
 

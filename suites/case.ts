@@ -1,39 +1,27 @@
 /**
- * What a case is: data with a stable id, a category, what it checks, the
- * reference it comes from and the capabilities it needs, plus `run`.
+ * What a case is: data with a stable id, what it checks, the reference it comes from and
+ * the capabilities it needs, plus `run`. Its category is the case file's: `defineCases('ttl', [...])`
+ * in suites/cases/NN-ttl.ts.
  */
-import type { Capabilities, Clock, KvInstance, ProviderDefinition } from '../api/index.ts';
+import type { Capabilities, Clock, ProviderDefinition } from '../api/index.ts';
 import type { KvHandle } from '../contract/handle.ts';
 import type { CheckKind, PropertyDetails } from '../results/types.ts';
+import type { CaseInstance } from './instance.ts';
 
-export const CATEGORIES = [
-  'crud',
-  'ttl',
-  'keys',
-  'values',
-  'pagination',
-  'unicode',
-  'metadata',
-  'concurrency',
-  'validation',
-  'model',
-  'consistency',
-] as const;
-export type Category = (typeof CATEGORIES)[number];
-
-export type Requirement = keyof Pick<Capabilities, 'ttl' | 'metadata' | 'clock'>;
+export type Requirement = keyof Pick<Capabilities, 'ttl' | 'metadata'>;
 
 export interface CaseContext {
   provider: ProviderDefinition;
-  /** Native operations, straight to the platform. */
-  kv: KvInstance;
+  /** Native operations, straight to the platform (with `batch` even where the provider has none). */
+  kv: CaseInstance;
   /** EdgeZero's KvHandle over the same instance. */
   handle: KvHandle;
   /** This case's own key prefix (run namespace + case number); everything under it is removed afterwards. */
   ns: string;
   /** ns + suffix. */
   key(suffix: string): string;
-  clock: Clock | undefined;
+  /** The provider's clock where it has one; a case that cannot do without says `clock: 'required'`. */
+  clock?: Clock;
   /** The seed for this case's randomness (derived from the run seed and the case id). */
   seed: number;
   /** How many runs a property makes. */
@@ -44,10 +32,14 @@ export interface CaseContext {
   track(key: string): void;
 }
 
-export interface CaseDefinition {
+/** The context of a case that requires a clock: it is there. */
+export interface TimedCaseContext extends CaseContext {
+  clock: Clock;
+}
+
+interface CaseFields {
   /** Stable, dotted, category first: `ttl.min-bound`, `keys.max-bytes.4-byte-chars`. */
   id: string;
-  category: Category;
   check: CheckKind;
   title: string;
   /** Contract section or platform doc the case comes from. */
@@ -62,11 +54,28 @@ export interface CaseDefinition {
   timeoutMs?: number;
   /** The case may leave the runtime broken (a probe far outside the domain): the engine restarts it afterwards. */
   restartAfter?: boolean;
+}
+
+interface UntimedCase extends CaseFields {
+  clock?: undefined;
   run(context: CaseContext): Promise<unknown>;
 }
 
-export function defineCases(cases: CaseDefinition[]): CaseDefinition[] {
-  return cases;
+/** Moves the provider's clock: SKIP (capability absent: clock) where there is none. */
+interface TimedCase extends CaseFields {
+  clock: 'required';
+  run(context: TimedCaseContext): Promise<unknown>;
+}
+
+/** A case as a case file writes it. */
+export type CaseDefinition = UntimedCase | TimedCase;
+
+/** A case as the engine runs it: with its file's category. */
+export type Case = CaseDefinition & { category: string };
+
+/** Declares a case file: its category (the id prefix of every case in it) and its cases. */
+export function defineCases(category: string, cases: CaseDefinition[]): Case[] {
+  return cases.map((definition) => ({ ...definition, category }));
 }
 
 /** An assertion that did not hold: the case FAILs (any other exception is an ERROR). */

@@ -1,12 +1,14 @@
 /**
- * Known divergences are data (known-divergences*.json): case + provider → the
- * expected observation and a link. A case that behaves as recorded is
- * EXPECTED_DIVERGENCE; one that no longer diverges FAILs too, so the file
- * never goes stale silently.
+ * Known divergences are data (known-divergences/<provider>.json, one file per provider):
+ * case + provider → the expected observation and a link. A case that behaves as recorded is
+ * EXPECTED_DIVERGENCE; one that no longer diverges FAILs too, so the file never goes stale
+ * silently.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import type { CaseResult } from '../results/types.ts';
 
 export interface KnownDivergence {
   case: string;
@@ -23,19 +25,25 @@ export interface KnownDivergence {
    * drawn at each server start): a PASS is then accepted and keeps the link.
    */
   intermittent?: boolean;
+  /** Where the entry was read from (not part of the file format). */
+  file?: string;
 }
 
+const KIT_DIR = fileURLToPath(new URL('../', import.meta.url));
+const KIT_FILES = new URL('./known-divergences/', import.meta.url);
+
 /**
- * Every suites/known-divergences*.json, concatenated: the shared file plus one
- * per provider (known-divergences.redis.json), so each owner edits their own.
- * Given a path, only that file.
+ * The kit's own known divergences: suites/known-divergences/<provider>.json, one file per
+ * provider, each holding entries for that provider (and for `<provider>@production`, a deployed
+ * target of the same platform). Given a path, only that file (a config file's, for outside providers).
  */
 export function loadDivergences(path?: URL | string): KnownDivergence[] {
-  const here = new URL('./', import.meta.url);
-  const files = path !== undefined ? [path] : readdirSync(here).filter((name) => /^known-divergences.*\.json$/.test(name)).sort().map((name) => new URL(name, here));
+  const files = path !== undefined ? [path] : readdirSync(KIT_FILES).filter((name) => name.endsWith('.json')).sort().map((name) => new URL(name, KIT_FILES));
   const list: KnownDivergence[] = [];
   for (const file of files) {
-    const name = basename(file instanceof URL ? file.pathname : file);
+    const filePath = file instanceof URL ? fileURLToPath(file) : file;
+    const name = basename(filePath);
+    const owner = path === undefined ? name.replace(/\.json$/, '') : undefined;
     let entries: KnownDivergence[];
     try {
       entries = JSON.parse(readFileSync(file, 'utf8')) as KnownDivergence[];
@@ -46,8 +54,9 @@ export function loadDivergences(path?: URL | string): KnownDivergence[] {
     for (const entry of entries) {
       if (!entry.case || !entry.provider || !entry.link) throw new Error(`${name}: every entry needs case, provider and link: ${JSON.stringify(entry)}`);
       if (entry.intermittent !== undefined && typeof entry.intermittent !== 'boolean') throw new Error(`${name}: "intermittent" must be true or false: ${JSON.stringify(entry)}`);
+      if (owner && entry.provider !== owner && entry.provider !== `${owner}@production`) throw new Error(`${name}: holds the divergences of ${owner}, not of ${entry.provider}: ${JSON.stringify(entry)}`);
       if (findDivergence(list, entry.case, entry.provider)) throw new Error(`${name}: ${entry.case} on ${entry.provider} is recorded twice`);
-      list.push(entry);
+      list.push({ ...entry, file: filePath.startsWith(KIT_DIR) ? relative(KIT_DIR, filePath) : filePath });
     }
   }
   return list;
@@ -84,4 +93,22 @@ export function mergeDivergences(lists: KnownDivergence[][]): KnownDivergence[] 
     merged.push(entry);
   }
   return merged;
+}
+
+/** A recorded divergence turns a FAIL that matches it into EXPECTED_DIVERGENCE, and one that no longer happens into a FAIL. */
+export function applyDivergence(result: CaseResult, divergences: KnownDivergence[], providerIds: string[]): CaseResult {
+  const entry = providerIds.map((id) => findDivergence(divergences, result.test, id)).find(Boolean);
+  if (!entry) return result;
+  const divergence = { link: entry.link, ...(entry.note ? { note: entry.note } : {}) };
+  if (result.status === 'FAIL' && matchesDivergence(entry, result.observed, result.message)) {
+    return { ...result, status: 'EXPECTED_DIVERGENCE', divergence };
+  }
+  if (result.status === 'PASS') {
+    if (entry.intermittent) return { ...result, divergence }; // recorded as showing in some runs only
+    return { ...result, status: 'FAIL', divergence, message: `a known divergence (${entry.link}) was not observed: the provider now meets the contract here, so remove the entry from ${entry.file ?? 'its known-divergences file'}` };
+  }
+  if (result.status === 'FAIL') {
+    return { ...result, divergence, message: `${result.message} (a divergence is recorded for this case, but not this one)` };
+  }
+  return result;
 }

@@ -3,8 +3,8 @@
  * edges. Each probe calls the provider directly (ctx.kv), keeps the platform's
  * own error text, and narrows a limit down by bisection within a step budget.
  */
-import type { KvInstance, ListPage, NativeOp, PutOptions } from '../api/index.ts';
-import { isNativeError, sortUtf8 } from '../api/index.ts';
+import { isNativeError, sortUtf8, type NativeOp, type PutOptions } from '../api/index.ts';
+import type { CaseInstance } from './instance.ts';
 
 /** One native call's result. `transport` marks a refusal by the kit's bridge (an HTTP status), not by the platform. */
 export type Attempt = { ok: true } | { ok: false; error: string; class: string; transport?: true };
@@ -125,32 +125,15 @@ class TransportStop extends Error {
 
 const nextPowerOfTwo = (n: number) => 2 ** Math.ceil(Math.log2(n + 1));
 
-/** Writes entries natively, in one round trip when the provider batches; any refusal throws. */
-export async function putMany(kv: KvInstance, entries: Array<{ key: string; value: Uint8Array; options?: PutOptions }>): Promise<void> {
-  if (entries.length === 0) return;
-  if (kv.batch) {
-    const ops: NativeOp[] = entries.map(({ key, value, options }) => ({ op: 'put', key, value, ...(options ? { options } : {}) }));
-    const results = await kv.batch(ops);
-    const failed = results.findIndex((result) => !result.ok);
-    if (failed !== -1) throw (results[failed] as { error: Error }).error;
-    return;
-  }
-  for (const { key, value, options } of entries) await kv.put(key, value, options);
-}
+type PutEntry = { key: string; value: Uint8Array; options?: PutOptions };
+const putOp = ({ key, value, options }: PutEntry): NativeOp => ({ op: 'put', key, value, ...(options ? { options } : {}) });
 
-/** Every key under `prefix`, natively, page by page (at most `maxPages`). */
-export async function listAllNative(kv: KvInstance, prefix: string, options: { limit?: number; maxPages?: number } = {}): Promise<{ keys: string[]; pages: ListPage[] }> {
-  const keys: string[] = [];
-  const pages: ListPage[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < (options.maxPages ?? 1000); i++) {
-    const page = await kv.list({ prefix, cursor, ...(options.limit ? { limit: options.limit } : {}) });
-    pages.push(page);
-    keys.push(...page.keys);
-    if (page.complete || !page.cursor) break;
-    cursor = page.cursor;
-  }
-  return { keys, pages };
+/** Writes entries natively, in one batch; the first refusal throws. */
+export async function putMany(kv: CaseInstance, entries: PutEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const results = await kv.batch(entries.map(putOp));
+  const failed = results.find((result) => !result.ok);
+  if (failed) throw failed.error;
 }
 
 /** How a list of keys is ordered: by UTF-8 bytes, by JavaScript (UTF-16) string order, or neither. */
@@ -162,14 +145,9 @@ export function orderOf(keys: string[]): 'utf8-bytes' | 'js-string' | 'other' {
   return 'other';
 }
 
-/** Tries each native put on its own (one round trip when the provider batches) and reports each outcome. */
-export async function attemptPuts(kv: KvInstance, entries: Array<{ key: string; value: Uint8Array; options?: PutOptions }>): Promise<Attempt[]> {
-  if (!kv.batch) {
-    const results: Attempt[] = [];
-    for (const { key, value, options } of entries) results.push(await attempt(() => kv.put(key, value, options)));
-    return results;
-  }
-  const results = await kv.batch(entries.map(({ key, value, options }) => ({ op: 'put' as const, key, value, ...(options ? { options } : {}) })));
+/** Tries each native put on its own, in one batch, and reports each outcome. */
+export async function attemptPuts(kv: CaseInstance, entries: PutEntry[]): Promise<Attempt[]> {
+  const results = await kv.batch(entries.map(putOp));
   return results.map((result) => (result.ok ? { ok: true } : { ok: false, error: result.error.message, class: result.error.errorClass }));
 }
 

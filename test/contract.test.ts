@@ -10,7 +10,7 @@ import { encodeCursor } from '../contract/cursor.ts';
 import { formatDuration } from '../contract/rules.ts';
 import { KvModel } from '../contract/model.ts';
 import type { KvInstance, ListPage } from '../api/index.ts';
-import { walk } from '../suites/checks.ts';
+import { walk } from '../suites/expect.ts';
 import { classifyNativeMessage } from '../api/index.ts';
 import { CONTRACT_COMMIT } from '../contract/upstream.js';
 

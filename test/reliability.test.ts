@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProviderDefinition } from '../api/index.ts';
 import { tempDir } from '../runners/process.ts';
-import { CaseFailure, type CaseDefinition } from '../suites/case.ts';
+import { CaseFailure, type Case } from '../suites/case.ts';
 import { selectCases } from '../suites/cases/index.ts';
 import type { ResultsFile } from '../results/types.ts';
 import { runCases } from '../suites/engine.ts';
@@ -19,7 +19,7 @@ const realCases = selectCases({ categories: ['crud'] })
   .slice(0, 6);
 const BEFORE = 2;
 
-function run(definition: ProviderDefinition, fault: CaseDefinition, hooks: { onResult?(test: string): void } = {}): Promise<ResultsFile> {
+function run(definition: ProviderDefinition, fault: Case, hooks: { onResult?(test: string): void } = {}): Promise<ResultsFile> {
   return runCases({
     provider: definition,
     source: 'builtin',
@@ -64,9 +64,9 @@ describe.each(providers)('$id', (provider) => {
 
   it.skipIf(!!provider.skip)(`${describeName(provider)}: a runtime SIGKILLed mid-case → that case ERRORs with the cause, one restart, the rest PASS`, async () => {
     let victim: ProcessInfo | undefined;
-    const killer: CaseDefinition = {
-      id: 'reliability.runtime-killed',
+    const killer: Case = {
       category: 'crud',
+      id: 'reliability.runtime-killed',
       check: 'contract',
       title: 'the runtime is SIGKILLed between two operations',
       ref: 'issue 10: the runtime dies mid-run',
@@ -97,9 +97,9 @@ describe.each(providers)('$id', (provider) => {
   it.skipIf(!!provider.skip)(`${describeName(provider)}: a hung runtime (SIGSTOP) → that case TIMEOUTs within its limit, the run goes on`, async () => {
     const limitMs = 3000;
     let victim: ProcessInfo | undefined;
-    const hang: CaseDefinition = {
-      id: 'reliability.runtime-hung',
+    const hang: Case = {
       category: 'crud',
+      id: 'reliability.runtime-hung',
       check: 'contract',
       title: 'the runtime stops answering (SIGSTOP) between two operations',
       ref: 'issue 10: a hung runtime',

@@ -1,10 +1,9 @@
 /** The case catalogue itself: enough cases, stable well-formed ids, every category, no stale divergence. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES } from '../suites/case.ts';
-import { ALL_CASES, selectCases } from '../suites/cases/index.ts';
+import { ALL_CASES, CATEGORIES, selectCases } from '../suites/cases/index.ts';
 import { loadDivergences } from '../suites/divergences.ts';
-import { keyOfBytes, CHAR_OF_WIDTH, type CharWidth } from '../suites/keys.ts';
+import { keyOfBytes, CHAR_OF_WIDTH, type CharWidth } from '../suites/edge-keys.ts';
 import { bisect, orderOf, probeUpperLimit } from '../suites/probe.ts';
 import { caseNamespace, newNamespace } from '../suites/engine.ts';
 

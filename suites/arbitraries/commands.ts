@@ -1,17 +1,16 @@
 /**
  * Model-based commands: put, put with TTL, delete, get, list walk and clock
  * advance, run against the provider and the reference model (contract/model.ts)
- * side by side (the model names keys without the run's prefix). Native ops are queued and sent in one batch when the provider
- * has `batch` (bridges are slow per request); a walk or a clock advance flushes
- * the queue first, so the provider sees every op in the model's order.
+ * side by side (the model names keys without the run's prefix). Native ops are queued and sent
+ * in one batch (bridges are slow per request); a walk or a clock advance flushes the queue
+ * first, so the provider sees every op in the model's order.
  */
 import fc from 'fast-check';
-import type { Clock, KvInstance, NativeOp, NativeOpResult } from '../../api/index.ts';
-import { isNativeError } from '../../api/index.ts';
+import type { Clock, NativeOp, NativeOpResult } from '../../api/index.ts';
 import { KvModel } from '../../contract/model.ts';
 import type { KvHandle } from '../../contract/handle.ts';
-import { equal, fail } from '../assert.ts';
-import { walk } from '../checks.ts';
+import { equal, fail, walk } from '../expect.ts';
+import type { CaseInstance } from '../instance.ts';
 
 /** Key suffixes the commands pick from: few, so sequences collide; NFC/NFD and astral ones for order. */
 export const KEY_POOL = ['a', 'b', 'a/b', 'A', '\u00e9', 'e\u0301', '\u{1f600}', '\ufffd', '\u{10000}', 'z'];
@@ -22,17 +21,16 @@ interface Pending {
   check(result: NativeOpResult): void;
 }
 
-/** The provider side: a key prefix of its own, a queue of native ops, the client for walks, the clock. */
+/** The provider side: a key prefix of its own, a queue of native ops, the client for walks. */
 export class RealSystem {
   private pending: Pending[] = [];
   /** Commands run so far, for failure messages. */
   readonly history: string[] = [];
 
   constructor(
-    readonly kv: KvInstance,
+    readonly kv: CaseInstance,
     readonly handle: KvHandle,
     readonly prefix: string,
-    readonly clock?: Clock,
   ) {}
 
   key(slot: number): string {
@@ -53,25 +51,9 @@ export class RealSystem {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    const results = this.kv.batch ? await this.kv.batch(batch.map((p) => p.op)) : await runEach(this.kv, batch.map((p) => p.op));
+    const results = await this.kv.batch(batch.map((p) => p.op));
     batch.forEach((pending, i) => pending.check(results[i]));
   }
-}
-
-async function runEach(kv: KvInstance, ops: NativeOp[]): Promise<NativeOpResult[]> {
-  const results: NativeOpResult[] = [];
-  for (const op of ops) {
-    try {
-      if (op.op === 'get') results.push({ ok: true, entry: await kv.get(op.key) });
-      else if (op.op === 'put') results.push((await kv.put(op.key, op.value, op.options), { ok: true }));
-      else if (op.op === 'delete') results.push((await kv.delete(op.key), { ok: true }));
-      else results.push({ ok: true, page: await kv.list(op.options) });
-    } catch (error) {
-      if (!isNativeError(error)) throw error;
-      results.push({ ok: false, error });
-    }
-  }
-  return results;
 }
 
 const text = (value: Uint8Array | null | undefined) => (value ? `${value.byteLength} bytes [${Array.from(value.slice(0, 8)).join(',')}]` : 'null');
@@ -144,13 +126,16 @@ class ListWalk implements Cmd {
 }
 
 class Advance implements Cmd {
-  constructor(readonly seconds: number) {}
+  constructor(
+    readonly seconds: number,
+    readonly clock: Clock,
+  ) {}
   check = () => true;
   async run(model: KvModel, real: RealSystem) {
     await real.flush();
     real.history.push(this.toString());
     model.advance(this.seconds);
-    await real.clock!.advance(this.seconds);
+    await this.clock.advance(this.seconds);
   }
   toString = () => `advance(${this.seconds} s)`;
 }
@@ -161,7 +146,8 @@ class Advance implements Cmd {
  * during a sequence (it keeps running on some providers) cannot flip an outcome.
  * The expiry instant itself has its own cases (ttl.expiry.*).
  */
-export function kvCommands(options: { ttl: boolean; maxCommands?: number; presentOnlyDeletes?: boolean }): fc.Arbitrary<Iterable<Cmd>> {
+/** With a clock, TTL puts and clock steps join the commands. */
+export function kvCommands(options: { clock?: Clock; maxCommands?: number; presentOnlyDeletes?: boolean }): fc.Arbitrary<Iterable<Cmd>> {
   const slot = fc.nat({ max: KEY_POOL.length - 1 });
   const value = fc.uint8Array({ maxLength: 8 });
   const arbitraries: fc.Arbitrary<Cmd>[] = [
@@ -170,10 +156,11 @@ export function kvCommands(options: { ttl: boolean; maxCommands?: number; presen
     slot.map((s) => new Get(s)),
     fc.constantFrom(1, 2, 3, 1000).map((size) => new ListWalk(size)),
   ];
-  if (options.ttl) {
+  const { clock } = options;
+  if (clock) {
     arbitraries.push(
       fc.tuple(slot, value, fc.constantFrom(65, 95, 125, 305)).map(([s, v, ttl]) => new Put(s, v, ttl)),
-      fc.constantFrom(10, 30, 60, 120).map((seconds) => new Advance(seconds)),
+      fc.constantFrom(10, 30, 60, 120).map((seconds) => new Advance(seconds, clock)),
     );
   }
   return fc.commands(arbitraries, { maxCommands: options.maxCommands ?? 30 });

@@ -1,32 +1,31 @@
-/** Every case module, in report order. A case id is stable: reports and known divergences refer to it. */
-import type { CaseDefinition } from '../case.ts';
-import crud from './crud.ts';
-import ttl from './ttl.ts';
-import keys from './keys.ts';
-import values from './values.ts';
-import pagination from './pagination.ts';
-import unicode from './unicode.ts';
-import metadata from './metadata.ts';
-import concurrency from './concurrency.ts';
-import validation from './validation.ts';
-import model from './model.ts';
-import consistency from './consistency.ts';
+/**
+ * Every case, from the case files in this folder: `NN-<category>.ts`, each one
+ * `export default defineCases('<category>', [...])`. The number orders the categories in
+ * runs and reports; adding a category is adding its file. A case id is stable: reports
+ * and known divergences refer to it.
+ */
+import { readdirSync } from 'node:fs';
+import type { Case } from '../case.ts';
 
-export const ALL_CASES: CaseDefinition[] = [
-  ...crud,
-  ...ttl,
-  ...keys,
-  ...values,
-  ...pagination,
-  ...unicode,
-  ...metadata,
-  ...concurrency,
-  ...validation,
-  ...model,
-  ...consistency,
-];
+const CASE_FILE = /^\d+-([a-z][a-z0-9-]*)\.ts$/;
+const here = new URL('./', import.meta.url);
 
-export function selectCases(filters: { categories?: string[]; ids?: string[] } = {}): CaseDefinition[] {
+/** The case files, in category order. */
+export const CASE_FILES = readdirSync(here).filter((name) => CASE_FILE.test(name)).sort();
+
+const modules = await Promise.all(CASE_FILES.map(async (name) => ({ name, cases: ((await import(new URL(name, here).href)) as { default: Case[] }).default })));
+
+for (const { name, cases } of modules) {
+  const stray = cases.find((c) => c.category !== CASE_FILE.exec(name)![1]);
+  if (stray) throw new Error(`suites/cases/${name}: ${stray.id} is declared in category "${stray.category}"; a case file's category is its name's`);
+}
+
+export const ALL_CASES: Case[] = modules.flatMap(({ cases }) => cases);
+
+/** The categories, in order: one per case file. */
+export const CATEGORIES: string[] = modules.map(({ name }) => CASE_FILE.exec(name)![1]);
+
+export function selectCases(filters: { categories?: string[]; ids?: string[] } = {}): Case[] {
   const ids = new Set<string>();
   for (const c of ALL_CASES) {
     if (ids.has(c.id)) throw new Error(`duplicate case id ${c.id}`);

@@ -5,8 +5,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { defineCases, type CaseContext } from '../case.ts';
-import { equal, fail, ok } from '../assert.ts';
-import { expectNothingUnder, expectValidation, must, spiedHandle } from '../checks.ts';
+import { equal, expectNothingUnder, expectValidation, fail, must, ok, spiedHandle } from '../expect.ts';
 import { attempt, probeUpperLimit } from '../probe.ts';
 import { checkProperty } from '../property.ts';
 
@@ -44,10 +43,9 @@ async function roundTrip(context: CaseContext, value: Uint8Array, what: string):
   sameBytes(await must('get_bytes', () => handle.getBytes(key('v'))), value, `get_bytes of ${what}`);
 }
 
-export default defineCases([
+export default defineCases('values', [
   {
     id: 'values.empty',
-    category: 'values',
     check: 'contract',
     title: 'a value of zero bytes comes back as zero bytes, not as missing',
     ref: 'contract §2.2 value "Size 0 is allowed"; platform-kv-behaviour §C1 (miniflare#703)',
@@ -58,7 +56,6 @@ export default defineCases([
   },
   {
     id: 'values.all-byte-values',
-    category: 'values',
     check: 'contract',
     title: 'all 256 byte values round-trip in order',
     ref: 'contract §1.2 "Raw bytes are stored verbatim"',
@@ -66,7 +63,6 @@ export default defineCases([
   },
   {
     id: 'values.all-byte-values.reversed',
-    category: 'values',
     check: 'contract',
     title: 'all 256 byte values, high first, round-trip (no text decoding, no NUL truncation)',
     ref: 'contract §1.2',
@@ -74,7 +70,6 @@ export default defineCases([
   },
   {
     id: 'values.utf8-bom-and-crlf',
-    category: 'values',
     check: 'contract',
     title: 'a BOM, CRLF and trailing whitespace are kept as they are',
     ref: 'contract §1.2',
@@ -82,7 +77,6 @@ export default defineCases([
   },
   {
     id: 'values.1-mib',
-    category: 'values',
     check: 'contract',
     title: 'a 1 MiB value round-trips',
     ref: 'contract §5 "Large values"; §6.2 large_value_roundtrip',
@@ -90,7 +84,6 @@ export default defineCases([
   },
   {
     id: 'values.max.exactly-25-mib',
-    category: 'values',
     check: 'contract',
     title: 'a value of exactly 25 MiB (26,214,400 bytes) round-trips',
     ref: 'contract §2.1 MAX_VALUE_SIZE',
@@ -99,7 +92,6 @@ export default defineCases([
   },
   {
     id: 'values.over-max.25-mib-plus-1',
-    category: 'values',
     check: 'contract',
     title: 'a value of 25 MiB + 1 byte is rejected before the provider',
     ref: 'contract §2.2 value; §6.2 validation_rejects_large_values',
@@ -115,7 +107,6 @@ export default defineCases([
   },
   {
     id: 'values.over-max.typed-json',
-    category: 'values',
     check: 'contract',
     title: 'a typed value whose JSON encoding is 25 MiB + 1 byte is rejected (the JSON size counts)',
     ref: 'contract §2.2 "For typed put, the size checked is that of the JSON encoding"',
@@ -131,7 +122,6 @@ export default defineCases([
   },
   {
     id: 'values.overwrite.large-with-small',
-    category: 'values',
     check: 'contract',
     title: 'a 1 MiB value overwritten with 3 bytes reads back as 3 bytes',
     ref: 'contract §5 overwrite',
@@ -142,7 +132,6 @@ export default defineCases([
   },
   {
     id: 'values.property.round-trip',
-    category: 'values',
     check: 'property',
     title: 'arbitrary byte values (0..64 KiB) round-trip',
     ref: 'contract §1.2',
@@ -161,7 +150,6 @@ export default defineCases([
   },
   {
     id: 'values.native.max',
-    category: 'values',
     check: 'probe',
     title: 'the largest value the platform accepts (25 MiB, 25 MiB + 1, then doubling and bisection up to 64 MiB)',
     ref: 'platform-kv-behaviour §C0 value size; §D10',

@@ -4,18 +4,16 @@
  * read_modify_write (documented as not atomic) are measured, not asserted.
  */
 import { defineCases } from '../case.ts';
-import { equal, ok } from '../assert.ts';
-import { expectSameKeysInOrder, must, walk } from '../checks.ts';
+import { equal, expectSameKeysInOrder, must, ok, walk } from '../expect.ts';
 import { putMany } from '../probe.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const WRITERS = 50;
 const numbered = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
 
-export default defineCases([
+export default defineCases('concurrency', [
   {
     id: 'concurrency.distinct-writers',
-    category: 'concurrency',
     check: 'contract',
     title: `${WRITERS} concurrent writers to distinct keys all persist`,
     ref: 'contract §5 "100 OS-thread writers to distinct keys all persist" (concurrent_writes_dont_panic)',
@@ -28,7 +26,6 @@ export default defineCases([
   },
   {
     id: 'concurrency.distinct-counters',
-    category: 'concurrency',
     check: 'contract',
     title: `${WRITERS} concurrent read_modify_write calls on distinct keys each count to 1`,
     ref: 'contract §1.2 read_modify_write',
@@ -41,7 +38,6 @@ export default defineCases([
   },
   {
     id: 'concurrency.same-key.one-winner',
-    category: 'concurrency',
     check: 'contract',
     title: '20 concurrent puts to one key leave exactly one of the written values',
     ref: 'contract §5 overwrite (last write wins)',
@@ -56,7 +52,6 @@ export default defineCases([
   },
   {
     id: 'concurrency.no-torn-reads',
-    category: 'concurrency',
     check: 'contract',
     title: 'reads during concurrent overwrites see one whole value or the other, never a mix',
     ref: 'contract §5 overwrite',
@@ -76,7 +71,6 @@ export default defineCases([
   },
   {
     id: 'concurrency.put-delete-race',
-    category: 'concurrency',
     check: 'contract',
     title: 'after concurrent puts and deletes on one key, get and exists agree',
     ref: 'contract §1.1 exists = get_bytes is_some',
@@ -91,7 +85,6 @@ export default defineCases([
   },
   {
     id: 'concurrency.walk-during-writes',
-    category: 'concurrency',
     check: 'contract',
     title: 'a walk during 50 concurrent writes to other keys still sees every earlier key once',
     ref: 'contract §3 "Listings are not atomic snapshots"',
@@ -108,7 +101,6 @@ export default defineCases([
   },
   {
     id: 'concurrency.rmw.lost-updates',
-    category: 'concurrency',
     check: 'probe',
     title: 'how many of 20 concurrent read_modify_write increments on one key are lost (not atomic, by design)',
     ref: 'contract §1.2 "read_modify_write ... not atomic ... Concurrent calls on the same key may cause lost writes"',

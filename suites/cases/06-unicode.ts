@@ -5,10 +5,9 @@
  */
 import fc from 'fast-check';
 import { defineCases, type CaseContext } from '../case.ts';
-import { equal, ok } from '../assert.ts';
-import { distinctKeys, expectKeyRejected, expectValidation, must, spiedHandle, walk } from '../checks.ts';
+import { distinctKeys, equal, expectKeyRejected, expectValidation, must, ok, spiedHandle, walk } from '../expect.ts';
 import { checkProperty } from '../property.ts';
-import { nonAsciiKeySuffix, validKeySuffix } from '../arbitraries/keys.ts';
+import { nonAsciiKeySuffix, validKeySuffix } from '../arbitraries/key-suffixes.ts';
 import { jsonValue, valueBytes } from '../arbitraries/values.ts';
 import { attempt } from '../probe.ts';
 import { outcome } from '../observe.ts';
@@ -38,10 +37,9 @@ function roundTripProperty(context: CaseContext, suffix: (prefix: string) => fc.
   );
 }
 
-export default defineCases([
+export default defineCases('unicode', [
   {
     id: 'unicode.property.any-valid-key',
-    category: 'unicode',
     check: 'property',
     title: 'arbitrary valid keys (any non-control code point, ASCII punctuation too) and values round-trip',
     ref: 'contract §2.2 key rule 5; §5 "Unicode keys: allowed"',
@@ -50,7 +48,6 @@ export default defineCases([
   },
   {
     id: 'unicode.property.non-ascii-key',
-    category: 'unicode',
     check: 'property',
     title: 'arbitrary keys of non-ASCII code points (BMP and astral) and values round-trip',
     ref: 'contract §6.2 unicode_key_roundtrip',
@@ -59,7 +56,6 @@ export default defineCases([
   },
   {
     id: 'unicode.property.typed-json',
-    category: 'unicode',
     check: 'property',
     title: 'arbitrary JSON values (any Unicode in strings) round-trip through put and get',
     ref: 'contract §1.2 typed put/get (serde_json)',
@@ -79,7 +75,6 @@ export default defineCases([
   },
   {
     id: 'unicode.japanese-key',
-    category: 'unicode',
     check: 'contract',
     title: 'the key "日本語キー" round-trips',
     ref: 'contract §2.2 key rule 5 (test with "日本語キー"); §6.2 unicode_key_roundtrip',
@@ -87,7 +82,6 @@ export default defineCases([
   },
   {
     id: 'unicode.nfc-nfd-distinct',
-    category: 'unicode',
     check: 'contract',
     title: 'é as U+00E9 (NFC) and as e + U+0301 (NFD) are two different keys',
     ref: 'platform-kv-behaviour §D6 (NFC vs NFD)',
@@ -95,7 +89,6 @@ export default defineCases([
   },
   {
     id: 'unicode.nfc-nfd-distinct.hangul',
-    category: 'unicode',
     check: 'contract',
     title: 'a precomposed Hangul syllable and its jamo sequence are two different keys',
     ref: 'platform-kv-behaviour §D6',
@@ -103,7 +96,6 @@ export default defineCases([
   },
   {
     id: 'unicode.compatibility-distinct',
-    category: 'unicode',
     check: 'contract',
     title: 'compatibility forms stay distinct: "ﬁ" vs "fi", fullwidth "Ａ" vs "A", "K" vs KELVIN SIGN',
     ref: 'platform-kv-behaviour §D6',
@@ -111,7 +103,6 @@ export default defineCases([
   },
   {
     id: 'unicode.emoji',
-    category: 'unicode',
     check: 'contract',
     title: 'emoji keys (single, ZWJ family, flag, skin tone) round-trip and stay distinct',
     ref: 'platform-kv-behaviour §D6 (emoji)',
@@ -119,7 +110,6 @@ export default defineCases([
   },
   {
     id: 'unicode.zero-width',
-    category: 'unicode',
     check: 'contract',
     title: 'zero-width characters are kept: "ab", "a\\u200bb", "a\\u200db", "a\\ufeffb" are four keys',
     ref: 'platform-kv-behaviour §D6 (zero-width)',
@@ -127,7 +117,6 @@ export default defineCases([
   },
   {
     id: 'unicode.rtl',
-    category: 'unicode',
     check: 'contract',
     title: 'right-to-left keys and bidi overrides round-trip unchanged',
     ref: 'platform-kv-behaviour §D6 (RTL)',
@@ -135,7 +124,6 @@ export default defineCases([
   },
   {
     id: 'unicode.noncharacters',
-    category: 'unicode',
     check: 'contract',
     title: 'noncharacters U+FFFE, U+FFFF, U+FDD0 and U+10FFFF are valid inside keys',
     ref: 'contract §2.2 key rule 5; platform-kv-behaviour §C0 (Viceroy: single-char U+FFFE/U+FFFF keys)',
@@ -143,7 +131,6 @@ export default defineCases([
   },
   {
     id: 'unicode.prefix.astral',
-    category: 'unicode',
     check: 'contract',
     title: 'prefix 😀 (U+1F600) does not match 😁 (U+1F601), which shares its high surrogate',
     ref: 'contract §3',
@@ -154,7 +141,6 @@ export default defineCases([
   },
   {
     id: 'unicode.lone-surrogate.high',
-    category: 'unicode',
     check: 'contract',
     title: 'a key with a lone high surrogate (U+D800) is rejected by the client',
     ref: 'contract/rules.ts (a Rust &str cannot hold a lone surrogate)',
@@ -162,7 +148,6 @@ export default defineCases([
   },
   {
     id: 'unicode.lone-surrogate.low',
-    category: 'unicode',
     check: 'contract',
     title: 'a key with a lone low surrogate (U+DC00) is rejected by the client',
     ref: 'contract/rules.ts',
@@ -170,7 +155,6 @@ export default defineCases([
   },
   {
     id: 'unicode.lone-surrogate.reversed-pair',
-    category: 'unicode',
     check: 'contract',
     title: 'a low surrogate followed by a high one (a pair the wrong way round) is rejected',
     ref: 'contract/rules.ts',
@@ -178,7 +162,6 @@ export default defineCases([
   },
   {
     id: 'unicode.lone-surrogate.prefix',
-    category: 'unicode',
     check: 'contract',
     title: 'a list prefix ending in half a surrogate pair is rejected by the client',
     ref: 'contract/rules.ts prefixProblem',
@@ -190,7 +173,6 @@ export default defineCases([
   },
   {
     id: 'unicode.native.lone-surrogate',
-    category: 'unicode',
     check: 'probe',
     title: 'what the platform does with a lone surrogate in a key: refuse it, keep it, or store U+FFFD',
     ref: 'platform-kv-behaviour §C1 "Could not URL-decode key name" (lone surrogates); §D6',

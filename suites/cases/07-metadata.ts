@@ -36,7 +36,6 @@ const FALSY: Array<[string, JsonValue]> = [
 
 const falsyCases: CaseDefinition[] = FALSY.map(([id, metadata]) => ({
   id: `metadata.falsy.${id}`,
-  category: 'metadata',
   check: 'probe',
   title: `metadata ${JSON.stringify(metadata)} comes back as ${JSON.stringify(metadata)}`,
   ref: 'platform-kv-behaviour §D1 (workers-sdk#14594, #14835: falsy metadata lost)',
@@ -45,10 +44,9 @@ const falsyCases: CaseDefinition[] = FALSY.map(([id, metadata]) => ({
   run: (context) => metadataRoundTrip(context, metadata),
 }));
 
-export default defineCases([
+export default defineCases('metadata', [
   {
     id: 'metadata.round-trip',
-    category: 'metadata',
     check: 'probe',
     title: 'a JSON object stored as metadata comes back equal',
     ref: 'platform-kv-behaviour §C1 getWithMetadata; §C2 metadataText()',
@@ -58,7 +56,6 @@ export default defineCases([
   },
   {
     id: 'metadata.absent-is-null',
-    category: 'metadata',
     check: 'probe',
     title: 'a value written without metadata reads back with metadata null',
     ref: 'platform-kv-behaviour §C1 "metadata: null if absent"',
@@ -73,7 +70,6 @@ export default defineCases([
   ...falsyCases,
   {
     id: 'metadata.unicode-string',
-    category: 'metadata',
     check: 'probe',
     title: 'metadata holding non-ASCII text comes back equal',
     ref: 'platform-kv-behaviour §C2 (metadata "must be a valid HTTP header value")',
@@ -83,7 +79,6 @@ export default defineCases([
   },
   {
     id: 'metadata.number-precision',
-    category: 'metadata',
     check: 'probe',
     title: 'metadata numbers keep their value (2^53 − 1, −0.5, 1e-7)',
     ref: 'platform-kv-behaviour §C1 "JSON-serializable"',
@@ -93,7 +88,6 @@ export default defineCases([
   },
   {
     id: 'metadata.with-ttl',
-    category: 'metadata',
     check: 'probe',
     title: 'metadata written with a TTL comes back with the value',
     ref: 'platform-kv-behaviour §C1',
@@ -103,7 +97,6 @@ export default defineCases([
   },
   {
     id: 'metadata.native.max-bytes',
-    category: 'metadata',
     check: 'probe',
     title: 'the largest metadata the platform accepts, in bytes of serialized JSON (bisection up to 64 KiB)',
     ref: 'platform-kv-behaviour §C0 "Metadata" (CF 1024 B; Fastly 2000/1000/2048 B; Viceroy no limit)',

@@ -7,9 +7,8 @@
 import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
 import type { KvHandle } from '../../contract/handle.ts';
 import { isKvError, type KvErrorKind } from '../../contract/errors.ts';
-import { equal, fail, ok } from '../assert.ts';
-import { expectNothingUnder, must, show, spiedHandle } from '../checks.ts';
-import { keyOfBytes } from '../keys.ts';
+import { equal, expectNothingUnder, fail, must, ok, show, spiedHandle } from '../expect.ts';
+import { keyOfBytes } from '../edge-keys.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const MAX_VALUE = 25 * 1024 * 1024;
@@ -28,7 +27,6 @@ interface Invalid {
 function refused(spec: Invalid): CaseDefinition {
   return {
     id: `validation.${spec.id}`,
-    category: 'validation',
     check: 'contract',
     title: spec.title,
     ref: spec.ref,
@@ -54,7 +52,7 @@ function refused(spec: Invalid): CaseDefinition {
 const key = (context: CaseContext) => context.key('k');
 const limitMessage = (limit: number) => `list limit ${limit} is not a whole number`;
 
-export default defineCases([
+export default defineCases('validation', [
   refused({
     id: 'order.key-before-ttl',
     title: 'an empty key with a 10 s TTL reports the key, checked first',
@@ -213,7 +211,6 @@ export default defineCases([
   }),
   {
     id: 'validation.prefix.max-accepted',
-    category: 'validation',
     check: 'contract',
     title: 'a prefix of exactly 512 bytes is accepted',
     ref: 'contract §2.2 prefix',
@@ -223,7 +220,6 @@ export default defineCases([
   },
   {
     id: 'validation.prefix.dots-accepted',
-    category: 'validation',
     check: 'contract',
     title: 'prefixes "." and ".." are accepted (the dot rule is for keys only)',
     ref: 'contract §2.2 prefix "There is no ./.. check on prefixes"',
@@ -233,7 +229,6 @@ export default defineCases([
   },
   {
     id: 'validation.prefix.empty-accepted',
-    category: 'validation',
     check: 'contract',
     title: 'the empty prefix is accepted and means every key',
     ref: 'contract §2.2 prefix "An empty prefix is allowed and means all keys"',
@@ -245,7 +240,6 @@ export default defineCases([
   },
   {
     id: 'validation.refused-write-keeps-old-value',
-    category: 'validation',
     check: 'contract',
     title: 'refused writes over a stored key leave its value and its lack of expiry alone',
     ref: 'contract §1.1 "Pre-validation contract"',
@@ -269,7 +263,6 @@ export default defineCases([
   },
   {
     id: 'validation.http-mapping',
-    category: 'validation',
     check: 'contract',
     title: 'a Validation error maps to HTTP 400, kind bad_request, with "kv validation error: <message>"',
     ref: 'contract §2.3 KvError → EdgeError (bad_request, deliberately not 422); error body kind since upstream e483723 (docs/upstream-changes.md)',

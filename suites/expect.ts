@@ -1,15 +1,51 @@
 /**
- * Contract-check helpers: expect EdgeZero's exact validation message, prove the
- * provider was never touched, and turn a platform refusal inside the contract's
- * domain into a FAIL that carries the platform's own text (so a known divergence
- * can match it) instead of an ERROR.
+ * Assertions for cases. Each failure is a CaseFailure carrying what was observed; the
+ * contract-level ones expect EdgeZero's exact validation message, prove the provider was
+ * never touched, and turn a platform refusal inside the contract's domain into a FAIL that
+ * carries the platform's own text (so a known divergence can match it) instead of an ERROR.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { sortUtf8, type KvInstance } from '../api/index.ts';
+import type { NativeKv } from './instance.ts';
 import { KvHandle, type KvPage } from '../contract/handle.ts';
-import { isKvError } from '../contract/errors.ts';
-import type { CaseContext } from './case.ts';
-import { equal, fail, ok } from './assert.ts';
-import { listAllNative } from './probe.ts';
+import { isKvError, type KvErrorKind } from '../contract/errors.ts';
+import { CaseFailure, type CaseContext } from './case.ts';
+import { eachPage, listAllNative } from './listing.ts';
+import { describeValue } from './observe.ts';
+
+export function fail(message: string, observed?: unknown): never {
+  throw new CaseFailure(message, { observed: observed === undefined ? undefined : describeValue(observed) });
+}
+
+export function equal<T>(actual: T, expected: T, what: string): void {
+  if (!isDeepStrictEqual(normalise(actual), normalise(expected))) {
+    fail(`${what}: expected ${showValue(expected)}, got ${showValue(actual)}`, actual);
+  }
+}
+
+export function ok(condition: unknown, message: string, observed?: unknown): asserts condition {
+  if (!condition) fail(message, observed);
+}
+
+/** Expects `call` to reject with a KvError of `kind` (and a message containing `includes`). Returns it. */
+export async function rejects(call: () => Promise<unknown>, kind: KvErrorKind, includes?: string) {
+  let result: unknown;
+  try {
+    result = await call();
+  } catch (error) {
+    if (!isKvError(error, kind)) fail(`expected KvError ${kind}, got ${(error as Error)?.name}: ${(error as Error)?.message}`);
+    if (includes !== undefined && !error.detail.includes(includes)) fail(`expected a ${kind} message containing ${showValue(includes)}, got ${showValue(error.detail)}`);
+    return error;
+  }
+  return fail(`expected KvError ${kind}, but the call succeeded`, result);
+}
+
+const normalise = (value: unknown): unknown => (value instanceof Uint8Array ? Buffer.from(value) : value);
+
+function showValue(value: unknown): string {
+  const text = JSON.stringify(describeValue(value));
+  return text === undefined ? String(value) : text.length > 200 ? text.slice(0, 200) + '…' : text;
+}
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -37,13 +73,13 @@ export async function expectValidation(what: string, call: () => Promise<unknown
 }
 
 /** Nothing is stored under the case's namespace (read natively, past the client). */
-export async function expectNothingUnder(kv: KvInstance, ns: string, what: string): Promise<void> {
+export async function expectNothingUnder(kv: NativeKv, ns: string, what: string): Promise<void> {
   const { keys } = await listAllNative(kv, ns);
   ok(keys.length === 0, `${what}: the provider holds ${keys.length} key(s) under the case namespace`, keys);
 }
 
 /** A KvHandle whose every call to the provider is recorded: a rejected input must leave `calls` empty. */
-export function spiedHandle(kv: KvInstance): { handle: KvHandle; calls: string[] } {
+export function spiedHandle(kv: NativeKv): { handle: KvHandle; calls: string[] } {
   const calls: string[] = [];
   const record =
     <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) =>
@@ -87,15 +123,12 @@ export interface Walk {
 export async function walk(handle: KvHandle, prefix: string, limit: number, maxPages = 1000): Promise<Walk> {
   const keys: string[] = [];
   const pageSizes: number[] = [];
-  let cursor: string | null = null;
-  for (let i = 0; ; i++) {
-    ok(i < maxPages, `the walk of ${show(prefix)} did not end within ${maxPages} pages`, { pageSizes: pageSizes.slice(-20) });
-    const page: KvPage = await must(`list_keys_page(${show(prefix)}, limit ${limit})`, () => handle.listKeysPage(prefix, cursor, limit));
+  const listPage = (cursor: string | undefined) => must(`list_keys_page(${show(prefix)}, limit ${limit})`, () => handle.listKeysPage(prefix, cursor ?? null, limit));
+  for await (const page of eachPage<string, KvPage>(listPage, (page) => page.cursor)) {
     ok(page.keys.length <= limit, `a page of limit ${limit} held ${page.keys.length} keys`, page.keys);
     keys.push(...page.keys);
     pageSizes.push(page.keys.length);
-    if (page.cursor === null) break;
-    cursor = page.cursor;
+    ok(page.cursor === null || pageSizes.length < maxPages, `the walk of ${show(prefix)} did not end within ${maxPages} pages`, { pageSizes: pageSizes.slice(-20) });
   }
   const trailingEmptyPage = pageSizes.length > 1 && pageSizes[pageSizes.length - 1] === 0;
   return { keys, pageSizes, trailingEmptyPage };
@@ -111,7 +144,6 @@ export function expectSameKeysInOrder(seen: string[], expected: string[], what: 
   ok(extra.length === 0, `${what}: ${extra.length} unexpected key(s)`, { extra: extra.slice(0, 20) });
   equal(seen, sortUtf8(expected), `${what} (order)`);
 }
-
 
 /** A key for messages: JSON-quoted, long ones shortened. */
 export function show(key: string): string {

@@ -6,8 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineCases, type CaseContext } from '../case.ts';
-import { fail } from '../assert.ts';
-import { must, walk } from '../checks.ts';
+import { fail, must, walk } from '../expect.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const POLL_MS = 100;
@@ -30,10 +29,9 @@ async function delayUntil(context: CaseContext, what: string, change: () => Prom
   return { strongConsistency: strong, delayMs: null, gaveUpAfterMs: GIVE_UP_MS };
 }
 
-export default defineCases([
+export default defineCases('consistency', [
   {
     id: 'consistency.read-your-writes',
-    category: 'consistency',
     check: 'probe',
     title: 'how soon a put is visible to get (0 ms where strong consistency is declared)',
     ref: 'contract §5 "Consistency"; platform-kv-behaviour §C0 "List consistency", §D2',
@@ -49,7 +47,6 @@ export default defineCases([
   },
   {
     id: 'consistency.read-your-overwrites',
-    category: 'consistency',
     check: 'probe',
     title: 'how soon an overwrite is visible to get',
     ref: 'contract §5 "Consistency"',
@@ -66,7 +63,6 @@ export default defineCases([
   },
   {
     id: 'consistency.read-your-deletes',
-    category: 'consistency',
     check: 'probe',
     title: 'how soon a delete is visible to get',
     ref: 'contract §5 "Consistency"',
@@ -83,7 +79,6 @@ export default defineCases([
   },
   {
     id: 'consistency.list-after-write',
-    category: 'consistency',
     check: 'probe',
     title: 'how soon a put shows up in a list',
     ref: 'contract §3 "Consistency"; platform-kv-behaviour §C1 "List ... eventual (up to 60 s)"',
@@ -99,7 +94,6 @@ export default defineCases([
   },
   {
     id: 'consistency.list-after-delete',
-    category: 'consistency',
     check: 'probe',
     title: 'how soon a delete drops a key from a list',
     ref: 'contract §3 "Consistency"',
@@ -116,7 +110,6 @@ export default defineCases([
   },
   {
     id: 'consistency.exists-after-write',
-    category: 'consistency',
     check: 'probe',
     title: 'how soon a put is visible to exists',
     ref: 'contract §1.1 exists',

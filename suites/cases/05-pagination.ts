@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
-import { equal, fail, ok } from '../assert.ts';
-import { expectNothingUnder, expectSameKeysInOrder, expectValidation, must, spiedHandle, walk } from '../checks.ts';
-import { listAllNative, orderOf, putMany } from '../probe.ts';
+import { equal, expectNothingUnder, expectSameKeysInOrder, expectValidation, fail, must, ok, spiedHandle, walk } from '../expect.ts';
+import { listAllNative } from '../listing.ts';
+import { orderOf, putMany } from '../probe.ts';
 import { outcome } from '../observe.ts';
 import { isNativeError, sortUtf8, type ListOptions } from '../../api/index.ts';
 import { checkProperty } from '../property.ts';
@@ -17,7 +17,7 @@ import { KvModel } from '../../contract/model.ts';
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 /** Writes `suffixes` under ns natively (setup, not what is checked) and returns the full keys. */
-async function seed(context: CaseContext, suffixes: string[]): Promise<string[]> {
+async function putKeys(context: CaseContext, suffixes: string[]): Promise<string[]> {
   const keys = suffixes.map((suffix) => context.key(suffix));
   try {
     await putMany(context.kv, keys.map((key) => ({ key, value: bytes('v') })));
@@ -43,12 +43,11 @@ const ORDER_PROBE = ['a', 'z', '\u00e9', '\ufffd', '\uffff', '\u{10000}', '\u{1f
 
 const walkCases: CaseDefinition[] = [1, 2, 3, 7, 1000].map((limit) => ({
   id: `pagination.walk.page-${limit}`,
-  category: 'pagination',
   check: 'contract',
   title: `a walk with page size ${limit} over 25 keys sees each key once, in order`,
   ref: 'contract §3; §6.1 contract_list_keys_page_is_paginated',
   async run(context) {
-    const keys = await seed(context, numbered(25));
+    const keys = await putKeys(context, numbered(25));
     expectSameKeysInOrder((await walk(context.handle, context.ns, limit)).keys, keys, `walk with limit ${limit}`);
   },
 }));
@@ -68,7 +67,6 @@ const MALFORMED_CURSORS: Array<[string, (prefix: string) => string]> = [
 
 const malformedCursorCases: CaseDefinition[] = MALFORMED_CURSORS.map(([id, build]) => ({
   id: `pagination.cursor.malformed.${id}`,
-  category: 'pagination',
   check: 'contract',
   title: `a malformed cursor (${id}) is rejected before the provider`,
   ref: 'contract §2.2 cursor; §6.2 validation_rejects_malformed_list_cursor',
@@ -79,10 +77,9 @@ const malformedCursorCases: CaseDefinition[] = MALFORMED_CURSORS.map(([id, build
   },
 }));
 
-export default defineCases([
+export default defineCases('pagination', [
   {
     id: 'pagination.walk.small',
-    category: 'pagination',
     check: 'contract',
     title: 'a walk with page size 1 over three keys sees each key once',
     ref: 'contract §6.1 contract_list_keys_page_is_paginated',
@@ -96,12 +93,11 @@ export default defineCases([
   ...walkCases,
   {
     id: 'pagination.prefix.respected',
-    category: 'pagination',
     check: 'contract',
     title: 'a prefixed walk returns only keys with that prefix, on every page',
     ref: 'contract §6.1 contract_list_keys_page_respects_prefix',
     async run(context) {
-      await seed(context, ['prefix/a', 'prefix/b', 'other/c']);
+      await putKeys(context, ['prefix/a', 'prefix/b', 'other/c']);
       const first = await must('list_keys_page', () => context.handle.listKeysPage(context.key('prefix/'), null, 1));
       equal(first.keys, [context.key('prefix/a')], 'first page of prefix/');
       ok(first.cursor !== null, 'the first of two pages has no cursor', first);
@@ -111,13 +107,12 @@ export default defineCases([
   },
   {
     id: 'pagination.cursor.opaque-envelope',
-    category: 'pagination',
     check: 'contract',
     title: 'limit 2 over app/a, app/b, app/c gives two pages; the cursor is not the raw last key',
     ref: 'contract §6.2 list_keys_page_roundtrip',
     async run(context) {
       const { handle, key } = context;
-      await seed(context, ['app/a', 'app/b', 'app/c', 'other/d']);
+      await putKeys(context, ['app/a', 'app/b', 'app/c', 'other/d']);
       const first = await must('list_keys_page', () => handle.listKeysPage(key('app/'), null, 2));
       equal(first.keys, [key('app/a'), key('app/b')], 'first page');
       ok(first.cursor !== null && first.cursor !== key('app/b'), 'the cursor is missing or is the raw last key', first);
@@ -127,12 +122,11 @@ export default defineCases([
   },
   {
     id: 'pagination.limits.accepted',
-    category: 'pagination',
     check: 'contract',
     title: 'page sizes 1, 2, 5, 10, 99, 100, 500, 999 and 1000 are all accepted and respected',
     ref: 'contract §2.2 list limit 1..=1000',
     async run(context) {
-      const keys = await seed(context, numbered(12));
+      const keys = await putKeys(context, numbered(12));
       for (const limit of [1, 2, 5, 10, 99, 100, 500, 999, 1000]) {
         const page = await must(`list_keys_page(limit ${limit})`, () => context.handle.listKeysPage(context.ns, null, limit));
         ok(page.keys.length <= limit, `limit ${limit} returned ${page.keys.length} keys`, page.keys);
@@ -142,7 +136,6 @@ export default defineCases([
   },
   {
     id: 'pagination.limit.0-rejected',
-    category: 'pagination',
     check: 'contract',
     title: 'a page size of 0 is rejected before the provider',
     ref: 'contract §2.2 list limit; §6.2 validation_rejects_zero_list_limit',
@@ -154,7 +147,6 @@ export default defineCases([
   },
   {
     id: 'pagination.limit.1001-rejected',
-    category: 'pagination',
     check: 'contract',
     title: 'a page size of 1001 is rejected before the provider',
     ref: 'contract §2.2 list limit; §6.2 validation_rejects_large_list_limit',
@@ -166,13 +158,12 @@ export default defineCases([
   },
   {
     id: 'pagination.walk.1001-keys',
-    category: 'pagination',
     check: 'contract',
     title: 'a walk with page size 1000 over 1,001 keys takes at least two pages and sees each key once',
     ref: 'contract §2.1 MAX_LIST_PAGE_SIZE; §3',
     timeoutMs: 300_000,
     async run(context) {
-      const keys = await seed(context, numbered(1001));
+      const keys = await putKeys(context, numbered(1001));
       const result = await walk(context.handle, context.ns, 1000);
       ok(result.pageSizes.length >= 2, 'one page held 1,001 keys', result.pageSizes);
       expectSameKeysInOrder(result.keys, keys, 'walk over 1,001 keys');
@@ -181,13 +172,12 @@ export default defineCases([
   },
   {
     id: 'pagination.walk.2500-keys',
-    category: 'pagination',
     check: 'contract',
     title: 'a walk with page size 1000 over 2,500 keys sees each key once, in order',
     ref: 'contract §3',
     timeoutMs: 300_000,
     async run(context) {
-      const keys = await seed(context, numbered(2500));
+      const keys = await putKeys(context, numbered(2500));
       const result = await walk(context.handle, context.ns, 1000);
       expectSameKeysInOrder(result.keys, keys, 'walk over 2,500 keys');
       context.observe({ pageSizes: result.pageSizes });
@@ -195,12 +185,11 @@ export default defineCases([
   },
   {
     id: 'pagination.order.utf8-bytes',
-    category: 'pagination',
     check: 'contract',
     title: 'keys come back in UTF-8 byte order, also beyond the BMP (U+FFFF before U+10000)',
     ref: 'contract §3 "lexicographic order"; platform-kv-behaviour §C1 "sorted ... according to their UTF-8 bytes"',
     async run(context) {
-      const keys = await seed(context, ORDER_PROBE);
+      const keys = await putKeys(context, ORDER_PROBE);
       const seen = (await walk(context.handle, context.ns, 3)).keys;
       context.observe({ order: orderOf(seen) });
       expectSameKeysInOrder(seen, keys, 'walk over keys beyond the BMP');
@@ -208,34 +197,31 @@ export default defineCases([
   },
   {
     id: 'pagination.order.ascii',
-    category: 'pagination',
     check: 'contract',
     title: 'ASCII keys come back in byte order: digits, upper case, "_", lower case, "~"',
     ref: 'contract §3',
     async run(context) {
-      const keys = await seed(context, ['~', 'a', '_', 'Z', 'B', '0', ' ', '-', '!']);
+      const keys = await putKeys(context, ['~', 'a', '_', 'Z', 'B', '0', ' ', '-', '!']);
       expectSameKeysInOrder((await walk(context.handle, context.ns, 1000)).keys, keys, 'walk over ASCII keys');
     },
   },
   {
     id: 'pagination.order.prefix-first',
-    category: 'pagination',
     check: 'contract',
     title: 'a key comes before every longer key it is a prefix of',
     ref: 'contract §3',
     async run(context) {
-      const keys = await seed(context, ['ab', 'a', 'a/', 'a0', 'a\u00e9', 'a/b', 'b']);
+      const keys = await putKeys(context, ['ab', 'a', 'a/', 'a0', 'a\u00e9', 'a/b', 'b']);
       expectSameKeysInOrder((await walk(context.handle, context.ns, 2)).keys, keys, 'walk over nested prefixes');
     },
   },
   {
     id: 'pagination.prefix.overlapping',
-    category: 'pagination',
     check: 'contract',
     title: '"app:" lists 3 keys, "app:user:" 2 and "app:session:" 1',
     ref: 'contract §3 "Old overlapping prefix behaviour" (list_keys_overlapping_prefixes)',
     async run(context) {
-      await seed(context, ['app:user:1', 'app:user:2', 'app:session:1', 'apple', 'other:1']);
+      await putKeys(context, ['app:user:1', 'app:user:2', 'app:session:1', 'apple', 'other:1']);
       const count = async (prefix: string) => (await walk(context.handle, context.key(prefix), 1)).keys;
       equal(await count('app:'), [context.key('app:session:1'), context.key('app:user:1'), context.key('app:user:2')], 'keys under app:');
       equal(await count('app:user:'), [context.key('app:user:1'), context.key('app:user:2')], 'keys under app:user:');
@@ -244,12 +230,11 @@ export default defineCases([
   },
   {
     id: 'pagination.prefix.not-a-pattern',
-    category: 'pagination',
     check: 'contract',
     title: 'prefixes are literal: "a_", "a%" and "a*" match no other characters (no LIKE or glob)',
     ref: 'contract §3 "plain starts_with(prefix)"',
     async run(context) {
-      await seed(context, ['a_b', 'axb', 'a%b', 'ayb', 'a*b', 'a[b']);
+      await putKeys(context, ['a_b', 'axb', 'a%b', 'ayb', 'a*b', 'a[b']);
       for (const literal of ['a_', 'a%', 'a*', 'a[']) {
         equal((await walk(context.handle, context.key(literal), 10)).keys, [context.key(`${literal}b`)], `keys under ${literal}`);
       }
@@ -257,45 +242,41 @@ export default defineCases([
   },
   {
     id: 'pagination.prefix.multibyte',
-    category: 'pagination',
     check: 'contract',
     title: 'prefix "é" matches keys starting with é (U+00E9) only, not "e" or e + U+0301',
     ref: 'contract §3',
     async run(context) {
-      await seed(context, ['\u00e9t\u00e9', 'ete', 'e\u0301te', '\u00e9']);
+      await putKeys(context, ['\u00e9t\u00e9', 'ete', 'e\u0301te', '\u00e9']);
       equal((await walk(context.handle, context.key('\u00e9'), 10)).keys, [context.key('\u00e9'), context.key('\u00e9t\u00e9')], 'keys under é');
     },
   },
   {
     id: 'pagination.prefix.no-match',
-    category: 'pagination',
     check: 'contract',
     title: 'a prefix that matches nothing gives one empty page and no cursor',
     ref: 'contract §1.1 KvPage "cursor None => last page"',
     async run(context) {
-      await seed(context, ['a', 'b']);
+      await putKeys(context, ['a', 'b']);
       equal(await must('list_keys_page', () => context.handle.listKeysPage(context.key('c'), null, 10)), { keys: [], cursor: null }, 'page of a prefix with no keys');
     },
   },
   {
     id: 'pagination.prefix.whole-key',
-    category: 'pagination',
     check: 'contract',
     title: 'a prefix equal to a whole key lists that key and its extensions',
     ref: 'contract §3',
     async run(context) {
-      await seed(context, ['doc', 'doc/1', 'doc2', 'do']);
+      await putKeys(context, ['doc', 'doc/1', 'doc2', 'do']);
       equal((await walk(context.handle, context.key('doc'), 2)).keys, [context.key('doc'), context.key('doc/1'), context.key('doc2')], 'keys under "doc"');
     },
   },
   {
     id: 'pagination.cursor.other-prefix',
-    category: 'pagination',
     check: 'contract',
     title: 'a cursor reused with another prefix is rejected before the provider',
     ref: 'contract §2.2 cursor; §6.2 validation_rejects_cursor_for_different_prefix',
     async run(context) {
-      await seed(context, ['app/a', 'app/b', 'other/c']);
+      await putKeys(context, ['app/a', 'app/b', 'other/c']);
       const first = await must('list_keys_page', () => context.handle.listKeysPage(context.key('app/'), null, 1));
       ok(first.cursor !== null, 'no cursor after the first of two pages', first);
       const { handle, calls } = spiedHandle(context.kv);
@@ -306,7 +287,6 @@ export default defineCases([
   },
   {
     id: 'pagination.cursor.empty-payload',
-    category: 'pagination',
     check: 'contract',
     title: 'an envelope with an empty backend cursor is rejected',
     ref: 'contract §2.2 cursor "list cursor payload cannot be empty"',
@@ -319,12 +299,11 @@ export default defineCases([
   ...malformedCursorCases,
   {
     id: 'pagination.cursor.extra-fields',
-    category: 'pagination',
     check: 'contract',
     title: 'an envelope with an extra field is accepted (serde ignores unknown fields)',
     ref: 'contract §2.2 cursor "Unknown extra JSON fields are accepted"',
     async run(context) {
-      const keys = await seed(context, ['a', 'b', 'c']);
+      const keys = await putKeys(context, ['a', 'b', 'c']);
       const first = await must('list_keys_page', () => context.handle.listKeysPage(context.ns, null, 1));
       const widened = JSON.stringify({ ...JSON.parse(first.cursor!), note: 'extra' });
       const rest = await must('list_keys_page with an extra field', () => context.handle.listKeysPage(context.ns, widened, 10));
@@ -333,12 +312,11 @@ export default defineCases([
   },
   {
     id: 'pagination.cursor.reusable',
-    category: 'pagination',
     check: 'contract',
     title: 'the same cursor used twice gives the same page',
     ref: 'contract §3 "Pass the returned cursor back unchanged"',
     async run(context) {
-      await seed(context, ['a', 'b', 'c', 'd']);
+      await putKeys(context, ['a', 'b', 'c', 'd']);
       const first = await must('list_keys_page', () => context.handle.listKeysPage(context.ns, null, 2));
       const once = await must('list_keys_page', () => context.handle.listKeysPage(context.ns, first.cursor, 2));
       const twice = await must('list_keys_page', () => context.handle.listKeysPage(context.ns, first.cursor, 2));
@@ -347,12 +325,11 @@ export default defineCases([
   },
   {
     id: 'pagination.last-page',
-    category: 'pagination',
     check: 'probe',
     title: 'whether a walk over 4 keys with page size 2 ends with an empty trailing page',
     ref: 'contract §3 "End of listing"; §7.4 "Cross-adapter last-page behaviour may differ"',
     async run(context) {
-      await seed(context, ['a', 'b', 'c', 'd']);
+      await putKeys(context, ['a', 'b', 'c', 'd']);
       const result = await walk(context.handle, context.ns, 2);
       equal(result.keys.length, 4, 'keys seen');
       return { pageSizes: result.pageSizes, trailingEmptyPage: result.trailingEmptyPage };
@@ -360,13 +337,12 @@ export default defineCases([
   },
   {
     id: 'pagination.written-during-walk',
-    category: 'pagination',
     check: 'contract',
     title: 'keys written during a walk do not make it lose or repeat the keys that were there',
     ref: 'contract §3 "Listings are not atomic snapshots"; platform-kv-behaviour §C1 "returns keys inserted whilst paginating"',
     async run(context) {
       const { handle, ns, key } = context;
-      const original = await seed(context, numbered(9));
+      const original = await putKeys(context, numbered(9));
       const seen: string[] = [];
       let cursor: string | null = null;
       let page = 0;
@@ -387,13 +363,12 @@ export default defineCases([
   },
   {
     id: 'pagination.deleted-during-walk',
-    category: 'pagination',
     check: 'contract',
     title: 'deleting a key ahead of a walk neither loses nor repeats the others',
     ref: 'contract §3 "Listings are not atomic snapshots"',
     async run(context) {
       const { handle, ns, key } = context;
-      const original = await seed(context, numbered(9));
+      const original = await putKeys(context, numbered(9));
       const seen: string[] = [];
       let cursor: string | null = null;
       let page = 0;
@@ -408,16 +383,16 @@ export default defineCases([
   },
   {
     id: 'pagination.expired-left-out',
-    category: 'pagination',
     check: 'contract',
     title: 'expired keys are left out of every page, and the walk still ends',
     ref: 'contract §3 "Expired keys: never listed"; platform-kv-behaviour §D3 (empty pages with list_complete false)',
-    requires: ['ttl', 'clock'],
+    requires: ['ttl'],
+    clock: 'required',
     async run(context) {
       const { kv, key, ns, handle } = context;
       const all = numbered(10);
       await putMany(kv, all.map((suffix, i) => ({ key: key(suffix), value: bytes('v'), ...(i % 2 === 0 ? { options: { ttlSeconds: 60 } } : {}) })));
-      await context.clock!.advance(61);
+      await context.clock.advance(61);
       const result = await walk(handle, ns, 2);
       expectSameKeysInOrder(result.keys, all.filter((_, i) => i % 2 === 1).map(key), 'walk after half the keys expired');
       context.observe({ pageSizes: result.pageSizes });
@@ -425,7 +400,6 @@ export default defineCases([
   },
   {
     id: 'pagination.property.walk',
-    category: 'pagination',
     check: 'property',
     title: 'walks over arbitrary key sets and page sizes match the reference model',
     ref: 'contract §3; contract/model.ts',
@@ -448,7 +422,6 @@ export default defineCases([
   },
   {
     id: 'pagination.property.prefix',
-    category: 'pagination',
     check: 'property',
     title: 'prefixed walks over arbitrary key sets match the reference model',
     ref: 'contract §3 "plain starts_with(prefix)"',
@@ -471,27 +444,25 @@ export default defineCases([
   },
   {
     id: 'pagination.native.order',
-    category: 'pagination',
     check: 'probe',
     title: 'the order the platform lists keys in (UTF-8 bytes, JavaScript UTF-16, or other)',
     ref: 'platform-kv-behaviour §C0 "List order"',
     contract: { order: 'utf8-bytes' },
     async run(context) {
-      await seed(context, ORDER_PROBE);
+      await putKeys(context, ORDER_PROBE);
       const { keys } = await listAllNative(context.kv, context.ns);
       return { order: orderOf(keys), keys: keys.map((k) => k.slice(context.ns.length)) };
     },
   },
   {
     id: 'pagination.native.max-page',
-    category: 'pagination',
     check: 'probe',
     title: 'the largest page the platform returns (limit 1000 and 1001 over 1,002 keys)',
     ref: 'platform-kv-behaviour §C0 "List page size" (Miniflare: 1001 → 400)',
     contract: { maxPageSize: 1000 },
     timeoutMs: 300_000,
     async run(context) {
-      await seed(context, numbered(1002));
+      await putKeys(context, numbered(1002));
       const pageOf = (limit: number) => nativePage(context, { prefix: context.ns, limit });
       const at1000 = await pageOf(1000);
       const at1001 = await pageOf(1001);
@@ -502,14 +473,13 @@ export default defineCases([
   },
   {
     id: 'pagination.native.limit-zero',
-    category: 'pagination',
     check: 'probe',
     title: 'whether the platform refuses a page size of 0, and still answers afterwards',
     ref: 'platform-kv-behaviour §C1 "limit < 1 → Invalid key_count_limit"',
     contract: { ok: false, storeAnswersAfter: true },
     restartAfter: true,
     async run(context) {
-      await seed(context, ['a', 'b']);
+      await putKeys(context, ['a', 'b']);
       const page = await nativePage(context, { prefix: context.ns, limit: 0 });
       const after = await outcome(() => context.kv.list({ prefix: context.ns, limit: 1 }));
       return { ...page, storeAnswersAfter: after.ok, ...(after.ok ? {} : { errorAfter: after.error }) };
@@ -517,25 +487,23 @@ export default defineCases([
   },
   {
     id: 'pagination.native.default-limit',
-    category: 'pagination',
     check: 'probe',
     title: 'how many keys a native list without a limit returns (over 1,001 keys)',
     ref: 'platform-kv-behaviour §C0 "default 1000"; contract §2.1 "There is no default page size"',
     timeoutMs: 300_000,
     async run(context) {
-      await seed(context, numbered(1001));
+      await putKeys(context, numbered(1001));
       const page = await context.kv.list({ prefix: context.ns });
       return { keys: page.keys.length, complete: page.complete };
     },
   },
   {
     id: 'pagination.native.malformed-cursor',
-    category: 'pagination',
     check: 'probe',
     title: 'what the platform does with a cursor it never issued ("garbage", random base64)',
     ref: 'platform-kv-behaviour §C0 "Cursor" (Viceroy: bad cursor → BadRequest)',
     async run(context) {
-      await seed(context, ['a', 'b']);
+      await putKeys(context, ['a', 'b']);
       const observed: Record<string, unknown> = {};
       const randomBase64 = Buffer.from(Array.from({ length: 12 }, (_, i) => (context.seed >>> (i % 24)) & 0xff)).toString('base64');
       for (const [label, cursor] of [['garbage', 'garbage'], ['random-base64', randomBase64]]) {
@@ -546,7 +514,6 @@ export default defineCases([
   },
   {
     id: 'pagination.no-keys',
-    category: 'pagination',
     check: 'contract',
     title: 'listing an empty namespace gives one empty page and no cursor',
     ref: 'contract §1.1 KvPage',

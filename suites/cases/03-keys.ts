@@ -4,9 +4,8 @@
  * before the provider, and probes record what each platform accepts itself.
  */
 import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
-import { equal, ok } from '../assert.ts';
-import { distinctKeys, expectKeyRejected, lifeOfKey, must, walk } from '../checks.ts';
-import { ACME_PREFIX, CONTROL_CHARS, FASTLY_FORBIDDEN, WIDTH_NAME, charId, keyOfBytes, type CharWidth } from '../keys.ts';
+import { distinctKeys, equal, expectKeyRejected, lifeOfKey, must, ok, walk } from '../expect.ts';
+import { ACME_PREFIX, CONTROL_CHARS, FASTLY_FORBIDDEN, WIDTH_NAME, charId, keyOfBytes, type CharWidth } from '../edge-keys.ts';
 import { attempt, attemptPuts, probeUpperLimit, tally } from '../probe.ts';
 import { outcome } from '../observe.ts';
 
@@ -18,7 +17,6 @@ const DOT_MESSAGE = "key cannot be exactly '.' or '..'";
 
 const controlCases: CaseDefinition[] = CONTROL_CHARS.map((char) => ({
   id: `keys.control.${charId(char)}`,
-  category: 'keys',
   check: 'contract',
   title: `a key containing U+${charId(char).slice(1).toUpperCase()} is rejected`,
   ref: 'contract §2.2 key rule 4 (char::is_control)',
@@ -27,7 +25,6 @@ const controlCases: CaseDefinition[] = CONTROL_CHARS.map((char) => ({
 
 const maxBytesCases: CaseDefinition[] = WIDTHS.map((width) => ({
   id: `keys.max-bytes.${WIDTH_NAME[width]}-chars`,
-  category: 'keys',
   check: 'contract',
   title: `a key of exactly 512 bytes of ${WIDTH_NAME[width]} characters works`,
   ref: 'contract §2.2 key rule 2 "A key of exactly 512 bytes is accepted"',
@@ -36,7 +33,6 @@ const maxBytesCases: CaseDefinition[] = WIDTHS.map((width) => ({
 
 const overMaxCases: CaseDefinition[] = WIDTHS.map((width) => ({
   id: `keys.over-max.${WIDTH_NAME[width]}-chars`,
-  category: 'keys',
   check: 'contract',
   title: `a key of 513 bytes of ${WIDTH_NAME[width]} characters is rejected`,
   ref: 'contract §2.2 key rule 2; §6.2 validation_rejects_long_keys',
@@ -45,7 +41,6 @@ const overMaxCases: CaseDefinition[] = WIDTHS.map((width) => ({
 
 const fastlyForbiddenCases: CaseDefinition[] = FASTLY_FORBIDDEN.map(({ id, char }) => ({
   id: `keys.fastly-forbidden.${id}`,
-  category: 'keys',
   check: 'contract',
   title: `a key containing "${char}" is a valid contract key and works`,
   ref: 'contract §2.2 key rule 5 ("#", "?", "|" allowed); §7.4 Fastly key rules',
@@ -63,17 +58,15 @@ const DOT_SEGMENTS: Array<[string, string]> = [
 
 const dotSegmentCases: CaseDefinition[] = DOT_SEGMENTS.map(([id, suffix]) => ({
   id: `keys.dot-segment.${id}`,
-  category: 'keys',
   check: 'contract',
   title: `a key ending in "${suffix}" works (only "." and ".." as whole keys are refused)`,
   ref: 'contract §2.2 key rule 3 (\'"...", "./a" and "a/.." are accepted\')',
   run: (context) => lifeOfKey(context, context.key(suffix)),
 }));
 
-export default defineCases([
+export default defineCases('keys', [
   {
     id: 'keys.empty',
-    category: 'keys',
     check: 'contract',
     title: 'the empty key is rejected by every operation',
     ref: 'contract §2.2 key rule 1; §6.2 empty_key_rejected',
@@ -81,7 +74,6 @@ export default defineCases([
   },
   {
     id: 'keys.dot',
-    category: 'keys',
     check: 'contract',
     title: 'the key "." is rejected by every operation',
     ref: 'contract §2.2 key rule 3; §6.2 validation_rejects_dot_keys',
@@ -89,7 +81,6 @@ export default defineCases([
   },
   {
     id: 'keys.dotdot',
-    category: 'keys',
     check: 'contract',
     title: 'the key ".." is rejected by every operation',
     ref: 'contract §2.2 key rule 3; §6.2 validation_rejects_dot_keys',
@@ -101,7 +92,6 @@ export default defineCases([
   ...overMaxCases,
   {
     id: 'keys.over-max.bytes-not-chars',
-    category: 'keys',
     check: 'contract',
     title: 'the limit counts UTF-8 bytes: 200 three-byte characters (200 UTF-16 units) are rejected',
     ref: 'contract §2.2 key rule 2 (key.len() is bytes)',
@@ -109,7 +99,6 @@ export default defineCases([
   },
   {
     id: 'keys.max-bytes.single-char-key',
-    category: 'keys',
     check: 'contract',
     title: 'a one-character key works',
     ref: 'contract §2.2 (1..512 bytes)',
@@ -118,7 +107,6 @@ export default defineCases([
   ...fastlyForbiddenCases,
   {
     id: 'keys.fastly-forbidden.acme-prefix',
-    category: 'keys',
     check: 'contract',
     title: 'a key starting with ".well-known/acme-challenge/" is a valid contract key and works',
     ref: 'contract §2.2 "There is no check for Fastly\'s forbidden .well-known/acme-challenge/ prefix"; §7.4',
@@ -130,7 +118,6 @@ export default defineCases([
   },
   {
     id: 'keys.sibling.path-prefix',
-    category: 'keys',
     check: 'contract',
     title: 'keys "a" and "a/b" live side by side, and deleting one keeps the other',
     ref: 'platform-kv-behaviour §D5 (cloudflare/miniflare#167)',
@@ -145,7 +132,6 @@ export default defineCases([
   },
   {
     id: 'keys.percent-encoding.distinct',
-    category: 'keys',
     check: 'contract',
     title: 'keys are never URL-decoded: "a/b", "a%2Fb", "a%2fb" and "a%b" are four keys',
     ref: 'platform-kv-behaviour §D6 (miniflare#326, workers-sdk#961)',
@@ -153,7 +139,6 @@ export default defineCases([
   },
   {
     id: 'keys.case-sensitive',
-    category: 'keys',
     check: 'contract',
     title: 'keys differing only in case are distinct',
     ref: 'platform-kv-behaviour §C1 "keys case-sensitive"',
@@ -161,7 +146,6 @@ export default defineCases([
   },
   {
     id: 'keys.whitespace',
-    category: 'keys',
     check: 'contract',
     title: 'spaces and non-breaking spaces are kept, leading and trailing too',
     ref: 'contract §2.2 key rule 5 "spaces ... allowed"',
@@ -169,7 +153,6 @@ export default defineCases([
   },
   {
     id: 'keys.slashes',
-    category: 'keys',
     check: 'contract',
     title: 'empty path segments are kept: "a//b", "a/", "/" and "//" are distinct keys',
     ref: 'contract §2.2 key rule 5 ("/" allowed)',
@@ -177,7 +160,6 @@ export default defineCases([
   },
   {
     id: 'keys.ascii-printable',
-    category: 'keys',
     check: 'contract',
     title: 'every printable ASCII character works inside a key (Fastly-forbidden ones have their own cases)',
     ref: 'contract §2.2 key rule 5',
@@ -189,7 +171,6 @@ export default defineCases([
   },
   {
     id: 'keys.native.max-bytes.1-byte-chars',
-    category: 'keys',
     check: 'probe',
     title: 'the longest key the platform accepts, in bytes of ASCII (bisection up to 8 KiB)',
     ref: 'platform-kv-behaviour §C0 key length',
@@ -199,7 +180,6 @@ export default defineCases([
   },
   {
     id: 'keys.native.max-bytes.4-byte-chars',
-    category: 'keys',
     check: 'probe',
     title: 'the longest key the platform accepts, in bytes of 4-byte characters (bytes or characters?)',
     ref: 'platform-kv-behaviour §C1 "length is UTF-8 bytes"; §C2 "check is on encoded length"',
@@ -209,7 +189,6 @@ export default defineCases([
   },
   {
     id: 'keys.native.reserved',
-    category: 'keys',
     check: 'probe',
     title: 'what the platform does with the keys "", "." and ".." (read only: they cannot be namespaced)',
     ref: 'platform-kv-behaviour §C0 "Empty / . / .."; §C1 workerd validateKeyName',
@@ -224,7 +203,6 @@ export default defineCases([
   },
   {
     id: 'keys.native.control-chars',
-    category: 'keys',
     check: 'probe',
     title: 'which control characters the platform accepts inside a key',
     ref: 'platform-kv-behaviour §D7 (NUL inside keys, js-compute-runtime#1464)',
@@ -235,7 +213,6 @@ export default defineCases([
   },
   {
     id: 'keys.native.fastly-forbidden',
-    category: 'keys',
     check: 'probe',
     title: 'which of Fastly\'s forbidden key contents the platform refuses',
     ref: 'platform-kv-behaviour §C0, §C2 (KVStore key can not contain ...), §D7',
@@ -255,7 +232,6 @@ export default defineCases([
   },
   {
     id: 'keys.native.dot-segments',
-    category: 'keys',
     check: 'probe',
     title: 'which dot segments inside a key the platform refuses',
     ref: 'platform-kv-behaviour §C0 (Viceroy: keys containing "./", "../" or ending "/." "/..")',
@@ -266,7 +242,6 @@ export default defineCases([
   },
   {
     id: 'keys.rejected.leaves-store-alone',
-    category: 'keys',
     check: 'contract',
     title: 'a refused key next to a stored one leaves the stored one as it was',
     ref: 'contract §1.1 "Pre-validation contract"',

@@ -1,14 +1,12 @@
 import { defineCases } from '../case.ts';
-import { equal, ok, rejects } from '../assert.ts';
-import { must } from '../checks.ts';
+import { equal, must, ok, rejects } from '../expect.ts';
 import { outcome } from '../observe.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-export default defineCases([
+export default defineCases('crud', [
   {
     id: 'crud.round-trip',
-    category: 'crud',
     check: 'contract',
     title: 'put_bytes then get_bytes returns the same bytes',
     ref: 'contract §6.1 contract_put_and_get',
@@ -19,7 +17,6 @@ export default defineCases([
   },
   {
     id: 'crud.missing-is-null',
-    category: 'crud',
     check: 'contract',
     title: 'get_bytes of a key never written is null',
     ref: 'contract §6.1 contract_get_missing_returns_none',
@@ -29,7 +26,6 @@ export default defineCases([
   },
   {
     id: 'crud.typed.round-trip',
-    category: 'crud',
     check: 'contract',
     title: 'put then get of a JSON value returns an equal value',
     ref: 'contract §6.2 typed_get_put_roundtrip',
@@ -42,7 +38,6 @@ export default defineCases([
   },
   {
     id: 'crud.typed.missing-is-null',
-    category: 'crud',
     check: 'contract',
     title: 'typed get of a missing key is null',
     ref: 'contract §6.2 typed_get_missing_returns_none',
@@ -52,7 +47,6 @@ export default defineCases([
   },
   {
     id: 'crud.typed.get-or-default',
-    category: 'crud',
     check: 'contract',
     title: 'get_or of a missing key returns the default',
     ref: 'contract §6.2 typed_get_or_returns_default',
@@ -62,7 +56,6 @@ export default defineCases([
   },
   {
     id: 'crud.typed.get-or-existing',
-    category: 'crud',
     check: 'contract',
     title: 'get_or of a present key returns the stored value',
     ref: 'contract §6.2 typed_get_or_returns_existing',
@@ -73,7 +66,6 @@ export default defineCases([
   },
   {
     id: 'crud.typed.bad-json',
-    category: 'crud',
     check: 'contract',
     title: 'typed get of bytes that are not JSON is a Serialization error',
     ref: 'contract §6.2 typed_get_bad_json_returns_serialization_error',
@@ -84,7 +76,6 @@ export default defineCases([
   },
   {
     id: 'crud.overwrite.last-write-wins',
-    category: 'crud',
     check: 'contract',
     title: 'a second put replaces the first',
     ref: 'contract §5 overwrite; §6.1 contract_put_overwrites',
@@ -96,7 +87,6 @@ export default defineCases([
   },
   {
     id: 'crud.overwrite.shorter-value',
-    category: 'crud',
     check: 'contract',
     title: 'overwriting with a shorter value leaves no trailing bytes',
     ref: 'contract §5 overwrite',
@@ -108,7 +98,6 @@ export default defineCases([
   },
   {
     id: 'crud.overwrite.type-change',
-    category: 'crud',
     check: 'contract',
     title: 'a typed put may change the JSON type stored under a key',
     ref: 'contract §5 type overwrite; §6.2 put_overwrite_changes_type',
@@ -122,35 +111,34 @@ export default defineCases([
   },
   {
     id: 'crud.overwrite.clears-ttl',
-    category: 'crud',
     check: 'contract',
     title: 'a plain put over a key with a TTL removes the expiry',
     ref: 'contract §4 "Overwrite clears the TTL"',
-    requires: ['ttl', 'clock'],
+    requires: ['ttl'],
+    clock: 'required',
     async run({ handle, key, clock }) {
       await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('expiring'), 60));
       await must('put_bytes', () => handle.putBytes(key('k'), bytes('forever')));
-      await clock!.advance(61);
+      await clock.advance(61);
       equal(await handle.getBytes(key('k')), bytes('forever'), 'get_bytes 61 s after a plain overwrite of a 60 s key');
     },
   },
   {
     id: 'crud.overwrite.replaces-ttl',
-    category: 'crud',
     check: 'contract',
     title: 'a put with a shorter TTL replaces the longer one',
     ref: 'contract §4 "a new put_*_with_ttl replaces the expiry"',
-    requires: ['ttl', 'clock'],
+    requires: ['ttl'],
+    clock: 'required',
     async run({ handle, key, clock }) {
       await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('long'), 600));
       await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('short'), 60));
-      await clock!.advance(61);
+      await clock.advance(61);
       equal(await handle.getBytes(key('k')), null, 'get_bytes 61 s after the 60 s overwrite');
     },
   },
   {
     id: 'crud.overwrite.replaces-metadata',
-    category: 'crud',
     check: 'probe',
     title: 'a put without metadata over a key with metadata leaves none',
     ref: 'platform-kv-behaviour §C1 "overwrite replaces value and metadata/expiration"',
@@ -165,7 +153,6 @@ export default defineCases([
   },
   {
     id: 'crud.exists',
-    category: 'crud',
     check: 'contract',
     title: 'exists is false, then true after put, then false after delete',
     ref: 'contract §6.1 contract_exists',
@@ -179,7 +166,6 @@ export default defineCases([
   },
   {
     id: 'crud.exists.empty-value',
-    category: 'crud',
     check: 'contract',
     title: 'a key holding zero bytes exists',
     ref: 'contract §2.2 "Size 0 is allowed"',
@@ -190,7 +176,6 @@ export default defineCases([
   },
   {
     id: 'crud.delete',
-    category: 'crud',
     check: 'contract',
     title: 'delete removes the key',
     ref: 'contract §6.1 contract_delete_removes_key',
@@ -202,7 +187,6 @@ export default defineCases([
   },
   {
     id: 'crud.delete.only-that-key',
-    category: 'crud',
     check: 'contract',
     title: 'delete leaves its neighbours alone',
     ref: 'contract §5',
@@ -214,7 +198,6 @@ export default defineCases([
   },
   {
     id: 'crud.delete-missing',
-    category: 'crud',
     check: 'contract',
     title: 'delete of a key that does not exist succeeds',
     ref: 'contract §5 delete a missing key; §6.1 contract_delete_nonexistent_ok',
@@ -224,7 +207,6 @@ export default defineCases([
   },
   {
     id: 'crud.delete.twice',
-    category: 'crud',
     check: 'contract',
     title: 'deleting the same key twice succeeds both times',
     ref: 'contract §5 "idempotent"; platform-kv-behaviour §D8',
@@ -236,7 +218,6 @@ export default defineCases([
   },
   {
     id: 'crud.put-after-delete',
-    category: 'crud',
     check: 'contract',
     title: 'a key deleted and written again holds the new value',
     ref: 'contract §5',
@@ -249,7 +230,6 @@ export default defineCases([
   },
   {
     id: 'crud.native-delete-missing',
-    category: 'crud',
     check: 'probe',
     title: 'what the platform itself does on delete of a missing key',
     ref: 'platform-kv-behaviour §C0 "Delete missing key"; §D8',
@@ -261,7 +241,6 @@ export default defineCases([
   },
   {
     id: 'crud.rmw.increments',
-    category: 'crud',
     check: 'contract',
     title: 'read_modify_write returns and stores the new value',
     ref: 'contract §6.2 update_increments_counter',
@@ -274,7 +253,6 @@ export default defineCases([
   },
   {
     id: 'crud.rmw.default',
-    category: 'crud',
     check: 'contract',
     title: 'read_modify_write starts from the default when the key is missing',
     ref: 'contract §6.2 update_uses_default_when_missing',
@@ -285,7 +263,6 @@ export default defineCases([
   },
   {
     id: 'crud.binary-safe-key-value',
-    category: 'crud',
     check: 'contract',
     title: 'values are returned byte for byte, never decoded as text',
     ref: 'contract §1.2 "Raw bytes are stored verbatim"',
