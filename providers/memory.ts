@@ -1,4 +1,5 @@
 import { KvModel } from '../contract/model.ts';
+import { upstreamLink } from '../contract/upstream.js';
 import { defineProvider, type KvInstance } from '../api/index.ts';
 
 /** The native operations over a model: the memory provider, and the test suite's broken providers, start from this. */
@@ -21,7 +22,7 @@ export default defineProvider({
   kind: 'local',
   runtime: 'in-process reference model',
   capabilities: { ttl: true, metadata: true, clock: true, listOrder: 'utf8-bytes', durable: false, strongConsistency: true },
-  docs: 'https://github.com/stackpop/edgezero/pull/165',
+  docs: upstreamLink('crates/edgezero-core/src/key_value_store.rs'),
   async start() {
     return modelInstance(new KvModel(Date.now()));
   },
