@@ -8,6 +8,7 @@ import { RUN_FLAGS, isFailure, runMainJob, type RunSummary } from './run.ts';
 /** The help text; the categories are the case files' (suites/cases/NN-<category>.ts). */
 async function usage(): Promise<string> {
   const { CATEGORIES } = await import('../suites/cases/index.ts');
+  const { REPORT_FORMAT_NAMES } = await import('../reports/formats.ts');
   return `Usage: kvparity <command> [options]
 
 Commands:
@@ -15,6 +16,7 @@ Commands:
   test       run the suites, fail on any unexpected result, then run the kit's own tests (npm test)
   providers  list providers and whether each can start on this machine
   report     merge results files into parity.json, parity.md and parity.html
+             (--format=LIST picks some: ${REPORT_FORMAT_NAMES.join(', ')})
   report diff <base.json> <head.json> [--fail-on-regression]
              regressions and improvements between two parity.json files, as Markdown
   smoke      drive the demo app over HTTP (see smoke/README.md)

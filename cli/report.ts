@@ -1,13 +1,12 @@
 /**
- * `kvparity report [--in=DIR_OR_FILES] [--out=DIR] [FILES...]` and
+ * `kvparity report [--in=DIR_OR_FILES] [--out=DIR] [--format=json,md,html] [FILES...]` and
  * `kvparity report diff BASE HEAD`; `kvparity run` calls reportFromFiles.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { diffParity, readParity, renderDiff } from '../reports/diff.ts';
-import { renderHtml } from '../reports/html.ts';
+import { REPORT_FORMATS, REPORT_FORMAT_NAMES, isReportFormat, type ReportFormatName } from '../reports/formats.ts';
 import { ReportInputError, readResults, readSmoke, resolveInputs, smokeFilesIn } from '../reports/load.ts';
-import { renderMarkdown } from '../reports/markdown.ts';
 import { buildParity } from '../reports/parity.ts';
 import { renderSummary } from '../reports/summary.ts';
 import { validateParity } from '../reports/validate.ts';
@@ -19,9 +18,12 @@ const DEFAULT_DIR = 'reports/out';
 export async function reportCommand(argv: string[]): Promise<number> {
   try {
     if (argv[0] === 'diff') return diffCommand(argv.slice(1));
-    const parsed = parseArgs(argv, { values: ['in', 'out'] });
+    const parsed = parseArgs(argv, { values: ['in', 'out', 'format'] });
     const inputs = [...listFlag(parsed.flags.in), ...parsed.positionals];
-    const written = writeReport(inputs.length ? inputs : [DEFAULT_DIR], resolve(parsed.flags.out ?? DEFAULT_DIR));
+    const formats = parsed.flags.format === undefined ? REPORT_FORMAT_NAMES : listFlag(parsed.flags.format);
+    const unknown = formats.find((name) => !isReportFormat(name));
+    if (unknown !== undefined || formats.length === 0) throw new UsageError(`--format takes ${REPORT_FORMAT_NAMES.join(', ')} (comma-separated), got "${parsed.flags.format}"`);
+    const written = writeReport(inputs.length ? inputs : [DEFAULT_DIR], resolve(parsed.flags.out ?? DEFAULT_DIR), [], formats as ReportFormatName[]);
     process.stdout.write(renderSummary(written.parity, written.paths));
     return 0;
   } catch (error) {
@@ -47,8 +49,8 @@ function diffCommand(argv: string[]): number {
   return parsed.booleans.has('fail-on-regression') && diff.regressions.length > 0 ? 1 : 0;
 }
 
-/** Reads, merges and writes parity.json, parity.md and parity.html. `smokeDirs` adds directories to look for smoke files in. */
-export function writeReport(inputs: string[], outDir: string, smokeDirs: string[] = []): { parity: Parity; paths: string[] } {
+/** Reads and merges results, and writes the report in each format (all by default). `smokeDirs` adds directories to look for smoke files in. */
+export function writeReport(inputs: string[], outDir: string, smokeDirs: string[] = [], formats: ReportFormatName[] = REPORT_FORMAT_NAMES): { parity: Parity; paths: string[] } {
   const resolved = resolveInputs(inputs);
   const extraSmoke = smokeDirs.flatMap(smokeFilesIn);
   const loaded = resolved.results.map(readResults);
@@ -58,9 +60,10 @@ export function writeReport(inputs: string[], outDir: string, smokeDirs: string[
   if (problems.length) throw new Error(`internal error: parity.json does not match reports/parity.schema.json:\n${problems.join('\n')}`);
 
   mkdirSync(outDir, { recursive: true });
-  const paths = [join(outDir, 'parity.json'), join(outDir, 'parity.md'), join(outDir, 'parity.html')];
-  writeFileSync(paths[0], JSON.stringify(parity, null, 2) + '\n');
-  writeFileSync(paths[1], renderMarkdown(parity));
-  writeFileSync(paths[2], renderHtml(parity));
+  const paths = formats.map((name) => {
+    const { file, render } = REPORT_FORMATS[name];
+    writeFileSync(join(outDir, file), render(parity));
+    return join(outDir, file);
+  });
   return { parity, paths };
 }

@@ -1,23 +1,96 @@
 /**
- * One verdict per case, from the cells of the providers that ran it. The rules
- * are data (VERDICT_RULES) so every report prints exactly what the code does.
+ * One verdict per case, from the cells of the providers that ran it. The rules are
+ * data (RULES): decideVerdict applies them and every report prints their words, so the
+ * printed rules and the code are one list.
  */
 import { stableJson } from './text.ts';
 import type { Cell, InteropScore, Verdict } from './types.ts';
 
 export const VERDICTS: Verdict[] = ['portable', 'divergent', 'provider-specific', 'failing', 'unsupported', 'unknown'];
 
-/** Applied in this order; the first that matches wins. */
-export const VERDICT_RULES: { verdict: Verdict; when: string }[] = [
-  { verdict: 'unsupported', when: 'no provider decided the case and at least one SKIPped it (capability absent) while none errored' },
-  { verdict: 'unknown', when: 'no provider decided the case (ERROR, TIMEOUT, or nobody ran it)' },
-  { verdict: 'failing', when: 'every deciding provider FAILs: the contract is met nowhere' },
-  { verdict: 'provider-specific', when: 'exactly one provider FAILs and every other deciding provider (at least one) PASSes with the same observation' },
-  { verdict: 'divergent', when: 'the deciding providers disagree: a FAIL next to a PASS, any EXPECTED_DIVERGENCE, or probes that observed different things' },
-  { verdict: 'unknown', when: 'every deciding provider PASSes alike, but another one hit ERROR or TIMEOUT' },
-  { verdict: 'unsupported', when: 'every deciding provider PASSes alike, but another one SKIPped (capability absent)' },
-  { verdict: 'portable', when: 'every provider that ran the case PASSes, with the same observation for probes' },
+/** What decideVerdict knows of one case: which providers decided it and how, and what they observed. */
+interface Facts {
+  decided: string[];
+  passed: string[];
+  failed: string[];
+  expected: string[];
+  errored: string[];
+  skipped: string[];
+  /** Distinct observations among the PASSes (probes only; one for other checks). */
+  observations: number;
+}
+
+interface VerdictRule {
+  verdict: Verdict;
+  /** The rule in words, as every report prints it. */
+  when: string;
+  applies(facts: Facts): boolean;
+  reason(facts: Facts): string;
+}
+
+const list = (ids: string[]) => ids.join(', ');
+
+/** Applied in this order; the first that applies wins. decideVerdict reads nothing else. */
+const RULES: VerdictRule[] = [
+  {
+    verdict: 'unsupported',
+    when: 'no provider decided the case and at least one SKIPped it (capability absent) while none errored',
+    applies: (f) => f.decided.length === 0 && f.errored.length === 0 && f.skipped.length > 0,
+    reason: (f) => `skipped by ${list(f.skipped)}`,
+  },
+  {
+    verdict: 'unknown',
+    when: 'no provider decided the case (ERROR, TIMEOUT, or nobody ran it)',
+    applies: (f) => f.decided.length === 0,
+    reason: (f) => (f.errored.length ? `ERROR or TIMEOUT on ${list(f.errored)}` : 'no provider ran it'),
+  },
+  {
+    verdict: 'failing',
+    when: 'every deciding provider FAILs: the contract is met nowhere',
+    applies: (f) => f.failed.length === f.decided.length,
+    reason: (f) => `fails on ${list(f.failed)}`,
+  },
+  {
+    verdict: 'provider-specific',
+    when: 'exactly one provider FAILs and every other deciding provider (at least one) PASSes with the same observation',
+    applies: (f) => f.failed.length === 1 && f.passed.length >= 1 && f.passed.length === f.decided.length - 1 && f.observations === 1,
+    reason: (f) => `fails only on ${f.failed[0]}`,
+  },
+  {
+    verdict: 'divergent',
+    when: 'the deciding providers disagree: a FAIL next to a PASS, any EXPECTED_DIVERGENCE, or probes that observed different things',
+    applies: (f) => f.failed.length > 0 || f.expected.length > 0 || f.observations > 1,
+    reason: (f) =>
+      [
+        f.failed.length ? `fails on ${list(f.failed)}` : '',
+        f.expected.length ? `known divergence on ${list(f.expected)}` : '',
+        f.observations > 1 ? `${f.observations} different observations` : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+  },
+  {
+    verdict: 'unknown',
+    when: 'every deciding provider PASSes alike, but another one hit ERROR or TIMEOUT',
+    applies: (f) => f.errored.length > 0,
+    reason: (f) => `passes where decided, but ERROR or TIMEOUT on ${list(f.errored)}`,
+  },
+  {
+    verdict: 'unsupported',
+    when: 'every deciding provider PASSes alike, but another one SKIPped (capability absent)',
+    applies: (f) => f.skipped.length > 0,
+    reason: (f) => `passes where run, skipped by ${list(f.skipped)}`,
+  },
+  {
+    verdict: 'portable',
+    when: 'every provider that ran the case PASSes, with the same observation for probes',
+    applies: () => true,
+    reason: (f) => `passes on ${list(f.passed)}`,
+  },
 ];
+
+/** The rules in words, in the order they apply (parity.json's rules.verdicts). */
+export const VERDICT_RULES: { verdict: Verdict; when: string }[] = RULES.map(({ verdict, when }) => ({ verdict, when }));
 
 export const DECIDING_RULE =
   'A provider "ran" a case when its results file lists it and the provider started (unavailable providers, and ones whose runtime did not start, did not). It "decides" the case with PASS, FAIL or EXPECTED_DIVERGENCE.';
@@ -29,37 +102,26 @@ export const INTEROP_RULE = 'interop score = portable cases ÷ judged cases, whe
 
 const deciding = (cell: Cell) => cell.status === 'PASS' || cell.status === 'FAIL' || cell.status === 'EXPECTED_DIVERGENCE';
 
-export function decideVerdict(cells: Record<string, Cell>, isProbe: boolean): { verdict: Verdict; reason: string } {
+function factsOf(cells: Record<string, Cell>, isProbe: boolean): Facts {
   const entries = Object.entries(cells);
-  const decided = entries.filter(([, cell]) => deciding(cell));
-  const errored = entries.filter(([, cell]) => cell.status === 'ERROR' || cell.status === 'TIMEOUT').map(([id]) => id);
-  const skipped = entries.filter(([, cell]) => cell.status === 'SKIP').map(([id]) => id);
-  const passed = decided.filter(([, cell]) => cell.status === 'PASS');
-  const failed = decided.filter(([, cell]) => cell.status === 'FAIL').map(([id]) => id);
-  const expected = decided.filter(([, cell]) => cell.status === 'EXPECTED_DIVERGENCE').map(([id]) => id);
-  const observations = new Set(passed.map(([, cell]) => (isProbe ? stableJson(cell.observed) : '')));
+  const ids = (keep: (cell: Cell) => boolean) => entries.filter(([, cell]) => keep(cell)).map(([id]) => id);
+  const passed = entries.filter(([, cell]) => cell.status === 'PASS');
+  return {
+    decided: ids(deciding),
+    passed: passed.map(([id]) => id),
+    failed: ids((cell) => cell.status === 'FAIL'),
+    expected: ids((cell) => cell.status === 'EXPECTED_DIVERGENCE'),
+    errored: ids((cell) => cell.status === 'ERROR' || cell.status === 'TIMEOUT'),
+    skipped: ids((cell) => cell.status === 'SKIP'),
+    observations: new Set(passed.map(([, cell]) => (isProbe ? stableJson(cell.observed) : ''))).size,
+  };
+}
 
-  if (decided.length === 0) {
-    if (errored.length === 0 && skipped.length > 0) return { verdict: 'unsupported', reason: `skipped by ${skipped.join(', ')}` };
-    return { verdict: 'unknown', reason: errored.length ? `ERROR or TIMEOUT on ${errored.join(', ')}` : 'no provider ran it' };
-  }
-  if (failed.length === decided.length) {
-    return { verdict: 'failing', reason: `fails on ${failed.join(', ')}` };
-  }
-  if (failed.length === 1 && passed.length >= 1 && passed.length === decided.length - 1 && observations.size === 1) {
-    return { verdict: 'provider-specific', reason: `fails only on ${failed[0]}` };
-  }
-  if (failed.length > 0 || expected.length > 0 || observations.size > 1) {
-    const parts = [
-      failed.length ? `fails on ${failed.join(', ')}` : '',
-      expected.length ? `known divergence on ${expected.join(', ')}` : '',
-      observations.size > 1 ? `${observations.size} different observations` : '',
-    ].filter(Boolean);
-    return { verdict: 'divergent', reason: parts.join('; ') };
-  }
-  if (errored.length) return { verdict: 'unknown', reason: `passes where decided, but ERROR or TIMEOUT on ${errored.join(', ')}` };
-  if (skipped.length) return { verdict: 'unsupported', reason: `passes where run, skipped by ${skipped.join(', ')}` };
-  return { verdict: 'portable', reason: `passes on ${passed.map(([id]) => id).join(', ')}` };
+/** The verdict of the first rule that applies, with its reason. */
+export function decideVerdict(cells: Record<string, Cell>, isProbe: boolean): { verdict: Verdict; reason: string } {
+  const facts = factsOf(cells, isProbe);
+  const rule = RULES.find((candidate) => candidate.applies(facts))!;
+  return { verdict: rule.verdict, reason: rule.reason(facts) };
 }
 
 export function interopScore(verdicts: Verdict[]): InteropScore {

@@ -4,7 +4,7 @@
  * injected into copies of those files, never written from scratch.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -368,6 +368,17 @@ describe('bad input', { timeout: 60_000 }, () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toContain(`${join(dir, 'sqlite.json')} cannot be merged: it is in the results format kvparity-results@2, and this kvparity reads kvparity-results@1 only`);
     noStack(out.stderr);
+  });
+
+  it('--format picks report formats from the renderer table, and refuses an unknown one', async () => {
+    const out = join(tmp, 'md-only');
+    const md = await report([`--in=${join(tmp, 'both')}`, `--out=${out}`, '--format=md']);
+    expect(md.code).toBe(0);
+    expect(readdirSync(out)).toEqual(['parity.md']);
+    const bad = await kvparity(['report', `--in=${join(tmp, 'both')}`, `--out=${out}`, '--format=pdf']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--format takes json, md, html (comma-separated), got "pdf"');
+    noStack(bad.stderr);
   });
 
   it('diff wants two parity reports, and says so when given a results file', async () => {
