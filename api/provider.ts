@@ -6,7 +6,9 @@
  */
 import type { NativeError } from './native-error.ts';
 
-export type ProviderKind = 'local' | 'emulator' | 'production';
+/** What a provider is, in the order the kit lists them: a store run here, a platform's emulator, a deployed production target. */
+export const PROVIDER_KINDS = ['local', 'emulator', 'production'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BATCH_SIZE, ROUNDS, type BenchEntry, type BenchReport, type ProviderBench } from '../bench/measure.ts';
 import { renderMarkdown } from '../bench/table.ts';
-import { DEFAULT_IDS, builtinIds, loadProvider, looksLikePath } from '../providers/registry.ts';
+import { defaultIds, loadProvider, looksLikePath } from '../providers/registry.ts';
 import { onExit } from '../runners/process.ts';
 import { UsageError, ensureDirFlag, intFlag, listFlag, parseArgs } from './args.ts';
 
@@ -23,7 +23,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const ops = intFlag(parsed.flags, 'ops', { min: 10, max: 100_000 }) ?? 500;
   const out = ensureDirFlag('out', resolve(parsed.flags.out ?? 'reports/out'));
   const named = parsed.flags.provider !== undefined;
-  const specs = named ? listFlag(parsed.flags.provider) : DEFAULT_IDS.filter((id) => builtinIds().includes(id));
+  const specs = named ? listFlag(parsed.flags.provider) : await defaultIds();
   if (specs.length === 0) throw new UsageError(`--provider=${parsed.flags.provider} names no provider`);
 
   const report: BenchReport = {

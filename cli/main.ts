@@ -1,7 +1,7 @@
 /** kvparity's command line. User errors get a clear message and exit 2, never a stack trace. */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { ProviderSpecError, builtinIds, loadProvider } from '../providers/registry.ts';
+import { ProviderSpecError, builtinIds, defaultIds, loadProvider, orderedBuiltins } from '../providers/registry.ts';
 import { UsageError, listFlag, parseArgs } from './args.ts';
 import { RUN_FLAGS, isFailure, runMainJob, type RunSummary } from './run.ts';
 
@@ -15,6 +15,7 @@ Commands:
   run        run the contract suites against providers and write results (the main job; npm start)
   test       run the suites, fail on any unexpected result, then run the kit's own tests (npm test)
   providers  list providers and whether each can start on this machine
+             (--ids: the ids --provider=all runs, as JSON, e.g. for a CI matrix)
   report     merge results files into parity.json, parity.md and parity.html
              (--format=LIST picks some: ${REPORT_FORMAT_NAMES.join(', ')})
   report diff <base.json> <head.json> [--fail-on-regression]
@@ -126,8 +127,13 @@ function runUnitTests(selected: Set<string>): number {
 }
 
 async function providersCommand(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv, { values: ['provider', 'url'] });
-  const ids = parsed.flags.provider ? listFlag(parsed.flags.provider) : builtinIds();
+  const parsed = parseArgs(argv, { values: ['provider', 'url'], booleans: ['ids'] });
+  if (parsed.booleans.has('ids')) {
+    // The CI matrix: what --provider=all runs, as JSON.
+    process.stdout.write(JSON.stringify(await defaultIds()) + '\n');
+    return 0;
+  }
+  const ids = parsed.flags.provider ? listFlag(parsed.flags.provider) : (await orderedBuiltins()).map((definition) => definition.id);
   for (const id of ids) {
     const { definition } = await loadProvider(id);
     const availability = definition.availability ? await definition.availability() : { available: true as const };

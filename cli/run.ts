@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ProviderDefinition } from '../api/index.ts';
-import { DEFAULT_IDS, builtinIds, loadProvider, looksLikePath, readConfigFile, type LoadedProvider } from '../providers/registry.ts';
+import { defaultIds, loadProvider, looksLikePath, readConfigFile, type LoadedProvider } from '../providers/registry.ts';
 import { tempDir } from '../runners/process.ts';
 import { selectCases } from '../suites/cases/index.ts';
 import { loadDivergences, mergeDivergences } from '../suites/divergences.ts';
@@ -37,7 +37,7 @@ async function selectProviders(flags: Record<string, string>): Promise<Selection
   const named = new Set<string>();
   const chosen: string[] = [];
   for (const spec of specs) {
-    if (spec === 'all' || spec === 'available') chosen.push(...DEFAULT_IDS.filter((id) => builtinIds().includes(id)));
+    if (spec === 'all' || spec === 'available') chosen.push(...(await defaultIds()));
     else {
       // A path names a file: the same file listed again by the config file is the same provider.
       const normalised = looksLikePath(spec) ? resolve(spec) : spec;

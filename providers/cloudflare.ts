@@ -11,6 +11,9 @@ import { startCloudflareKv, type ClockMode } from '../runners/miniflare/kv.ts';
 
 const CLOCK_MODES: readonly ClockMode[] = ['auto', 'eager', 'off'];
 
+/** The runtime's process name: the kit's own tests check that it never outlives a run. */
+export const runtimeProcess = 'workerd';
+
 export default defineProvider({
   id: 'cloudflare',
   title: 'Cloudflare Workers KV (Miniflare)',

@@ -9,6 +9,9 @@ import { ensureViceroy, viceroyAvailability, VICEROY_VERSION } from '../runners/
 import { compilerAvailable, ensureBridgeWasm } from '../runners/viceroy/bridge-wasm.ts';
 import { faketimeLibrary, startViceroy } from '../runners/viceroy/runner.ts';
 
+/** The runtime's process name: the kit's own tests check that it never outlives a run. */
+export const runtimeProcess = 'viceroy';
+
 export default defineProvider({
   id: 'fastly',
   title: 'Fastly KV Store (Viceroy)',

@@ -7,6 +7,9 @@
 import { defineProvider } from '../api/index.ts';
 import { redisAvailability, startRedis } from '../runners/redis/runner.ts';
 
+/** The runtime's process name: the kit's own tests check that it never outlives a run. */
+export const runtimeProcess = 'redis-server';
+
 export default defineProvider({
   id: 'redis',
   title: 'Redis 7 (SET/GET/DEL/SCAN through ioredis)',

@@ -1,20 +1,34 @@
 /**
  * Finds providers: built-ins by id, anything else by path (`--provider=./my-provider.ts`)
  * or listed in a config file. A provider from outside the kit runs every suite
- * exactly like a built-in one.
+ * exactly like a built-in one. The built-ins are the provider files in this folder:
+ * adding one is adding its file.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import type { ProviderDefinition } from '../api/index.ts';
+import { PROVIDER_KINDS, type ProviderDefinition } from '../api/index.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+const SELF = basename(fileURLToPath(import.meta.url));
 
-/** Built-in ids, in report order. `http` needs --url, so it is not part of `all`. */
-export const BUILTIN_IDS = ['memory', 'sqlite', 'cloudflare', 'fastly', 'redis', 'http'] as const;
-export const DEFAULT_IDS = BUILTIN_IDS.filter((id) => id !== 'http');
+/** Built-in ids: one per provider file in providers/, sorted by id. */
+export const builtinIds = (): string[] =>
+  readdirSync(here)
+    .filter((name) => name.endsWith('.ts') && name !== SELF)
+    .map((name) => name.slice(0, -'.ts'.length))
+    .sort();
 
-export const builtinIds = (): string[] => BUILTIN_IDS.filter((id) => existsSync(resolve(here, `${id}.ts`)));
+/** The built-in definitions in run and report order: local stores, then emulators, then production targets; by id within each. */
+export async function orderedBuiltins(): Promise<ProviderDefinition[]> {
+  const builtins = await Promise.all(builtinIds().map(async (id) => (await loadProvider(id)).definition));
+  return builtins.sort((a, b) => PROVIDER_KINDS.indexOf(a.kind) - PROVIDER_KINDS.indexOf(b.kind) || a.id.localeCompare(b.id));
+}
+
+/** What `--provider=all` runs (and the CI matrix): every built-in but production targets, which need a --url to point at. */
+export async function defaultIds(): Promise<string[]> {
+  return (await orderedBuiltins()).filter((definition) => definition.kind !== 'production').map((definition) => definition.id);
+}
 
 export interface LoadedProvider {
   definition: ProviderDefinition;
@@ -58,7 +72,7 @@ export function definitionProblems(definition: unknown): string[] {
   const problems: string[] = [];
   if (typeof d.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(d.id)) problems.push('id must be a lower-case string like "my-kv"');
   if (typeof d.title !== 'string') problems.push('title must be a string');
-  if (!['local', 'emulator', 'production'].includes(d.kind as string)) problems.push('kind must be "local", "emulator" or "production"');
+  if (!(PROVIDER_KINDS as readonly unknown[]).includes(d.kind)) problems.push(`kind must be ${oneOf(PROVIDER_KINDS)}`);
   if (typeof d.runtime !== 'string') problems.push('runtime must be a string describing what the provider runs on');
   if (typeof d.start !== 'function') problems.push('start must be a function returning the running instance');
   if (d.availability !== undefined && typeof d.availability !== 'function') problems.push('availability, when given, must be a function');
@@ -104,7 +118,8 @@ export function readConfigFile(path: string): { providers: string[]; divergences
   return result;
 }
 
-/** The absolute paths of the providers a config file lists. */
-export function readConfig(path: string): string[] {
-  return readConfigFile(path).providers;
+/** "a", "b" or "c" */
+function oneOf(values: readonly string[]): string {
+  const quoted = values.map((value) => `"${value}"`);
+  return `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
 }

@@ -3,11 +3,8 @@
  * one provider list and one row per case. The same provider twice: the file
  * that finished last wins, and the other is recorded as superseded.
  */
-import type { CaseResult, Status } from '../results/types.ts';
+import { compareProviders, type CaseResult, type Status } from '../results/types.ts';
 import type { Cell, LoadedResults, ProviderEntry } from './types.ts';
-
-/** Built-in providers first, in the kit's own order; others after them by id. */
-const PREFERRED_ORDER = ['memory', 'sqlite', 'cloudflare', 'fastly', 'redis', 'http'];
 
 export interface Merged {
   files: string[];
@@ -33,7 +30,7 @@ export function mergeResults(loaded: LoadedResults[]): Merged {
     superseded.push({ provider: id, file: older.path, by: newer.path });
   }
 
-  const chosen = [...latest.values()].sort((a, b) => providerRank(a.file.run_info.provider) - providerRank(b.file.run_info.provider) || a.file.run_info.provider.localeCompare(b.file.run_info.provider));
+  const chosen = [...latest.values()].sort((a, b) => compareProviders(a.file.run_info, b.file.run_info));
   const providers = chosen.map(providerEntry);
   const cases = new Map<string, Merged['cases'][number]>();
   for (const { file } of chosen) {
@@ -45,11 +42,6 @@ export function mergeResults(loaded: LoadedResults[]): Merged {
     }
   }
   return { files: loaded.map((l) => l.path), superseded, providers, cases: [...cases.values()] };
-}
-
-function providerRank(id: string): number {
-  const index = PREFERRED_ORDER.indexOf(id);
-  return index === -1 ? PREFERRED_ORDER.length : index;
 }
 
 function providerEntry({ path, file }: LoadedResults): ProviderEntry {

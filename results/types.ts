@@ -3,7 +3,7 @@
  * The suites write it, reports read it; results.schema.json says the same in JSON Schema
  * (validate.ts checks every file against it).
  */
-import type { ProviderKind } from '../api/index.ts';
+import { PROVIDER_KINDS, type ProviderKind } from '../api/index.ts';
 
 export const RESULTS_FORMAT = 'kvparity-results@1';
 
@@ -73,4 +73,11 @@ export interface ResultsFile {
   time_start: string;
   time_end: string;
   results: CaseResult[];
+}
+
+/** The order providers are listed in: built-ins first, then local stores, emulators and production targets, then by id. */
+export function compareProviders(a: RunInfo, b: RunInfo): number {
+  const rank = (info: RunInfo) => [info.source === 'builtin' ? 0 : 1, PROVIDER_KINDS.indexOf(info.kind)];
+  const [ra, rb] = [rank(a), rank(b)];
+  return ra[0] - rb[0] || ra[1] - rb[1] || a.provider.localeCompare(b.provider);
 }

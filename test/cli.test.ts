@@ -16,7 +16,7 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'kvparity-cli-test-'));
 
 // Every malformed input tried here, and what the user must be told (issue: bad input gets a clear error).
 const BAD_INPUTS: Array<[string[], RegExp]> = [
-  [['run', '--provider=nope'], /unknown provider "nope". Known providers: memory, sqlite/],
+  [['run', '--provider=nope'], /unknown provider "nope". Known providers: cloudflare, fastly, http, memory, redis, sqlite;/],
   [['test', '--provider=nope', '--no-unit'], /unknown provider "nope"/],
   [['run', '--provder=sqlite'], /unknown option --provder/],
   [['run', '--provider'], /--provider needs a value/],
