@@ -1,4 +1,5 @@
 import { BridgeClient } from '../runners/bridge/client.ts';
+import { PROTOCOL_VERSION } from '../runners/bridge/handler.js';
 import { defineProvider, type ProviderKind } from '../api/index.ts';
 
 const TOKEN_ENV = 'KVPARITY_TOKEN';
@@ -34,6 +35,9 @@ export default defineProvider({
     const health = await client.health().catch((error: Error) => {
       throw new Error(`${options.url}/health: ${error.message}${/401/.test(error.message) ? ` (set $${tokenEnv})` : ''}`);
     });
+    if (health.protocol !== PROTOCOL_VERSION) {
+      throw new Error(`${options.url} speaks bridge protocol ${health.protocol}, this kit ${PROTOCOL_VERSION}: redeploy the bridge from this kit (README, "Remote and production targets")`);
+    }
     const reported = health.runtime as { name: string; version: string; platform?: string; kind?: ProviderKind };
     const kind = (options.kind as ProviderKind | undefined) ?? reported.kind ?? 'production';
     return {

@@ -34,9 +34,11 @@ const BRIDGE_BAD_INPUTS: BadRequest[] = [
   ['unknown op', 'POST', '/ops', ops({ op: 'increment', key: 'k' }), auth, 400, /^ops\[0\]\.op must be one of get, put, delete, list \(got "increment"\)$/],
   ['key missing', 'POST', '/ops', ops({ op: 'delete' }), auth, 400, /^ops\[0\]\.key must be a string$/],
   ['key a number', 'POST', '/ops', ops({ op: 'get', key: 7 }), auth, 400, /^ops\[0\]\.key must be a string$/],
-  ['value not base64', 'POST', '/ops', ops({ op: 'put', key: 'k', value: 'not base64!' }), auth, 400, /^ops\[0\]\.value must be a base64 string$/],
-  ['value missing', 'POST', '/ops', ops({ op: 'put', key: 'k' }), auth, 400, /^ops\[0\]\.value must be a base64 string$/],
-  ['ttl a string', 'POST', '/ops', ops({ op: 'put', key: 'k', value: 'dg==', ttl: '60' }), auth, 400, /^ops\[0\]\.ttl must be a number of seconds$/],
+  ['size negative', 'POST', '/ops', ops({ op: 'put', key: 'k', size: -1 }), auth, 400, /^ops\[0\]\.size must be the value's length in bytes/],
+  ['size missing', 'POST', '/ops', ops({ op: 'put', key: 'k' }), auth, 400, /^ops\[0\]\.size must be the value's length in bytes/],
+  ['fewer value bytes than the sizes say', 'POST', '/ops', `${ops({ op: 'put', key: 'k', size: 2 })}\nv`, auth, 400, /^the puts declare 2 value bytes, but 1 follow the JSON line$/],
+  ['value bytes no put declares', 'POST', '/ops', `${ops({ op: 'get', key: 'k' })}\nv`, auth, 400, /^the puts declare 0 value bytes, but 1 follow the JSON line$/],
+  ['ttl a string', 'POST', '/ops', `${ops({ op: 'put', key: 'k', size: 1, ttl: '60' })}\nv`, auth, 400, /^ops\[0\]\.ttl must be a number of seconds$/],
   ['list limit a string', 'POST', '/ops', ops({ op: 'list', limit: '10' }), auth, 400, /^ops\[0\]\.limit must be a number$/],
   ['list prefix a number', 'POST', '/ops', ops({ op: 'list', prefix: 1 }), auth, 400, /^ops\[0\]\.prefix must be a string$/],
   ['list cursor an object', 'POST', '/ops', ops({ op: 'list', cursor: {} }), auth, 400, /^ops\[0\]\.cursor must be a string$/],
@@ -68,7 +70,7 @@ describe.each(bridges)('$id', (bridge) => {
 
   it.skipIf(!!bridge.skip)(`${describeName(bridge)}: a batch with one malformed op is refused whole: its valid put is not applied`, async () => {
     const key = `bad-input/${Date.now()}`;
-    const response = await fetch(`${url}/ops`, { method: 'POST', headers: auth, body: ops({ op: 'put', key, value: 'dg==' }, { op: 'put', key, value: '***' }) });
+    const response = await fetch(`${url}/ops`, { method: 'POST', headers: auth, body: `${ops({ op: 'put', key, size: 1 }, { op: 'put', key, size: -1 })}\nv` });
     expect(response.status).toBe(400);
     expect(await kv.get(key)).toBeNull();
   });

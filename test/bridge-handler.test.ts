@@ -2,9 +2,10 @@
 // the token rules, whole-batch validation, the raw /value encoding and base64. The real bridges
 // are exercised inside workerd and Viceroy by cloudflare.test.ts, fastly.test.ts and remote.test.ts.
 import { describe, expect, it } from 'vitest';
-import { checkBatch, decodeBase64, encodeBase64, handleBridgeRequest } from '../runners/bridge/handler.js';
+import { FRAME_TYPE, checkBatch, decodeBase64, encodeBase64, handleBridgeRequest } from '../runners/bridge/handler.js';
+import { decodeFrame, encodeFrame } from '../runners/bridge/client.ts';
 import { KvModel } from '../contract/model.ts';
-import type { JsonValue } from '../api/index.ts';
+import type { JsonValue, NativeOp } from '../api/index.ts';
 
 function bridge(options: { token?: string; requireToken?: boolean } = {}) {
   const model = new KvModel();
@@ -23,7 +24,7 @@ const keyParam = (key: string) => Buffer.from(JSON.stringify(key)).toString('bas
 describe('bridge handler', () => {
   it('a deployed bridge without a token serves nobody', async () => {
     const { call, model } = bridge({ requireToken: true });
-    const response = await call('/ops', { method: 'POST', body: JSON.stringify({ ops: [{ op: 'put', key: 'k', value: 'AA==' }] }) });
+    const response = await call('/ops', { method: 'POST', body: JSON.stringify({ ops: [{ op: 'put', key: 'k', size: 1 }] }) + '\n\0' });
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ error: { status: 401, message: expect.stringMatching(/without a token/) } });
     expect(model.keys()).toEqual([]);
@@ -41,8 +42,10 @@ describe('bridge handler', () => {
     [{}, 'body must be {"ops":[...]}'],
     [{ ops: [] }, 'ops must not be empty'],
     [{ ops: Array(1001).fill({ op: 'get', key: 'k' }) }, 'ops holds 1001 operations; at most 1000 per request'],
-    [{ ops: [{ op: 'get', key: 'k' }, { op: 'put', key: 'k', value: '@@' }] }, 'ops[1].value must be a base64 string'],
-    [{ ops: [{ op: 'put', key: 'k', value: 'AA==', ttl: '60' }] }, 'ops[0].ttl must be a number of seconds'],
+    [{ ops: [{ op: 'get', key: 'k' }, { op: 'put', key: 'k', value: 'AA==' }] }, "ops[1].size must be the value's length in bytes (the bytes follow the JSON line)"],
+    [{ ops: [{ op: 'put', key: 'k', size: 1.5 }] }, "ops[0].size must be the value's length in bytes (the bytes follow the JSON line)"],
+    [{ ops: [{ op: 'put', key: 'k', size: 0, ttl: '60' }] }, 'ops[0].ttl must be a number of seconds'],
+    [{ ops: [{ op: 'put', key: 'k', size: 1 }, { op: 'put', key: 'k', size: 2 }] }, 'the puts declare 3 value bytes, but 0 follow the JSON line'],
     [{ ops: [{ op: 'list', cursor: 5 }] }, 'ops[0].cursor must be a string'],
     [{ ops: [{ op: 'delete' }] }, 'ops[0].key must be a string'],
   ])('refuses a malformed batch whole (%#): %s', async (body, message) => {
@@ -51,6 +54,23 @@ describe('bridge handler', () => {
     const response = await call('/ops', { method: 'POST', body: JSON.stringify(body) });
     expect(response.status).toBe(400);
     expect(model.keys()).toEqual([]);
+  });
+
+  it('runs a framed batch: values with newlines and zero bytes, and the empty value, round-trip raw, in op order', async () => {
+    const { call } = bridge();
+    const values = [new Uint8Array([10, 0, 10]), new Uint8Array(0), new TextEncoder().encode('{"ops":[]}\n'), Uint8Array.from({ length: 256 }, (_, i) => i)];
+    const puts = values.map((value, i) => ({ op: 'put' as const, key: `f/${i}`, value, options: i === 1 ? { metadata: { n: 1 } } : {} }));
+    const gets = values.map((_, i) => ({ op: 'get' as const, key: `f/${i}` }));
+    const send = async (ops: NativeOp[]) => {
+      const response = await call('/ops', { method: 'POST', body: encodeFrame(ops) });
+      expect([response.status, response.headers.get('content-type')]).toEqual([200, FRAME_TYPE]);
+      return decodeFrame(new Uint8Array(await response.arrayBuffer()));
+    };
+    expect((await send(puts)).head).toEqual({ results: values.map(() => ({ ok: true })) });
+    const { head, bytes } = await send([...gets, { op: 'get', key: 'f/missing' }]);
+    const results = (head as { results: Array<{ entry: { size: number; metadata: unknown } | null }> }).results;
+    expect(results.map((r) => r.entry)).toEqual([...values.map((v, i) => ({ size: v.byteLength, metadata: i === 1 ? { n: 1 } : null })), null]);
+    expect([...bytes]).toEqual(values.flatMap((v) => [...v]));
   });
 
   it('round-trips any key through /value, lone surrogates included, and reports missing keys', async () => {

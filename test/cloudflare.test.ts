@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import cloudflare from '../providers/cloudflare.ts';
 import type { CloudflareKv } from '../runners/miniflare/kv.ts';
+import { MAX_BODY_BYTES, PROTOCOL_VERSION } from '../runners/bridge/handler.js';
 import { rejection } from './fixtures/rejection.ts';
 
 const availability = await cloudflare.availability!();
-/** protocol.md: the bridge refuses bodies over 36 MiB with 413. */
-const MAX_BODY_BYTES = 36 * 1024 * 1024;
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (value: Uint8Array) => new TextDecoder().decode(value);
 
@@ -62,7 +61,7 @@ describe.skipIf(!availability.available)(`cloudflare provider${availability.avai
     expect(main.kv.runtime.name).toBe('workerd');
     expect(main.kv.runtime.version).toMatch(/^1\.\d{8}\.\d+$/);
     const health = await main.kv.client.health();
-    expect(health).toMatchObject({ ok: true, protocol: 1, runtime: { name: 'workerd', version: main.kv.runtime.version } });
+    expect(health).toMatchObject({ ok: true, protocol: PROTOCOL_VERSION, runtime: { name: 'workerd', version: main.kv.runtime.version } });
   });
 
   it('round-trips values, metadata and binary bytes', async () => {
@@ -144,12 +143,12 @@ describe.skipIf(!availability.available)(`cloudflare provider${availability.avai
 
   it('answers a malformed batch with 400 and writes nothing', async () => {
     const ops = [
-      { op: 'put', key: 'm/1', value: 'AAAA' },
-      { op: 'put', key: 'm/2', value: 'not base64!' },
+      { op: 'put', key: 'm/1', size: 3 },
+      { op: 'put', key: 'm/2', size: 'three' },
     ];
-    const answer = await post(`${main.kv.client.baseUrl}/ops`, JSON.stringify({ ops }));
+    const answer = await post(`${main.kv.client.baseUrl}/ops`, `${JSON.stringify({ ops })}\nabc`);
     expect(answer.status).toBe(400);
-    expect(answer.json.error.message).toContain('ops[1].value');
+    expect(answer.json.error.message).toContain('ops[1].size');
     expect(await main.kv.get('m/1')).toBeNull();
     expect((await post(`${main.kv.client.baseUrl}/ops`, '{not json')).status).toBe(400);
   });

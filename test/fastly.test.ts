@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fastly from '../providers/fastly.ts';
 import type { KvInstance } from '../api/index.ts';
 import { BridgeClient } from '../runners/bridge/client.ts';
+import { PROTOCOL_VERSION } from '../runners/bridge/handler.js';
 import { rejection } from './fixtures/rejection.ts';
 
 const availability = await fastly.availability!();
@@ -66,7 +67,7 @@ describe.skipIf(!availability.available)(`fastly provider${availability.availabl
     expect(main.kv.runtime.name).toBe('viceroy');
     expect(main.kv.runtime.version).toMatch(/^\d+\.\d+\.\d+/);
     const health = await new BridgeClient({ baseUrl: main.url }).health();
-    expect(health).toMatchObject({ ok: true, protocol: 1, runtime: { name: 'viceroy', version: main.kv.runtime.version } });
+    expect(health).toMatchObject({ ok: true, protocol: PROTOCOL_VERSION, runtime: { name: 'viceroy', version: main.kv.runtime.version } });
   });
 
   it('round-trips a value and its metadata', async () => {
@@ -164,9 +165,9 @@ describe.skipIf(!availability.available)(`fastly provider${availability.availabl
 
   it('answers malformed batches with 400 and oversize bodies with 413', async () => {
     const raw = new BridgeClient({ baseUrl: main.url });
-    const malformed = await rejection(raw.request('POST', '/ops', { ops: [{ op: 'put', key: 'k', value: '!!' }] }));
+    const malformed = await rejection(raw.request('POST', '/ops', { ops: [{ op: 'put', key: 'k', size: '!!' }] }));
     expect(malformed.status).toBe(400);
-    expect(malformed.message).toContain('ops[0].value must be a base64 string');
+    expect(malformed.message).toContain("ops[0].size must be the value's length in bytes");
     const notJson = await fetch(`${main.url}/ops`, { method: 'POST', body: '{' });
     expect(notJson.status).toBe(400);
     const huge = await fetch(`${main.url}/ops`, { method: 'POST', body: new Uint8Array(36 * 1024 * 1024 + 1) });

@@ -6,6 +6,7 @@
 import type { Entry, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../api/index.ts';
 import { NativeError } from '../../api/index.ts';
 import { classifyNativeMessage } from '../../api/index.ts';
+import { FRAME_TYPE } from './handler.js';
 
 export interface BridgeClientOptions {
   baseUrl: string;
@@ -15,8 +16,13 @@ export interface BridgeClientOptions {
 }
 
 type WireResult =
-  | { ok: true; entry?: { value: string; metadata: unknown } | null; page?: ListPage }
+  | { ok: true; entry?: { size: number; metadata: unknown } | null; page?: ListPage }
   | { ok: false; error: { name: string; message: string } };
+
+/** handler.js MAX_OPS and MAX_BODY_BYTES: a batch is sent in requests within both. */
+const MAX_OPS = 1000;
+const MAX_FRAME_BYTES = 36 * 1024 * 1024;
+const FRAME_SLACK = 64 * 1024;
 
 export class BridgeClient {
   readonly baseUrl: string;
@@ -72,12 +78,20 @@ export class BridgeClient {
     return unwrap(await this.one({ op: 'list', options })).page!;
   }
 
+  /** Many ops in one frame (protocol.md): a JSON line, then the put values' raw bytes. */
   async batch(ops: NativeOp[]): Promise<NativeOpResult[]> {
     const results: NativeOpResult[] = [];
-    for (let i = 0; i < ops.length; i += 1000) {
-      const body = { ops: ops.slice(i, i + 1000).map(toWire) };
-      const answer = (await this.request('POST', '/ops', body)) as { results: WireResult[] };
-      results.push(...answer.results.map(fromWire));
+    for (const segment of segments(ops)) {
+      const response = await this.send('POST', '/ops', encodeFrame(segment), { 'content-type': FRAME_TYPE });
+      const { head, bytes } = decodeFrame(new Uint8Array(await response.arrayBuffer()));
+      let offset = 0;
+      for (const result of (head as { results: WireResult[] }).results) {
+        if (result.ok && result.entry) {
+          const value = bytes.subarray(offset, offset + result.entry.size);
+          offset += result.entry.size;
+          results.push({ ok: true, entry: { value, metadata: (result.entry.metadata ?? null) as Entry['metadata'] } });
+        } else results.push(fromWire(result));
+      }
     }
     return results;
   }
@@ -149,13 +163,7 @@ function causeOf(error: unknown): string {
 function toWire(op: NativeOp): Record<string, unknown> {
   switch (op.op) {
     case 'put':
-      return {
-        op: 'put',
-        key: op.key,
-        value: Buffer.from(op.value.buffer, op.value.byteOffset, op.value.byteLength).toString('base64'),
-        ttl: op.options?.ttlSeconds,
-        metadata: op.options?.metadata,
-      };
+      return { op: 'put', key: op.key, size: op.value.byteLength, ttl: op.options?.ttlSeconds, metadata: op.options?.metadata };
     case 'list':
       return { op: 'list', prefix: op.options.prefix, limit: op.options.limit, cursor: op.options.cursor };
     default:
@@ -163,15 +171,41 @@ function toWire(op: NativeOp): Record<string, unknown> {
   }
 }
 
+/** Splits a batch into requests of at most MAX_OPS ops and MAX_FRAME_BYTES (one larger value goes alone). */
+function segments(ops: NativeOp[]): NativeOp[][] {
+  const out: NativeOp[][] = [];
+  let current: NativeOp[] = [];
+  let bytes = 0;
+  for (const op of ops) {
+    const size = op.op === 'put' ? op.value.byteLength + FRAME_SLACK : 0;
+    if (current.length === MAX_OPS || (current.length > 0 && bytes + size > MAX_FRAME_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(op);
+    bytes += size;
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+
+/** The JSON line of the ops, "\n", then the put values back to back (protocol.md, "Frames"). */
+export function encodeFrame(ops: NativeOp[]): Uint8Array<ArrayBuffer> {
+  const values = ops.flatMap((op) => (op.op === 'put' ? [op.value] : []));
+  const frame = Buffer.concat([Buffer.from(JSON.stringify({ ops: ops.map(toWire) }) + '\n'), ...values]);
+  return new Uint8Array(frame.buffer as ArrayBuffer, frame.byteOffset, frame.byteLength);
+}
+
+export function decodeFrame(frame: Uint8Array): { head: unknown; bytes: Uint8Array } {
+  const newline = frame.indexOf(10);
+  if (newline < 0) throw new NativeError('bridge answered /ops without the frame\'s newline (is it a bridge of protocol 1? redeploy it)', 'internal');
+  return { head: JSON.parse(Buffer.from(frame.buffer, frame.byteOffset, newline).toString('utf8')), bytes: frame.subarray(newline + 1) };
+}
+
 function fromWire(result: WireResult): NativeOpResult {
   if (!result.ok) return { ok: false, error: fromWireError(result.error) };
-  if (result.entry !== undefined) {
-    const entry = result.entry && {
-      value: new Uint8Array(Buffer.from(result.entry.value, 'base64')),
-      metadata: (result.entry.metadata ?? null) as Entry['metadata'],
-    };
-    return { ok: true, entry };
-  }
+  if (result.entry !== undefined) return { ok: true, entry: null };
   return result.page ? { ok: true, page: result.page } : { ok: true };
 }
 

@@ -4,6 +4,8 @@ export declare const MAX_OPS: number;
 export declare const MAX_BODY_BYTES: number;
 export declare const MAX_VALUE_BYTES: number;
 export declare const MAX_METADATA_HEADER: number;
+/** content-type of a frame: a JSON line, then raw value bytes (protocol.md). */
+export declare const FRAME_TYPE: string;
 
 export interface BridgeKvAdapter {
   get(key: string): Promise<{ value: Uint8Array; metadata: unknown } | null>;
@@ -25,6 +27,6 @@ export declare function handleBridgeRequest(
     maxValueBytes?: number;
   },
 ): Promise<Response>;
-export declare function checkBatch(body: unknown): string | null;
+export declare function checkBatch(body: unknown, valueBytes?: number): string | null;
 export declare function encodeBase64(bytes: Uint8Array): string;
 export declare function decodeBase64(text: string): Uint8Array;

@@ -31,14 +31,15 @@ function adapter(store) {
       const text = entry.metadataText();
       return { body: entry.body, metadata: text === null ? null : parseMetadata(text) };
     },
-    async put(key, bytes, options = {}) {
-      await store.put(key, bytes, putOptions(options));
+    // Not async: the guest is interpreted, and an async wrapper costs as much as the native put.
+    put(key, bytes, options) {
+      return store.put(key, bytes, putOptions(options));
     },
-    async putRaw(key, stream, options = {}) {
-      await store.put(key, stream, putOptions(options));
+    putRaw(key, stream, options) {
+      return store.put(key, stream, putOptions(options));
     },
-    async delete(key) {
-      await store.delete(key);
+    delete(key) {
+      return store.delete(key);
     },
     async list({ prefix, limit, cursor } = {}) {
       const options = {};
@@ -52,7 +53,9 @@ function adapter(store) {
 }
 
 // Only what the kit gave: ttl as given (never clamped), metadata as JSON text.
-function putOptions({ ttl, metadata }) {
+const NO_OPTIONS = {};
+function putOptions({ ttl, metadata } = NO_OPTIONS) {
+  if (ttl === undefined && metadata === undefined) return NO_OPTIONS;
   const options = {};
   if (ttl !== undefined) options.ttl = ttl;
   if (metadata !== undefined) options.metadata = JSON.stringify(metadata);
