@@ -1,8 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // The kit's tests start real runtimes and spawn the CLI: on a loaded 2-core machine a
 // single spawn can take seconds, so the defaults (5 s) would measure the machine, not the kit.
 export default defineConfig({
+  // A provider imports the public API as 'kvparity'; in this repository that is api/ itself (as in tsconfig "paths").
+  resolve: { alias: [{ find: /^kvparity$/, replacement: fileURLToPath(new URL('./api/index.ts', import.meta.url)) }] },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 180_000,

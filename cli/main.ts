@@ -1,6 +1,8 @@
 /** kvparity's command line. User errors get a clear message and exit 2, never a stack trace. */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ProviderSpecError, builtinIds, defaultIds, loadProvider, orderedBuiltins } from '../providers/registry.ts';
 import { UsageError, listFlag, parseArgs } from './args.ts';
 import { RUN_FLAGS, isFailure, runMainJob, type RunSummary } from './run.ts';
@@ -93,7 +95,13 @@ async function runCommand(argv: string[]): Promise<number> {
   const summary = await runMainJob(parsed);
   await writeReport(summary);
   printTotals(summary);
-  return summary.unavailableNamed.length ? 1 : 0;
+  return reportProblems(summary) ? 1 : 0;
+}
+
+/** Says, last, which providers gave no trustworthy verdict and why; true when there is any. */
+function reportProblems(summary: RunSummary): boolean {
+  for (const problem of summary.problems) process.stderr.write(`kvparity: ${problem}\n`);
+  return summary.problems.length > 0;
 }
 
 async function testCommand(argv: string[]): Promise<number> {
@@ -101,19 +109,21 @@ async function testCommand(argv: string[]): Promise<number> {
   if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
   const summary = await runMainJob(parsed);
   const totals = printTotals(summary);
-  let code = totals.failed > 0 || summary.unavailableNamed.length > 0 ? 1 : 0;
-  if (summary.unavailableNamed.length) process.stderr.write(`kvparity: named provider(s) unavailable here: ${summary.unavailableNamed.join(', ')}\n`);
-  if (!parsed.booleans.has('no-unit')) {
-    const selected = new Set(summary.results.map((file) => file.run_info.provider));
-    code = Math.max(code, runUnitTests(selected));
-  }
-  return code;
+  // The kit's own tests belong to the kit's checkout, and only to runs of its built-in providers:
+  // testing a provider given by path or by a config file runs the suites alone.
+  const ownProvidersOnly = summary.results.every((file) => file.run_info.source === 'builtin');
+  const unitCode = !parsed.booleans.has('no-unit') && ownProvidersOnly && existsSync(KIT_TESTS) ? runUnitTests(new Set(summary.results.map((file) => file.run_info.provider))) : 0;
+  const problems = reportProblems(summary);
+  return Math.max(problems || totals.failed > 0 ? 1 : 0, unitCode);
 }
+
+const KIT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const KIT_TESTS = join(KIT_ROOT, 'test');
 
 /** The kit's own tests; a file named after a provider (test/cloudflare.test.ts) runs only when that provider is selected. */
 function runUnitTests(selected: Set<string>): number {
   const providerIds = new Set(builtinIds());
-  const files = readdirSync(new URL('../test/', import.meta.url))
+  const files = readdirSync(KIT_TESTS)
     .filter((name) => name.endsWith('.test.ts'))
     .filter((name) => {
       const subject = name.split('.')[0];
@@ -122,7 +132,8 @@ function runUnitTests(selected: Set<string>): number {
     .map((name) => `test/${name}`);
   if (files.length === 0) return 0;
   process.stderr.write(`\nkit tests: vitest run (${files.length} files)\n`);
-  const result = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...files], { stdio: 'inherit', env: { ...process.env, KVPARITY_PROVIDERS: [...selected].join(',') } });
+  const vitest = join(KIT_ROOT, 'node_modules/vitest/vitest.mjs');
+  const result = spawnSync(process.execPath, [vitest, 'run', ...files], { cwd: KIT_ROOT, stdio: 'inherit', env: { ...process.env, KVPARITY_PROVIDERS: [...selected].join(',') } });
   return result.status ?? 1;
 }
 

@@ -18,9 +18,11 @@ const kitVersion = (JSON.parse(readFileSync(new URL('../package.json', import.me
 export interface RunSummary {
   files: string[];
   results: ResultsFile[];
-  /** Providers that were named explicitly but cannot start here. */
-  unavailableNamed: string[];
-  failures: number;
+  /**
+   * Why the run cannot be trusted, one line per provider: named explicitly (or by path or config)
+   * but unavailable here, or gave no verdict at all (did not start, or every case ended ERROR).
+   */
+  problems: string[];
 }
 
 interface Selection {
@@ -32,8 +34,12 @@ interface Selection {
 }
 
 async function selectProviders(flags: Record<string, string>): Promise<Selection> {
-  const specs = listFlag(flags.provider ?? 'all');
-  if (specs.length === 0) throw new UsageError(`--provider=${flags.provider} names no provider`);
+  const configPath = flags.config ? resolve(flags.config) : resolve('kvparity.config.json');
+  if (flags.config && !existsSync(configPath)) throw new UsageError(`config file not found: ${configPath}`);
+  const config = existsSync(configPath) ? readConfigFile(configPath) : { providers: [], divergences: [] };
+  // In a project whose config file lists providers, those are what a bare `kvparity test` runs.
+  const specs = flags.provider !== undefined ? listFlag(flags.provider) : config.providers.length ? [] : ['all'];
+  if (flags.provider !== undefined && specs.length === 0) throw new UsageError(`--provider=${flags.provider} names no provider`);
   const named = new Set<string>();
   const chosen: string[] = [];
   for (const spec of specs) {
@@ -45,10 +51,7 @@ async function selectProviders(flags: Record<string, string>): Promise<Selection
       named.add(normalised);
     }
   }
-  const configPath = flags.config ? resolve(flags.config) : resolve('kvparity.config.json');
-  if (flags.config && !existsSync(configPath)) throw new UsageError(`config file not found: ${configPath}`);
-  const config = existsSync(configPath) ? readConfigFile(configPath) : { providers: [], divergences: [] };
-  if (specs.includes('all') || specs.includes('available') || flags.config) chosen.push(...config.providers);
+  if (flags.provider === undefined || specs.includes('all') || specs.includes('available') || flags.config) chosen.push(...config.providers);
   const loaded: LoadedProvider[] = [];
   for (const spec of [...new Set(chosen)]) {
     const provider = await loadProvider(spec);
@@ -74,13 +77,13 @@ export async function runMainJob(parsed: Parsed, log = (line: string) => process
   log(`kvparity ${kitVersion}: ${cases.length} cases × ${selection.loaded.length} providers (${selection.loaded.map((p) => p.definition.id).join(', ')})`);
   log(`seed ${seed}, ${runs} runs per property (replay with --seed=${seed} --runs=${runs})`);
 
-  const summary: RunSummary = { files: [], results: [], unavailableNamed: [], failures: 0 };
+  const summary: RunSummary = { files: [], results: [], problems: [] };
   for (const { definition, source } of selection.loaded) {
     const availability = definition.availability ? await definition.availability(options) : { available: true as const };
     let file: ResultsFile;
     if (!availability.available) {
       log(`\n✖ ${definition.id}: UNAVAILABLE on this machine: ${availability.reason}\n  enable it with: ${availability.enable}`);
-      if (selection.named.has(definition.id)) summary.unavailableNamed.push(definition.id);
+      if (selection.named.has(definition.id)) summary.problems.push(`${definition.id} is unavailable here: ${availability.reason}; enable it with: ${availability.enable}`);
       file = unavailableFile(definition, source, seed, runs, availability);
     } else {
       file = await runProvider(definition, source, { cases, seed, runs, divergences, options, timeoutMs, log });
@@ -91,13 +94,21 @@ export async function runMainJob(parsed: Parsed, log = (line: string) => process
     writeFileSync(path, JSON.stringify(file, null, 2) + '\n');
     summary.files.push(path);
     summary.results.push(file);
-    summary.failures += file.results.filter((r) => isFailure(r.status)).length;
+    const noVerdict = noVerdictReason(file);
+    if (noVerdict) summary.problems.push(noVerdict);
     log(`  → ${path}`);
   }
   return summary;
 }
 
 export const isFailure = (status: CaseResult['status']) => status === 'FAIL' || status === 'ERROR' || status === 'TIMEOUT';
+
+/** A provider whose every case ended ERROR gave no verdict: why, in one line. */
+function noVerdictReason({ run_info, results }: ResultsFile): string | undefined {
+  if (results.length === 0 || !results.every((r) => r.status === 'ERROR')) return undefined;
+  if (run_info.start_error) return `${run_info.provider} did not start: ${run_info.start_error}`;
+  return `every case of ${run_info.provider} ended ERROR; the first: ${results[0].test}: ${results[0].message ?? ''}`;
+}
 
 async function runProvider(
   definition: ProviderDefinition,
@@ -110,6 +121,8 @@ async function runProvider(
   const abort = new AbortController();
   const counts: Record<string, number> = {};
   let category = '';
+  let lastError: string | undefined;
+  let sameErrors = 0;
   const file = await runCases({
     provider: definition,
     source,
@@ -131,17 +144,19 @@ async function runProvider(
     },
     onRestart: (message) => log(`  ⚠ ${message}`),
     onResult(result, index, total) {
-      if (result.category !== category) {
-        category = result.category;
-        log(`  ${category}`);
-      }
       counts[result.status] = (counts[result.status] ?? 0) + 1;
-      if (result.status !== 'PASS' && result.status !== 'SKIP') {
+      // A provider that is not running errs every case with one message: print it once, then count.
+      const repeated = result.status === 'ERROR' && result.message !== undefined && result.message === lastError;
+      if (repeated) sameErrors++;
+      else if (result.status !== 'PASS' && result.status !== 'SKIP') {
+        if (result.category !== category) log(`  ${(category = result.category)}`);
         log(`    ${mark(result.status)} ${result.test} ${result.status}${result.message ? ': ' + result.message.split('\n')[0].slice(0, 240) : ''}`);
       }
+      lastError = result.status === 'ERROR' ? result.message : undefined;
       if (process.stderr.isTTY) process.stderr.write(`    ${index + 1}/${total} ${result.test}\x1b[K\r`);
     },
   });
+  if (sameErrors) log(`    ✖ … and ${sameErrors} more cases ERROR with the same message`);
   if (file.run_info.start_error) log(`  ✖ could not start: ${file.run_info.start_error}`);
   const parts = Object.entries(counts).map(([status, n]) => `${n} ${status}`);
   log(`  ${definition.id}: ${parts.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s${process.stderr.isTTY ? "\x1b[K" : ""}`);

@@ -7,6 +7,7 @@ import { defineProvider } from '../api/index.ts';
 import { BridgeClient } from '../runners/bridge/client.ts';
 import { ensureViceroy, viceroyAvailability, VICEROY_VERSION } from '../runners/viceroy/install.ts';
 import { compilerAvailable, ensureBridgeWasm } from '../runners/viceroy/bridge-wasm.ts';
+import { addCommand, missingPackage } from '../runners/optional.ts';
 import { faketimeLibrary, startViceroy } from '../runners/viceroy/runner.ts';
 
 /** The runtime's process name: the kit's own tests check that it never outlives a run. */
@@ -29,7 +30,9 @@ export default defineProvider({
   docs: 'https://www.fastly.com/documentation/reference/api/services/resources/kv-store-item/',
 
   async availability() {
-    if (!compilerAvailable()) return { available: false, reason: '@fastly/js-compute is not installed', enable: 'npm install' };
+    if (!compilerAvailable()) {
+      return missingPackage('@fastly/js-compute', 'the fastly provider') ?? { available: false, reason: "@fastly/js-compute's compiler (js-compute-runtime) is missing", enable: addCommand('@fastly/js-compute') };
+    }
     const viceroy = viceroyAvailability();
     return viceroy.available ? { available: true } : viceroy;
   },

@@ -5,7 +5,10 @@
  * runtime exists, else a redis-server binary (runners/redis/runner.ts).
  */
 import { defineProvider } from '../api/index.ts';
-import { redisAvailability, startRedis } from '../runners/redis/runner.ts';
+import { missingPackage } from '../runners/optional.ts';
+
+// ioredis (and testcontainers) are optional peer dependencies: the runner is imported only when this provider is used.
+const runner = () => import('../runners/redis/runner.ts');
 
 /** The runtime's process name: the kit's own tests check that it never outlives a run. */
 export const runtimeProcess = 'redis-server';
@@ -26,10 +29,12 @@ export default defineProvider({
     strongConsistency: true,
   },
   docs: 'https://redis.io/docs/latest/commands/scan/',
-  availability: () => redisAvailability(),
+  async availability() {
+    return missingPackage('ioredis', 'the redis provider') ?? (await runner()).redisAvailability();
+  },
 
   async start({ tmpDir, log, signal }) {
-    const redis = await startRedis({ tmpDir, log, signal });
+    const redis = await (await runner()).startRedis({ tmpDir, log, signal });
     const { store } = redis;
     return {
       runtime: redis.runtime,

@@ -38,7 +38,7 @@ export interface LoadedProvider {
 
 export class ProviderSpecError extends Error {}
 
-export const looksLikePath = (spec: string) => /[\\/]/.test(spec) || /\.(m?[jt]s)$/.test(spec);
+export const looksLikePath = (spec: string) => /[\\/]/.test(spec) || /\.[cm]?[jt]s$/.test(spec);
 
 export async function loadProvider(spec: string, cwd = process.cwd()): Promise<LoadedProvider> {
   if (!looksLikePath(spec)) {
@@ -52,14 +52,29 @@ export async function loadProvider(spec: string, cwd = process.cwd()): Promise<L
   return { definition: await importDefinition(path, spec), source: path };
 }
 
+/** tsx compiles a .ts file in a CommonJS package to CommonJS, which cannot hold top-level await. */
+const TOP_LEVEL_AWAIT_IN_COMMONJS = /Top-level await is currently not supported with the "cjs" output format/;
+
+/** Imports a provider file whatever its project's module type: .ts/.mts/.cts/.js/.mjs/.cjs, ESM or CommonJS. */
+async function importProviderModule(path: string): Promise<unknown> {
+  const url = pathToFileURL(path).href;
+  const module = (await import(url).catch((error: Error) => {
+    if (!TOP_LEVEL_AWAIT_IN_COMMONJS.test(error.message)) throw error;
+    return import(`${url}?kvparity-format=module`); // nothing of it ran: it failed to compile (cli/esm-hook.mjs)
+  })) as { default?: unknown };
+  const exported = module.default;
+  // `export default` compiled to CommonJS arrives as { default: definition } (module.exports.default).
+  if (exported && typeof exported === 'object' && !('id' in exported) && 'default' in exported) return (exported as { default: unknown }).default;
+  return exported;
+}
+
 async function importDefinition(path: string, spec: string): Promise<ProviderDefinition> {
-  let module: { default?: unknown };
+  let definition: unknown;
   try {
-    module = await import(pathToFileURL(path).href);
+    definition = await importProviderModule(path);
   } catch (error) {
     throw new ProviderSpecError(`provider "${spec}" failed to load from ${path}: ${(error as Error).message}`);
   }
-  const definition = module.default;
   const problems = definitionProblems(definition);
   if (problems.length) throw new ProviderSpecError(`provider "${spec}" (${path}) is not a valid provider definition:\n  - ${problems.join('\n  - ')}`);
   return definition as ProviderDefinition;

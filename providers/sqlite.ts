@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { defineProvider } from '../api/index.ts';
-import { SqliteKvStore } from '../runners/sqlite/store.ts';
+import { missingPackage } from '../runners/optional.ts';
+
+// better-sqlite3 is an optional peer dependency: its store is imported only when this provider is used.
+const loadStore = async () => (await import('../runners/sqlite/store.ts')).SqliteKvStore;
 
 /** The embedded default: SQLite on Node (better-sqlite3), in the run's own temp directory. */
 export default defineProvider({
@@ -11,14 +14,17 @@ export default defineProvider({
   capabilities: { ttl: true, metadata: true, clock: true, listOrder: 'utf8-bytes', durable: true, strongConsistency: true },
   docs: 'https://www.sqlite.org/datatype3.html#collation',
   async availability() {
+    const missing = missingPackage('better-sqlite3', 'the sqlite provider');
+    if (missing) return missing;
     try {
-      SqliteKvStore.version();
+      (await loadStore()).version();
       return { available: true };
     } catch (error) {
       return { available: false, reason: `better-sqlite3 does not load: ${(error as Error).message}`, enable: 'npm rebuild better-sqlite3' };
     }
   },
   async start({ tmpDir }) {
+    const SqliteKvStore = await loadStore();
     let offsetMs = 0;
     const store = new SqliteKvStore(join(tmpDir, 'kv.sqlite'), { now: () => Date.now() + offsetMs });
     return {

@@ -57,7 +57,8 @@ describe('docs/adding-a-provider.md', () => {
     symlinkSync(join(root, 'examples'), join(dir, 'examples'));
     writeFileSync(join(dir, 'kvparity.config.json'), config);
     const out = join(dir, 'out');
-    const { code, err } = kvparity(['run', '--provider=memory', '--case=crud.round-trip', `--config=${join(dir, 'kvparity.config.json')}`, `--out=${out}`], dir);
+    // Run from the repository, where 'kvparity' resolves to api/ (tsconfig "paths"); the config lies elsewhere.
+    const { code, err } = kvparity(['run', '--provider=memory', '--case=crud.round-trip', `--config=${join(dir, 'kvparity.config.json')}`, `--out=${out}`]);
     expect(code, err).toBe(0);
     const file = readResults(join(out, 'json-file.json'));
     expect(validateResults(file)).toEqual([]);

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareUtf8, defineProvider, NativeError, type Entry, type JsonValue, type ListPage, type PutOptions } from '../../api/index.ts';
+import { compareUtf8, defineProvider, NativeError, type Entry, type JsonValue, type ListPage, type PutOptions } from 'kvparity';
 
 interface Stored {
   value: string; // base64: JSON has no bytes

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Availability } from '../../api/index.ts';
+import { missingPackage } from '../optional.ts';
 import { cacheDir, freePort, onExit } from '../process.ts';
 import type { Miniflare, MiniflareOptions } from 'miniflare';
 import { enableControlEndpoints } from './time.ts';
@@ -86,6 +87,8 @@ function guardParentDeath(binary: string): void {
 }
 
 export async function miniflareAvailability(): Promise<Availability> {
+  const missing = missingPackage('miniflare', 'the cloudflare provider');
+  if (missing) return missing;
   try {
     await import('miniflare');
   } catch (error) {

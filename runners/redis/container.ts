@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { missingPackage } from '../optional.ts';
 
 export const REDIS_IMAGE = 'redis:7';
 
@@ -34,6 +35,8 @@ export async function detectContainerRuntime(env: NodeJS.ProcessEnv = process.en
   if (hints.length === 0) {
     return { available: false, reason: 'DOCKER_HOST is unset and /var/run/docker.sock does not exist' };
   }
+  const missing = missingPackage('testcontainers', 'Redis in a container');
+  if (missing) return { available: false, reason: `${missing.reason}; add it with: ${missing.enable}` };
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
     await getContainerRuntimeClient();

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { addCommand, packageDir } from '../optional.ts';
 import { cacheDir, spawnTracked } from '../process.ts';
 import type { Log } from './install.ts';
 
@@ -14,20 +15,23 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export const BRIDGE_ENTRY = here('./bridge-app/index.js');
 const SOURCES = [BRIDGE_ENTRY, here('../bridge/handler.js')];
-const JS_COMPUTE_DIR = here('../../node_modules/@fastly/js-compute/');
-const COMPILER = here('../../node_modules/.bin/js-compute-runtime');
 const BUILD_TIMEOUT_MS = 5 * 60 * 1000;
 
+/** @fastly/js-compute, an optional peer dependency: found where Node resolves it from the kit (the project's node_modules). */
+function jsCompute(): { version: string; compiler: string } | null {
+  const dir = packageDir('@fastly/js-compute');
+  if (!dir) return null;
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
+  const compiler = join(dir, manifest.bin['js-compute-runtime']);
+  return existsSync(compiler) ? { version: manifest.version, compiler } : null;
+}
+
 export function jsComputeVersion(): string | null {
-  try {
-    return (JSON.parse(readFileSync(join(JS_COMPUTE_DIR, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return null;
-  }
+  return jsCompute()?.version ?? null;
 }
 
 export function compilerAvailable(): boolean {
-  return existsSync(COMPILER) && jsComputeVersion() !== null;
+  return jsCompute() !== null;
 }
 
 /** sha256 over the bridge sources and the js-compute version (the cache key). */
@@ -46,8 +50,9 @@ export interface BridgeWasm {
 }
 
 export async function ensureBridgeWasm(log: Log, signal?: AbortSignal): Promise<BridgeWasm> {
-  const version = jsComputeVersion();
-  if (!version || !existsSync(COMPILER)) throw new Error('@fastly/js-compute is not installed: run `npm install` in the kvparity checkout');
+  const found = jsCompute();
+  if (!found) throw new Error(`@fastly/js-compute is not installed: ${addCommand('@fastly/js-compute')}`);
+  const version = found.version;
   const hash = bridgeHash();
   const dir = cacheDir('fastly-bridge', hash);
   const wasm = join(dir, 'bridge.wasm');
@@ -60,7 +65,7 @@ export async function ensureBridgeWasm(log: Log, signal?: AbortSignal): Promise<
   const started = Date.now();
   // Write beside the final file, then rename: parallel builds never see half a wasm.
   const partial = join(dir, `bridge.${process.pid}.partial.wasm`);
-  const spawned = spawnTracked(COMPILER, [BRIDGE_ENTRY, partial], { cwd: dir });
+  const spawned = spawnTracked(process.execPath, [found.compiler, BRIDGE_ENTRY, partial], { cwd: dir });
   const onAbort = () => void spawned.stop();
   signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => void spawned.stop(), BUILD_TIMEOUT_MS);
