@@ -1,17 +1,22 @@
 /**
  * Known divergences are data (known-divergences/<provider>.json, one file per provider):
- * case + provider → the expected observation and a link. A case that behaves as recorded is
- * EXPECTED_DIVERGENCE; one that no longer diverges FAILs too, so the file never goes stale
- * silently.
+ * cases + provider → the expected observation and a link, one entry per root cause. A case that
+ * behaves as recorded is EXPECTED_DIVERGENCE; one that no longer diverges FAILs too, so the file
+ * never goes stale silently.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { CaseResult } from '../results/types.ts';
+import { matchesCaseId } from './case-glob.ts';
 
 export interface KnownDivergence {
-  case: string;
+  /**
+   * The cases one root cause makes diverge: a case id, a glob of ids ("pagination.walk.*"), or a
+   * list of them. `observed` and `message` then hold for each of those cases.
+   */
+  case: string | string[];
   provider: string;
   /** Fields of the observation that must match (a string starting and ending with "/" is a regex). */
   observed?: Record<string, unknown>;
@@ -53,17 +58,29 @@ export function loadDivergences(path?: URL | string): KnownDivergence[] {
     if (!Array.isArray(entries)) throw new Error(`${name}: must hold a JSON array of entries`);
     for (const entry of entries) {
       if (!entry.case || !entry.provider || !entry.link) throw new Error(`${name}: every entry needs case, provider and link: ${JSON.stringify(entry)}`);
+      const patterns = casePatterns(entry);
+      if (patterns.length === 0 || !patterns.every((pattern) => typeof pattern === 'string' && pattern !== '')) throw new Error(`${name}: "case" must be a case id, a glob or a list of them: ${JSON.stringify(entry)}`);
       if (entry.intermittent !== undefined && typeof entry.intermittent !== 'boolean') throw new Error(`${name}: "intermittent" must be true or false: ${JSON.stringify(entry)}`);
       if (owner && entry.provider !== owner && entry.provider !== `${owner}@production`) throw new Error(`${name}: holds the divergences of ${owner}, not of ${entry.provider}: ${JSON.stringify(entry)}`);
-      if (findDivergence(list, entry.case, entry.provider)) throw new Error(`${name}: ${entry.case} on ${entry.provider} is recorded twice`);
+      const twice = recordedTwice(list, entry);
+      if (twice) throw new Error(`${name}: ${twice} on ${entry.provider} is recorded twice`);
       list.push({ ...entry, file: filePath.startsWith(KIT_DIR) ? relative(KIT_DIR, filePath) : filePath });
     }
   }
   return list;
 }
 
+export const casePatterns = (entry: KnownDivergence): string[] => (Array.isArray(entry.case) ? entry.case : [entry.case]);
+
+/** The entry that covers this case on this provider (the first, should two cover it). */
 export function findDivergence(list: KnownDivergence[], caseId: string, providerId: string): KnownDivergence | undefined {
-  return list.find((entry) => entry.case === caseId && entry.provider === providerId);
+  return list.find((entry) => entry.provider === providerId && casePatterns(entry).some((pattern) => matchesCaseId(pattern, caseId)));
+}
+
+/** A case pattern of `entry` that an earlier entry for the same provider already names, or undefined. */
+function recordedTwice(list: KnownDivergence[], entry: KnownDivergence): string | undefined {
+  const earlier = new Set(list.filter((other) => other.provider === entry.provider).flatMap(casePatterns));
+  return casePatterns(entry).find((pattern) => earlier.has(pattern));
 }
 
 /** Does what happened match the recorded divergence? */
@@ -89,7 +106,8 @@ export function matchesPartial(actual: unknown, expected: unknown): boolean {
 export function mergeDivergences(lists: KnownDivergence[][]): KnownDivergence[] {
   const merged: KnownDivergence[] = [];
   for (const entry of lists.flat()) {
-    if (findDivergence(merged, entry.case, entry.provider)) throw new Error(`known divergences: ${entry.case} on ${entry.provider} is recorded twice`);
+    const twice = recordedTwice(merged, entry);
+    if (twice) throw new Error(`known divergences: ${twice} on ${entry.provider} is recorded twice`);
     merged.push(entry);
   }
   return merged;

@@ -1,8 +1,11 @@
 /** The case catalogue itself: enough cases, stable well-formed ids, every category, no stale divergence. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_CASES, CATEGORIES, selectCases } from '../suites/cases/index.ts';
-import { loadDivergences } from '../suites/divergences.ts';
+import { casePatterns, findDivergence, loadDivergences } from '../suites/divergences.ts';
+import { matchesCaseId } from '../suites/case-glob.ts';
 import { keyOfBytes, CHAR_OF_WIDTH, type CharWidth } from '../suites/edge-keys.ts';
 import { bisect, orderOf, probeUpperLimit } from '../suites/probe.ts';
 import { caseNamespace, newNamespace } from '../suites/engine.ts';
@@ -60,9 +63,35 @@ describe('known divergences', () => {
 
   it('refer to existing cases, each with a link', () => {
     for (const entry of divergences) {
-      expect(ids.has(entry.case), `${entry.case} (${entry.provider})`).toBe(true);
-      expect(entry.link, entry.case).toMatch(/^https:\/\//);
+      for (const pattern of casePatterns(entry)) expect([...ids].some((id) => matchesCaseId(pattern, id)), `${pattern} (${entry.provider})`).toBe(true);
+      expect(entry.link, String(entry.case)).toMatch(/^https:\/\//);
     }
+  });
+
+  it('cover each case at most once per provider (one entry per root cause)', () => {
+    for (const provider of new Set(divergences.map((entry) => entry.provider))) {
+      for (const id of ids) {
+        const covering = divergences.filter((entry) => entry.provider === provider && casePatterns(entry).some((pattern) => matchesCaseId(pattern, id)));
+        expect(covering.length, `${id} on ${provider}: ${covering.map((entry) => JSON.stringify(entry.case)).join(' and ')}`).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  it('let one entry cover several cases, by list or glob, and refuse a pattern recorded twice', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvparity-divergences-'));
+    const file = join(dir, 'mine.json');
+    const entry = { case: ['values.1-mib', 'pagination.walk.*'], provider: 'mine', message: 'too big', link: 'https://example.com/limits' };
+    writeFileSync(file, JSON.stringify([entry]));
+    const [loaded] = loadDivergences(file);
+    expect(findDivergence([loaded], 'values.1-mib', 'mine')).toBe(loaded);
+    expect(findDivergence([loaded], 'pagination.walk.page-7', 'mine')).toBe(loaded);
+    expect(findDivergence([loaded], 'pagination.walk', 'mine')).toBeUndefined();
+    expect(findDivergence([loaded], 'values.1-mib', 'other')).toBeUndefined();
+    writeFileSync(file, JSON.stringify([entry, { ...entry, case: 'pagination.walk.*' }]));
+    expect(() => loadDivergences(file)).toThrow('pagination.walk.* on mine is recorded twice');
+    writeFileSync(file, JSON.stringify([{ ...entry, case: [] }]));
+    expect(() => loadDivergences(file)).toThrow(/"case" must be a case id, a glob or a list of them/);
+    rmSync(dir, { recursive: true });
   });
 
   it('have regexes that compile', () => {

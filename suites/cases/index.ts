@@ -6,6 +6,7 @@
  */
 import { readdirSync } from 'node:fs';
 import type { Case } from '../case.ts';
+import { matchesCaseId } from '../case-glob.ts';
 
 const CASE_FILE = /^\d+-([a-z][a-z0-9-]*)\.ts$/;
 const here = new URL('./', import.meta.url);
@@ -34,11 +35,6 @@ export function selectCases(filters: { categories?: string[]; ids?: string[] } =
   return ALL_CASES.filter(
     (c) =>
       (!filters.categories?.length || filters.categories.includes(c.category)) &&
-      (!filters.ids?.length || filters.ids.some((pattern) => globMatch(pattern, c.id))),
+      (!filters.ids?.length || filters.ids.some((pattern) => matchesCaseId(pattern, c.id))),
   );
-}
-
-function globMatch(pattern: string, id: string): boolean {
-  const re = new RegExp('^' + pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-  return re.test(id);
 }
