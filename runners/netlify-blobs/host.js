@@ -1,0 +1,56 @@
+// The Netlify Blobs bridge host: Netlify's own local Blobs server (BlobsServer from
+// @netlify/blobs/server, the one Netlify's CLI runs for local development; files in one
+// directory) and Netlify's client (getStore) talking to it, behind the shared bridge handler.
+// Runs in a child Node process (runner.ts starts it with NODE_ENV=test: the client reads it at
+// import and then retries a failed request after 1 ms instead of 5 s).
+// Usage: node host.js <directory>
+//
+// The adapter maps the kit's native operations onto the client's public API and nothing more:
+// the client's and the server's own checks and error texts come through untouched.
+//   - A key string is the blob key, as given to the client.
+//   - Metadata is the blob's metadata, as the client returns it (an entry without any reads
+//     back as {}).
+//   - Listing: the client's list() takes a prefix but no limit and no cursor; it follows the
+//     server's cursor to the end itself. So a listing is one complete page of every key under
+//     the prefix; `limit` and `cursor` have nothing to go to and are not used.
+//   - Netlify Blobs has no expiry: a put carrying a TTL is refused.
+import { randomBytes } from 'node:crypto';
+import { hostBridge, packageVersion } from '../bridge/node-server.js';
+
+const [directory] = process.argv.slice(2);
+const SITE_ID = 'kvparity';
+const STORE = 'kvparity';
+
+hostBridge(async () => {
+  if (!directory) throw new Error('usage: node host.js <directory>');
+  const [{ BlobsServer }, { getStore }] = await Promise.all([import('@netlify/blobs/server'), import('@netlify/blobs')]);
+  const token = randomBytes(16).toString('hex');
+  const server = new BlobsServer({ directory, token, port: 0 });
+  const { port } = await server.start();
+  const store = getStore({ name: STORE, siteID: SITE_ID, token, edgeURL: `http://127.0.0.1:${port}` });
+  return {
+    kv: adapter(store),
+    runtime: { name: 'netlify-blobs-server', version: packageVersion('@netlify/blobs'), platform: 'netlify-blobs', kind: 'emulator' },
+    close: () => server.stop(),
+  };
+});
+
+function adapter(store) {
+  return {
+    async get(key) {
+      const entry = await store.getWithMetadata(key, { type: 'arrayBuffer' });
+      return entry === null ? null : { value: new Uint8Array(entry.data), metadata: entry.metadata };
+    },
+    async put(key, value, { ttl, metadata } = {}) {
+      if (ttl !== undefined) throw new TypeError('Netlify Blobs has no expiry: set() takes no TTL');
+      await store.set(key, value, metadata === undefined ? {} : { metadata });
+    },
+    async delete(key) {
+      await store.delete(key);
+    },
+    async list({ prefix } = {}) {
+      const { blobs } = await store.list(prefix ? { prefix } : {});
+      return { keys: blobs.map((blob) => blob.key), cursor: null, complete: true };
+    },
+  };
+}
