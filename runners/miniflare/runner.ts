@@ -1,6 +1,7 @@
 /**
- * Runs the Cloudflare bridge (bridge.worker.js + the shared ../bridge/handler.js)
- * on Miniflare's real workerd, in-process, on a loopback port.
+ * Runs a Cloudflare bridge on Miniflare's real workerd, in-process, on a loopback port: the
+ * Workers KV bridge (bridge.worker.js) or the Durable Object storage bridge
+ * (do-bridge.worker.js), each with the shared ../bridge/handler.js.
  *
  * Exit hygiene: Miniflare spawns workerd itself (not through runners/process.ts)
  * and keeps the child private, so after start we find the workerd children of
@@ -25,7 +26,22 @@ import { enableControlEndpoints } from './time.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RUNNERS_DIR = dirname(here);
-const BRIDGE_WORKER = join(here, 'bridge.worker.js');
+/** The Worker each storage is bridged by, and the Miniflare options that give it that storage. */
+const STORAGES = {
+  kv: {
+    worker: join(here, 'bridge.worker.js'),
+    options: (persistDir: string | undefined): Partial<MiniflareOptions> => ({ kvNamespaces: ['KV'], kvPersist: persistDir ?? false }),
+  },
+  // SQLite-backed, the storage backend Cloudflare recommends for new Durable Object classes.
+  'durable-object': {
+    worker: join(here, 'do-bridge.worker.js'),
+    options: (persistDir: string | undefined): Partial<MiniflareOptions> => ({
+      durableObjects: { STORE: { className: 'KvParityStore', useSQLite: true } },
+      durableObjectsPersist: persistDir ?? false,
+    }),
+  },
+} as const;
+export type BridgeStorage = keyof typeof STORAGES;
 const BRIDGE_HANDLER = join(RUNNERS_DIR, 'bridge', 'handler.js');
 
 export const ENABLE_COMMAND = 'npm ci';
@@ -87,7 +103,7 @@ function guardParentDeath(binary: string): void {
 }
 
 export async function miniflareAvailability(): Promise<Availability> {
-  const missing = missingPackage('miniflare', 'the cloudflare provider');
+  const missing = missingPackage('miniflare', 'the cloudflare and cloudflare-do providers');
   if (missing) return missing;
   try {
     await import('miniflare');
@@ -105,7 +121,9 @@ export async function miniflareAvailability(): Promise<Availability> {
 }
 
 export interface MiniflareBridgeOptions {
-  /** Directory for the KV store (SQLite + blobs); Miniflare's own temp directory when absent. Needed for restart(). */
+  /** What the bridge exposes: a Workers KV namespace (default) or a Durable Object's storage. */
+  storage?: BridgeStorage;
+  /** Directory for the store (SQLite + blobs); Miniflare's own temp directory when absent. Needed for restart(). */
   persistDir?: string;
   /** Bearer token the bridge demands on every endpoint. */
   token?: string;
@@ -185,17 +203,17 @@ async function startOnce(options: MiniflareBridgeOptions): Promise<MiniflareBrid
   const onAbort = () => void dispose().catch(() => {});
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
+  const storage = STORAGES[options.storage ?? 'kv'];
   const config = (port: number): MiniflareOptions => ({
     host: '127.0.0.1',
     port,
     modulesRoot: RUNNERS_DIR,
     modules: [
-      { type: 'ESModule', path: BRIDGE_WORKER },
+      { type: 'ESModule', path: storage.worker },
       { type: 'ESModule', path: BRIDGE_HANDLER },
     ],
     compatibilityDate: info.compatibilityDate,
-    kvNamespaces: ['KV'],
-    kvPersist: options.persistDir ?? false,
+    ...storage.options(options.persistDir),
     bindings: {
       KVPARITY_RUNTIME_VERSION: info.version,
       // A deployed bridge has no such binding and so reports itself as production.

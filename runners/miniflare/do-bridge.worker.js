@@ -1,0 +1,67 @@
+// The Durable Object storage bridge (protocol.md): every request goes to one named Durable
+// Object, which serves the shared bridge handler over its own transactional storage
+// (`ctx.storage`: get, put, delete, list). Runs inside workerd. Like the KV bridge it never
+// validates, clamps or rewrites anything: what the storage API throws passes through verbatim.
+//
+// The storage API has no TTL, no metadata and no cursor, so the adapter maps:
+//   - a page: list({prefix, limit, startAfter: cursor}); the cursor is the page's last key, and
+//     a page shorter than `limit` is the last one (the API never says a listing is complete);
+//   - a put carrying a TTL or metadata is refused (put() would silently ignore unknown options).
+import { handleBridgeRequest } from '../bridge/handler.js';
+
+function adapter(storage) {
+  return {
+    async get(key) {
+      const value = await storage.get(key);
+      return value === undefined ? null : { value, metadata: null };
+    },
+    async put(key, value, { ttl, metadata } = {}) {
+      if (ttl !== undefined) throw new TypeError('Durable Object storage has no expiry: put() takes no TTL');
+      if (metadata !== undefined) throw new TypeError('Durable Object storage keeps no metadata beside a value');
+      // A batch hands values over as views into its request body, and a structured clone of a
+      // view holds its whole buffer: store the value's own bytes.
+      await storage.put(key, value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice());
+    },
+    async delete(key) {
+      await storage.delete(key);
+    },
+    async list({ prefix, limit, cursor } = {}) {
+      const options = {};
+      if (prefix !== undefined) options.prefix = prefix;
+      if (limit !== undefined) options.limit = limit;
+      if (cursor !== undefined) options.startAfter = cursor;
+      const keys = [...(await storage.list(options)).keys()];
+      const complete = limit === undefined || keys.length < limit;
+      return { keys, cursor: complete ? null : keys[keys.length - 1], complete };
+    },
+  };
+}
+
+export class KvParityStore {
+  constructor(ctx, env) {
+    this.ctx = ctx;
+    this.env = env;
+  }
+
+  fetch(request) {
+    const env = this.env;
+    return handleBridgeRequest(request, {
+      kv: adapter(this.ctx.storage),
+      // Miniflare's runner sets KVPARITY_KIND=emulator; deployed, the bridge is production.
+      runtime: {
+        name: env.KVPARITY_KIND === 'emulator' ? 'workerd' : 'cloudflare-workers',
+        version: env.KVPARITY_RUNTIME_VERSION || (globalThis.navigator && navigator.userAgent) || 'unknown',
+        platform: 'cloudflare-do',
+        kind: env.KVPARITY_KIND || 'production',
+      },
+      token: env.KVPARITY_TOKEN,
+      requireToken: env.KVPARITY_KIND !== 'emulator',
+    });
+  }
+}
+
+export default {
+  fetch(request, env) {
+    return env.STORE.get(env.STORE.idFromName('kvparity')).fetch(request);
+  },
+};

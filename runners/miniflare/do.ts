@@ -1,0 +1,35 @@
+/**
+ * The Cloudflare Durable Object storage KvInstance: the Durable Object bridge
+ * (do-bridge.worker.js) on Miniflare's workerd (runner.ts), spoken to through the shared
+ * BridgeClient. Durable Object storage has no expiry, so there is no clock to control.
+ */
+import type { KvInstance } from '../../api/index.ts';
+import { BridgeClient } from '../bridge/client.ts';
+import { startMiniflareBridge, type MiniflareBridge } from './runner.ts';
+
+export interface CloudflareDoOptions {
+  persistDir: string;
+  token?: string;
+  signal?: AbortSignal;
+}
+
+export interface CloudflareDo extends KvInstance {
+  bridge: MiniflareBridge;
+}
+
+export async function startCloudflareDo(options: CloudflareDoOptions): Promise<CloudflareDo> {
+  const bridge = await startMiniflareBridge({ storage: 'durable-object', persistDir: options.persistDir, token: options.token, signal: options.signal });
+  const client = new BridgeClient({ baseUrl: bridge.url, token: options.token });
+  return {
+    bridge,
+    runtime: { name: 'workerd', version: bridge.info.version, detail: `${bridge.url} (Miniflare ${bridge.info.miniflareVersion}, SQLite-backed Durable Object)` },
+    get: (key) => client.get(key),
+    put: (key, value, putOptions) => client.put(key, value, putOptions),
+    delete: (key) => client.delete(key),
+    list: (listOptions) => client.list(listOptions),
+    batch: (ops) => client.batch(ops),
+    benchInside: (kind, count) => client.benchInside(kind, count),
+    alive: () => client.health().then(() => true, () => false),
+    stop: () => bridge.stop(),
+  };
+}
