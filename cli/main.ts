@@ -145,6 +145,7 @@ async function providersCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const ids = parsed.flags.provider ? listFlag(parsed.flags.provider) : (await orderedBuiltins()).map((definition) => definition.id);
+  const idWidth = Math.max(...ids.map((id) => id.length));
   for (const id of ids) {
     const { definition } = await loadProvider(id);
     const availability = definition.availability ? await definition.availability() : { available: true as const };
@@ -152,7 +153,7 @@ async function providersCommand(argv: string[]): Promise<number> {
       .filter(([, v]) => v !== false)
       .map(([k, v]) => (v === true ? k : `${k}=${v}`))
       .join(' ');
-    process.stdout.write(`${availability.available ? '✔' : '✖'} ${definition.id.padEnd(11)} ${definition.kind.padEnd(10)} ${definition.title}\n`);
+    process.stdout.write(`${availability.available ? '✔' : '✖'} ${definition.id.padEnd(idWidth)} ${definition.kind.padEnd(10)} ${definition.title}\n`);
     process.stdout.write(`    runtime: ${definition.runtime}; capabilities: ${caps}\n`);
     if (!availability.available) process.stdout.write(`    unavailable: ${availability.reason}\n    enable with: ${availability.enable}\n`);
   }

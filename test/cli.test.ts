@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { builtinIds } from '../providers/registry.ts';
 import { validateResults } from '../results/validate.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -16,7 +17,7 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'kvparity-cli-test-'));
 
 // Every malformed input tried here, and what the user must be told (issue: bad input gets a clear error).
 const BAD_INPUTS: Array<[string[], RegExp]> = [
-  [['run', '--provider=nope'], /unknown provider "nope". Known providers: cloudflare, fastly, http, memory, redis, sqlite;/],
+  [['run', '--provider=nope'], new RegExp(`unknown provider "nope". Known providers: ${builtinIds().join(', ')};`)],
   [['test', '--provider=nope', '--no-unit'], /unknown provider "nope"/],
   [['run', '--provder=sqlite'], /unknown option --provder/],
   [['run', '--provider'], /--provider needs a value/],
@@ -147,5 +148,8 @@ export default defineProvider({ ...memory, id: 'strict-delete', title: 'refuses 
     expect(code).toBe(0);
     expect(out).toMatch(/✔ memory/);
     expect(out).toMatch(/✔ sqlite/);
+    // One line per built-in, its id in a column as wide as the longest id.
+    const width = Math.max(...builtinIds().map((id) => id.length));
+    for (const id of builtinIds()) expect(out).toMatch(new RegExp(`^[✔✖] ${id.padEnd(width)} \\S`, 'm'));
   });
 });
