@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NativeOp } from '../api/index.ts';
-import { startCloudflareKv } from '../runners/miniflare/kv.ts';
+import { startCloudflareKv } from '../runners/miniflare/store.ts';
 
 const count = Number(process.argv[2] ?? 2000);
 const batchSize = 100;

@@ -4,12 +4,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProviderSpecError, builtinIds, defaultIds, loadProvider, orderedBuiltins } from '../providers/registry.ts';
+import { categories } from '../suites/case-files.ts';
 import { UsageError, listFlag, parseArgs } from './args.ts';
 import { RUN_FLAGS, isFailure, runMainJob, type RunSummary } from './run.ts';
 
-/** The help text; the categories are the case files' (suites/cases/NN-<category>.ts). */
+/** The help text; the categories are the case files' names (suites/cases/NN-<category>.ts). */
 async function usage(): Promise<string> {
-  const { CATEGORIES } = await import('../suites/cases/index.ts');
   const { REPORT_FORMAT_NAMES } = await import('../reports/formats.ts');
   return `Usage: kvparity <command> [options]
 
@@ -27,7 +27,7 @@ Commands:
 
 Options for run and test:
   --provider=LIST   ids, paths to provider files, "all" or "available" (comma-separated; default all)
-  --category=LIST   only these categories (${wrap(CATEGORIES.join(', '), 60, 20)})
+  --category=LIST   only these categories (${wrap(categories().join(', '), 60, 20)})
   --case=GLOB       only cases whose id matches (e.g. "ttl.*"; comma-separated)
   --seed=N          replay a run's randomness (printed on every run)
   --runs=N          runs per property (default 50)

@@ -18,4 +18,3 @@ export const CONTRACT_LIMITS = {
   maxPrefixBytes: 512,
 } as const;
 
-export type ContractLimits = typeof CONTRACT_LIMITS;

@@ -13,8 +13,8 @@
  */
 import { join } from 'node:path';
 import { defineProvider } from '../api/index.ts';
-import { miniflareAvailability } from '../runners/miniflare/runner.ts';
-import { startCloudflareDo } from '../runners/miniflare/do.ts';
+import { miniflareAvailability } from '../runners/miniflare/runtime.ts';
+import { startCloudflareDo } from '../runners/miniflare/do-store.ts';
 
 /** The runtime's process name: the kit's own tests check that it never outlives a run. */
 export const runtimeProcess = 'workerd';

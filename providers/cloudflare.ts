@@ -2,12 +2,12 @@
  * Cloudflare Workers KV on Miniflare's real workerd. All machinery (the bridge
  * Worker, the process hygiene, the fake clock) lives in runners/miniflare.
  * Options: --token=<bearer> (the bridge then demands it), --clock=auto|eager|off
- * (see runners/miniflare/kv.ts; 'auto' keeps Cloudflare's real 25 MiB value limit).
+ * (see runners/miniflare/store.ts; 'auto' keeps Cloudflare's real 25 MiB value limit).
  */
 import { join } from 'node:path';
 import { defineProvider } from '../api/index.ts';
-import { miniflareAvailability } from '../runners/miniflare/runner.ts';
-import { startCloudflareKv, type ClockMode } from '../runners/miniflare/kv.ts';
+import { miniflareAvailability } from '../runners/miniflare/runtime.ts';
+import { startCloudflareKv, type ClockMode } from '../runners/miniflare/store.ts';
 
 const CLOCK_MODES: readonly ClockMode[] = ['auto', 'eager', 'off'];
 

@@ -4,11 +4,9 @@
  * (the bridge then requires it), --faketime=0 (run on the real clock).
  */
 import { defineProvider } from '../api/index.ts';
-import { BridgeClient } from '../runners/bridge/client.ts';
-import { ensureViceroy, viceroyAvailability, VICEROY_VERSION } from '../runners/viceroy/install.ts';
-import { compilerAvailable, ensureBridgeWasm } from '../runners/viceroy/bridge-wasm.ts';
-import { addCommand, missingPackage } from '../runners/optional.ts';
-import { faketimeLibrary, startViceroy } from '../runners/viceroy/runner.ts';
+import { VICEROY_VERSION } from '../runners/viceroy/install.ts';
+import { faketimeLibrary, viceroyRuntimeAvailability } from '../runners/viceroy/runtime.ts';
+import { startFastlyKv } from '../runners/viceroy/store.ts';
 
 /** The runtime's process name: the kit's own tests check that it never outlives a run. */
 export const runtimeProcess = 'viceroy';
@@ -21,7 +19,7 @@ export default defineProvider({
   capabilities: {
     ttl: true,
     metadata: true,
-    // Viceroy's expiry reads CLOCK_REALTIME; libfaketime moves it (see runners/viceroy/runner.ts).
+    // Viceroy's expiry reads CLOCK_REALTIME; libfaketime moves it (see runners/viceroy/runtime.ts).
     clock: faketimeLibrary() !== null,
     listOrder: 'utf8-bytes',
     durable: false,
@@ -29,49 +27,6 @@ export default defineProvider({
   },
   docs: 'https://www.fastly.com/documentation/reference/api/services/resources/kv-store-item/',
 
-  async availability() {
-    if (!compilerAvailable()) {
-      return missingPackage('@fastly/js-compute', 'the fastly provider') ?? { available: false, reason: "@fastly/js-compute's compiler (js-compute-runtime) is missing", enable: addCommand('@fastly/js-compute') };
-    }
-    const viceroy = viceroyAvailability();
-    return viceroy.available ? { available: true } : viceroy;
-  },
-
-  async start({ tmpDir, log, options, signal }) {
-    const viceroy = await ensureViceroy(log, signal);
-    const wasm = await ensureBridgeWasm(log, signal);
-    const token = options.token || undefined;
-    const run = await startViceroy({
-      viceroyPath: viceroy.path,
-      viceroyVersion: viceroy.version,
-      wasmPath: wasm.path,
-      tmpDir,
-      token,
-      fakeTime: options.faketime === '0' ? false : undefined,
-      log,
-      signal,
-    });
-    const client = new BridgeClient({ baseUrl: run.url, token });
-    // Transport failures get Viceroy's own account (guest trap or OOM, host panic) appended.
-    const explained = async <T>(op: () => Promise<T>): Promise<T> => {
-      run.mark();
-      try {
-        return await op();
-      } catch (error) {
-        throw await run.explain(error);
-      }
-    };
-    return {
-      runtime: { name: 'viceroy', version: viceroy.version, detail: `${run.url} (js-compute ${wasm.jsComputeVersion}, bridge ${wasm.hash.slice(0, 12)})` },
-      get: (key) => explained(() => client.get(key)),
-      put: (key, value, putOptions) => explained(() => client.put(key, value, putOptions)),
-      delete: (key) => explained(() => client.delete(key)),
-      list: (listOptions) => explained(() => client.list(listOptions)),
-      batch: (ops) => explained(() => client.batch(ops)),
-      benchInside: (kind, count) => explained(() => client.benchInside(kind, count)),
-      clock: run.clock && { advance: (seconds) => run.clock!.advance(seconds) },
-      alive: async () => run.alive(),
-      stop: () => run.stop(),
-    };
-  },
+  availability: viceroyRuntimeAvailability,
+  start: ({ tmpDir, log, options, signal }) => startFastlyKv({ tmpDir, log, signal, token: options.token || undefined, fakeTime: options.faketime === '0' ? false : undefined }),
 });

@@ -12,7 +12,7 @@
  *  - TTL: Netlify Blobs has no expiry (capability absent); nothing depends on time, so no clock.
  */
 import { defineProvider } from '../api/index.ts';
-import { NETLIFY_BLOBS_PROCESS, netlifyBlobsAvailability, startNetlifyBlobs } from '../runners/netlify-blobs/runner.ts';
+import { NETLIFY_BLOBS_PROCESS, netlifyBlobsAvailability, startNetlifyBlobs } from '../runners/netlify-blobs/store.ts';
 
 /** The runtime's process name: the kit's own tests check that it never outlives a run. */
 export const runtimeProcess = NETLIFY_BLOBS_PROCESS;

@@ -2,13 +2,14 @@
  * Redis as a KV store, with Redis's own semantics left showing: SCAN listing
  * (unordered, COUNT only a hint, repeats possible), SET EX/PX expiry with no
  * minimum, 512 MB strings. Runs testcontainers' redis:7 where a container
- * runtime exists, else a redis-server binary (runners/redis/runner.ts).
+ * runtime exists, else a redis-server binary (runners/redis/).
  */
 import { defineProvider } from '../api/index.ts';
 import { missingPackage } from '../runners/optional.ts';
 
 // ioredis (and testcontainers) are optional peer dependencies: the runner is imported only when this provider is used.
-const runner = () => import('../runners/redis/runner.ts');
+const runtime = () => import('../runners/redis/runtime.ts');
+const store = () => import('../runners/redis/store.ts');
 
 /** The runtime's process name: the kit's own tests check that it never outlives a run. */
 export const runtimeProcess = 'redis-server';
@@ -29,22 +30,6 @@ export default defineProvider({
     strongConsistency: true,
   },
   docs: 'https://redis.io/docs/latest/commands/scan/',
-  async availability() {
-    return missingPackage('ioredis', 'the redis provider') ?? (await runner()).redisAvailability();
-  },
-
-  async start({ tmpDir, log, signal }) {
-    const redis = await (await runner()).startRedis({ tmpDir, log, signal });
-    const { store } = redis;
-    return {
-      runtime: redis.runtime,
-      get: (key) => store.get(key),
-      put: (key, value, options) => store.put(key, value, options),
-      delete: (key) => store.delete(key),
-      list: (options) => store.list(options),
-      batch: (ops) => store.batch(ops),
-      alive: () => redis.alive(),
-      stop: () => redis.stop(),
-    };
-  },
+  availability: async () => missingPackage('ioredis', 'the redis provider') ?? (await runtime()).redisAvailability(),
+  start: async ({ tmpDir, log, signal }) => (await store()).startRedisKv({ tmpDir, log, signal }),
 });

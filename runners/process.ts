@@ -128,6 +128,19 @@ export async function waitUntil(
   throw new Error(`${what}: not ready after ${timeoutMs} ms.${spawned ? '\n' + spawned.output().slice(-4000) : ''}`);
 }
 
+/** Does `url` answer 200 within 5 s? The body is read, so the connection is freed. */
+export async function answers200(url: string, headers: Record<string, string> = {}): Promise<boolean> {
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(5000) });
+  await response.arrayBuffer();
+  return response.status === 200;
+}
+
+/** Waits until `url` answers 200 (a runtime listening and serving), the child dies, or `timeoutMs` passes. */
+export function waitForHttp(what: string, url: string, options: { headers?: Record<string, string>; timeoutMs?: number; intervalMs?: number; spawned?: Spawned } = {}): Promise<void> {
+  const { headers, ...waiting } = options;
+  return waitUntil(what, () => answers200(url, headers), waiting);
+}
+
 /** A fresh temp directory, removed on exit unless KVPARITY_KEEP_TMP is set. */
 export function tempDir(label: string): string {
   const dir = mkdtempSync(join(tmpdir(), `kvparity-${label}-`));

@@ -10,7 +10,8 @@ import { CONTRACT_COMMIT, CONTRACT_SOURCE } from '../contract/upstream.js';
 import { RESULTS_FORMAT, type CaseResult, type ResultsFile, type RunInfo } from '../results/types.ts';
 import type { Case } from './case.ts';
 import type { KnownDivergence } from './divergences.ts';
-import { erroredResult, runCase, withTimeout } from './run-case.ts';
+import { withTimeout } from '../api/time-limit.ts';
+import { erroredResult, runCase } from './run-case.ts';
 
 // A hung runtime must not stall the run: asking it if it is alive, and stopping it, are bounded.
 const ALIVE_TIMEOUT_MS = 5000;

@@ -1,5 +1,6 @@
 /** Runs one case against a running instance: its context, its time limit, its status, its cleanup. */
 import type { KvInstance } from '../api/index.ts';
+import { TimeoutError, withTimeout } from '../api/time-limit.ts';
 import { KvHandle } from '../contract/handle.ts';
 import type { CaseResult, PropertyDetails, Status } from '../results/types.ts';
 import { CaseFailure, type Case, type CaseContext, type TimedCaseContext } from './case.ts';
@@ -8,7 +9,7 @@ import { caseInstance, type CaseInstance } from './instance.ts';
 import { listAllNative } from './listing.ts';
 import { describeValue } from './observe.ts';
 
-export const DEFAULT_CASE_TIMEOUT_MS = 120_000;
+const DEFAULT_CASE_TIMEOUT_MS = 120_000;
 
 export interface CaseRun {
   kv: KvInstance;
@@ -107,20 +108,6 @@ async function settle(definition: Case, context: CaseContext, timeoutMs: number)
 async function cleanup(kv: CaseInstance, ns: string, tracked: Set<string>): Promise<void> {
   const keys = [...tracked, ...(await listAllNative(kv, ns)).keys];
   if (keys.length > 0) await kv.batch(keys.map((key) => ({ op: 'delete' as const, key })));
-}
-
-export class TimeoutError extends Error {}
-
-export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`no result within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function brief(value: unknown): string {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import cloudflareDo from '../providers/cloudflare-do.ts';
-import type { CloudflareDo } from '../runners/miniflare/do.ts';
+import type { CloudflareDo } from '../runners/miniflare/do-store.ts';
 import { rejection } from './fixtures/rejection.ts';
 
 const availability = await cloudflareDo.availability!();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import cloudflare from '../providers/cloudflare.ts';
-import type { CloudflareKv } from '../runners/miniflare/kv.ts';
+import type { CloudflareKv } from '../runners/miniflare/store.ts';
 import { MAX_BODY_BYTES, PROTOCOL_VERSION } from '../runners/bridge/handler.js';
 import { rejection } from './fixtures/rejection.ts';
 

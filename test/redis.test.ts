@@ -15,8 +15,8 @@ import redis from '../providers/redis.ts';
 import { KvHandle } from '../contract/handle.ts';
 import { isNativeError, type KvInstance } from '../api/index.ts';
 import { detectContainerRuntime } from '../runners/redis/container.ts';
-import { planRedis, redisAvailability, startRedis, type RunningRedis } from '../runners/redis/runner.ts';
-import { escapeGlob, expiryArguments, type RedisKvStore } from '../runners/redis/store.ts';
+import { planRedis, redisAvailability } from '../runners/redis/runtime.ts';
+import { escapeGlob, expiryArguments, startRedisKv, type RedisKv, type RedisKvStore } from '../runners/redis/store.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const availability = await redisAvailability();
@@ -118,7 +118,7 @@ describe('the pieces that shape Redis commands', () => {
 
 describe.skipIf(!availability.available)(`redis provider${availability.available ? '' : ` (skipped: ${(availability as { reason: string }).reason})`}`, () => {
   let dir: string;
-  let running: RunningRedis;
+  let running: RedisKv;
   let kv: RedisKvStore;
   /** A second, plain client on the same server, to see what the provider really stored. */
   let raw: Redis;
@@ -127,9 +127,9 @@ describe.skipIf(!availability.available)(`redis provider${availability.available
   beforeAll(async () => {
     restore = forceServerWhereContainersRun();
     dir = mkdtempSync(join(tmpdir(), 'kvparity-redis-test-'));
-    running = await startRedis({ tmpDir: dir, log: silent });
+    running = await startRedisKv({ tmpDir: dir, log: silent });
     kv = running.store;
-    raw = new Redis({ host: running.host, port: running.port, lazyConnect: true });
+    raw = new Redis({ host: running.server.host, port: running.server.port, lazyConnect: true });
     await raw.connect();
   }, 60_000);
 
@@ -240,18 +240,18 @@ describe.skipIf(!availability.available)('redis-server lifetime', () => {
     const restore = forceServerWhereContainersRun();
     const dir = mkdtempSync(join(tmpdir(), 'kvparity-redis-test-'));
     const before = redisServerPids();
-    let started: RunningRedis | undefined;
+    let started: RedisKv | undefined;
     try {
-      started = await startRedis({ tmpDir: dir, log: silent });
-      expect(started.via).toBe('server');
-      expect(running(started.pid!)).toBe(true);
+      started = await startRedisKv({ tmpDir: dir, log: silent });
+      expect(started.server.via).toBe('server');
+      expect(running(started.server.pid!)).toBe(true);
       expect(redisServerPids().length).toBe(before.length + 1);
     } finally {
       await started?.stop();
       rmSync(dir, { recursive: true, force: true });
       restore();
     }
-    expect(running(started!.pid!)).toBe(false);
+    expect(running(started!.server.pid!)).toBe(false);
     expect(redisServerPids().length).toBe(before.length);
   });
 
@@ -260,7 +260,7 @@ describe.skipIf(!availability.available)('redis-server lifetime', () => {
     const script = join(dir, 'hold.mts');
     writeFileSync(
       script,
-      `import { startRedis } from ${JSON.stringify(join(root, 'runners/redis/runner.ts'))};
+      `import { startRedis } from ${JSON.stringify(join(root, 'runners/redis/runtime.ts'))};
 const started = await startRedis({ tmpDir: ${JSON.stringify(dir)}, log: () => {} });
 console.log(JSON.stringify({ pid: started.pid }));
 setInterval(() => {}, 1000);\n`,

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BridgeClient } from '../runners/bridge/client.ts';
-import { startCloudflareKv } from '../runners/miniflare/kv.ts';
+import { startCloudflareKv } from '../runners/miniflare/store.ts';
 import { ensureViceroy, viceroyAvailability } from '../runners/viceroy/install.ts';
-import { ensureBridgeWasm } from '../runners/viceroy/bridge-wasm.ts';
-import { startViceroy } from '../runners/viceroy/runner.ts';
+import { ensureBridgeWasm } from '../runners/viceroy/wasm.ts';
+import { startViceroy } from '../runners/viceroy/runtime.ts';
 import { validateResults } from '../results/validate.ts';
 
 const root = resolve(import.meta.dirname, '..');

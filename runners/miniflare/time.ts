@@ -9,7 +9,7 @@
  *     ops: enableFakeTimers(ms), advanceFakeTime(ms), now()  -> the object's `Timers`
  *          sqlQuery(sql, ...params)                           -> the object's SQLite (`_mf_entries`)
  *
- * Two measured facts shape how runners/miniflare/kv.ts uses this:
+ * Two measured facts shape how runners/miniflare/store.ts uses this:
  *  - ANY control op sets the KV object's `beingTested` flag, which lowers the
  *    put value limit from 25 MiB to 1024 bytes ("Value length of 1025 exceeds
  *    limit of 1024."). Only a fresh object (a workerd restart) clears it.

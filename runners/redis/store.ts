@@ -11,8 +11,9 @@
  * refuses changes nothing.
  */
 import { Redis, ReplyError } from 'ioredis';
-import type { Entry, JsonValue, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../api/index.ts';
+import type { Entry, JsonValue, KvInstance, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../api/index.ts';
 import { NativeError, type NativeErrorClass } from '../../api/index.ts';
+import { startRedis, type RunningRedis } from './runtime.ts';
 
 export const METADATA_DB = 1;
 
@@ -179,4 +180,38 @@ function classify(error: unknown, message: string, ttlGiven: boolean): NativeErr
   if (/max(imum)? allowed size|bulk length|proto-max-bulk-len/i.test(message)) return 'too-large';
   if (/cursor|syntax error|not an integer/i.test(message)) return 'invalid-argument';
   return 'internal';
+}
+
+/** The Redis KvInstance: a server started here (runtime.ts), reached through RedisKvStore. */
+export interface RedisKv extends KvInstance {
+  store: RedisKvStore;
+  server: RunningRedis;
+}
+
+export async function startRedisKv(options: { tmpDir: string; log(line: string): void; signal?: AbortSignal }): Promise<RedisKv> {
+  const server = await startRedis(options);
+  let store: RedisKvStore;
+  let version: string;
+  try {
+    store = await RedisKvStore.connect(server.host, server.port);
+    version = await store.version();
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return {
+    runtime: { name: 'redis', version, detail: server.detail },
+    store,
+    server,
+    get: (key) => store.get(key),
+    put: (key, value, putOptions) => store.put(key, value, putOptions),
+    delete: (key) => store.delete(key),
+    list: (listOptions) => store.list(listOptions),
+    batch: (ops) => store.batch(ops),
+    alive: () => store.ping(),
+    async stop() {
+      await store.close();
+      await server.stop();
+    },
+  };
 }

@@ -5,8 +5,9 @@
  * orders keys by their UTF-8 bytes: keys are stored as BLOBs, which SQLite
  * compares with memcmp (JavaScript's string order differs beyond the BMP).
  */
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Entry, JsonValue, ListOptions, ListPage, PutOptions } from '../../api/index.ts';
+import type { Availability, Entry, JsonValue, KvInstance, ListOptions, ListPage, PutOptions } from '../../api/index.ts';
 import { NativeError } from '../../api/index.ts';
 
 export const DEFAULT_PAGE_SIZE = 1000;
@@ -102,4 +103,29 @@ const encodeCursor = (lastKey: Buffer) => 's1.' + lastKey.toString('base64url');
 function decodeCursor(cursor: string): Buffer {
   if (!/^s1\.[A-Za-z0-9_-]+$/.test(cursor)) throw new NativeError('invalid cursor: not one this store issued', 'invalid-argument');
   return Buffer.from(cursor.slice(3), 'base64url');
+}
+
+/** better-sqlite3 loads here (its native addon is built by npm ci). */
+export async function sqliteAvailability(): Promise<Availability> {
+  try {
+    SqliteKvStore.version();
+    return { available: true };
+  } catch (error) {
+    return { available: false, reason: `better-sqlite3 does not load: ${(error as Error).message}`, enable: 'npm rebuild better-sqlite3' };
+  }
+}
+
+/** The SQLite KvInstance: a store file in `tmpDir`, on a clock that advance() moves ahead of real time. */
+export async function startSqliteKv({ tmpDir }: { tmpDir: string }): Promise<KvInstance> {
+  let offsetMs = 0;
+  const store = new SqliteKvStore(join(tmpDir, 'kv.sqlite'), { now: () => Date.now() + offsetMs });
+  return {
+    runtime: { name: 'sqlite', version: SqliteKvStore.version(), detail: store.path },
+    get: async (key) => store.get(key),
+    put: async (key, value, options) => store.put(key, value, options),
+    delete: async (key) => store.delete(key),
+    list: async (options) => store.list(options),
+    clock: { advance: async (seconds) => void (offsetMs += seconds * 1000) },
+    stop: async () => store.close(),
+  };
 }

@@ -4,27 +4,21 @@
  * runs and reports; adding a category is adding its file. A case id is stable: reports
  * and known divergences refer to it.
  */
-import { readdirSync } from 'node:fs';
 import type { Case } from '../case.ts';
+import { CASES_DIR, caseFiles, categoryOf } from '../case-files.ts';
 import { matchesCaseId } from '../case-glob.ts';
 
-const CASE_FILE = /^\d+-([a-z][a-z0-9-]*)\.ts$/;
-const here = new URL('./', import.meta.url);
-
-/** The case files, in category order. */
-export const CASE_FILES = readdirSync(here).filter((name) => CASE_FILE.test(name)).sort();
-
-const modules = await Promise.all(CASE_FILES.map(async (name) => ({ name, cases: ((await import(new URL(name, here).href)) as { default: Case[] }).default })));
+const modules = await Promise.all(caseFiles().map(async (name) => ({ name, cases: ((await import(new URL(name, CASES_DIR).href)) as { default: Case[] }).default })));
 
 for (const { name, cases } of modules) {
-  const stray = cases.find((c) => c.category !== CASE_FILE.exec(name)![1]);
+  const stray = cases.find((c) => c.category !== categoryOf(name));
   if (stray) throw new Error(`suites/cases/${name}: ${stray.id} is declared in category "${stray.category}"; a case file's category is its name's`);
 }
 
 export const ALL_CASES: Case[] = modules.flatMap(({ cases }) => cases);
 
 /** The categories, in order: one per case file. */
-export const CATEGORIES: string[] = modules.map(({ name }) => CASE_FILE.exec(name)![1]);
+export const CATEGORIES: string[] = modules.map(({ name }) => categoryOf(name));
 
 export function selectCases(filters: { categories?: string[]; ids?: string[] } = {}): Case[] {
   const ids = new Set<string>();

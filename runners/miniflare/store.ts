@@ -1,5 +1,5 @@
 /**
- * The Cloudflare KvInstance: the bridge on Miniflare's workerd (runner.ts),
+ * The Cloudflare KvInstance: the bridge on Miniflare's workerd (runtime.ts),
  * spoken to through the shared BridgeClient, plus a fake clock (time.ts).
  *
  * Why the clock needs a policy (both measured on miniflare 4.20260426.0):
@@ -28,7 +28,7 @@
  */
 import type { Clock, Entry, KvInstance, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../api/index.ts';
 import { BridgeClient } from '../bridge/client.ts';
-import { startMiniflareBridge, type MiniflareBridge } from './runner.ts';
+import { startMiniflareBridge, type MiniflareBridge } from './runtime.ts';
 import { KvObjectControl } from './time.ts';
 
 export type ClockMode = 'auto' | 'eager' | 'off';

@@ -1,7 +1,8 @@
 /**
- * Runs a Cloudflare bridge on Miniflare's real workerd, in-process, on a loopback port: the
- * Workers KV bridge (bridge.worker.js) or the Durable Object storage bridge
- * (do-bridge.worker.js), each with the shared ../bridge/handler.js.
+ * Runs a Worker on Miniflare's real workerd, in-process, on a loopback port: a Cloudflare
+ * bridge (the Workers KV bridge, bridge.worker.js, or the Durable Object storage bridge,
+ * do-bridge.worker.js, each with the shared ../bridge/handler.js), or any other Worker (the
+ * demo app) through startWorkerd().
  *
  * Exit hygiene: Miniflare spawns workerd itself (not through runners/process.ts)
  * and keeps the child private, so after start we find the workerd children of
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Availability } from '../../api/index.ts';
+import { withTimeout } from '../../api/time-limit.ts';
 import { missingPackage } from '../optional.ts';
 import { cacheDir, freePort, onExit } from '../process.ts';
 import type { Miniflare, MiniflareOptions } from 'miniflare';
@@ -26,21 +28,12 @@ import { enableControlEndpoints } from './time.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RUNNERS_DIR = dirname(here);
-/** The Worker each storage is bridged by, and the Miniflare options that give it that storage. */
-const STORAGES = {
-  kv: {
-    worker: join(here, 'bridge.worker.js'),
-    options: (persistDir: string | undefined): Partial<MiniflareOptions> => ({ kvNamespaces: ['KV'], kvPersist: persistDir ?? false }),
-  },
+/** The Worker each storage is bridged by, and the bindings that give it that storage. */
+const STORAGES: Record<'kv' | 'durable-object', { worker: string; bindings: WorkerdOptions['storage'] }> = {
+  kv: { worker: join(here, 'bridge.worker.js'), bindings: { kvNamespaces: ['KV'] } },
   // SQLite-backed, the storage backend Cloudflare recommends for new Durable Object classes.
-  'durable-object': {
-    worker: join(here, 'do-bridge.worker.js'),
-    options: (persistDir: string | undefined): Partial<MiniflareOptions> => ({
-      durableObjects: { STORE: { className: 'KvParityStore', useSQLite: true } },
-      durableObjectsPersist: persistDir ?? false,
-    }),
-  },
-} as const;
+  'durable-object': { worker: join(here, 'do-bridge.worker.js'), bindings: { durableObjects: { STORE: { className: 'KvParityStore', useSQLite: true } } } },
+};
 export type BridgeStorage = keyof typeof STORAGES;
 const BRIDGE_HANDLER = join(RUNNERS_DIR, 'bridge', 'handler.js');
 
@@ -56,7 +49,7 @@ export interface WorkerdInfo {
 }
 
 /** Reads the installed miniflare and workerd versions and the binary path (resolved from miniflare, as Miniflare does). */
-export function workerdInfo(): WorkerdInfo {
+function workerdInfo(): WorkerdInfo {
   const require = createRequire(import.meta.url);
   const miniflareMain = require.resolve('miniflare');
   const miniflareVersion = readPackageVersion(miniflareMain, 'miniflare');
@@ -120,21 +113,25 @@ export async function miniflareAvailability(): Promise<Availability> {
   return { available: true };
 }
 
-export interface MiniflareBridgeOptions {
-  /** What the bridge exposes: a Workers KV namespace (default) or a Durable Object's storage. */
-  storage?: BridgeStorage;
-  /** Directory for the store (SQLite + blobs); Miniflare's own temp directory when absent. Needed for restart(). */
+export interface WorkerdOptions {
+  /** The Worker: ES modules, the first one the entry point, all below `modulesRoot`. */
+  modulesRoot: string;
+  modules: string[];
+  /** Its storage bindings: Workers KV namespaces, Durable Object classes. */
+  storage: { kvNamespaces?: string[]; durableObjects?: Record<string, { className: string; useSQLite?: boolean }> };
+  /** Plain-text bindings. */
+  bindings?: Record<string, string>;
+  /** Directory for the stores (SQLite + blobs); Miniflare's own temp directory when absent. Needed for restart(). */
   persistDir?: string;
-  /** Bearer token the bridge demands on every endpoint. */
-  token?: string;
   /** Wire Miniflare's control endpoints in (time.ts); needed for a fake clock. */
   controlEndpoints?: boolean;
+  /** Bound on the start (default: none beyond `signal`). */
+  readyTimeoutMs?: number;
   signal?: AbortSignal;
 }
 
-export interface MiniflareBridge {
+export interface RunningWorkerd {
   url: string;
-  token?: string;
   info: WorkerdInfo;
   /** The running Miniflare (for time.ts). */
   miniflare(): Miniflare;
@@ -149,7 +146,7 @@ export interface MiniflareBridge {
   stop(): Promise<void>;
 }
 
-// Starts and restarts are serialised so each one can tell which new workerd children are its own.
+// Starts and restarts are one at a time, so each one can tell which new workerd children are its own.
 let queue: Promise<unknown> = Promise.resolve();
 function serialised<T>(work: () => Promise<T>): Promise<T> {
   const run = queue.then(work);
@@ -157,126 +154,184 @@ function serialised<T>(work: () => Promise<T>): Promise<T> {
   return run;
 }
 
-export function startMiniflareBridge(options: MiniflareBridgeOptions = {}): Promise<MiniflareBridge> {
-  return serialised(() => startOnce(options));
+export interface MiniflareBridgeOptions extends Pick<WorkerdOptions, 'persistDir' | 'controlEndpoints' | 'signal'> {
+  /** What the bridge exposes: a Workers KV namespace (default) or a Durable Object's storage. */
+  storage?: BridgeStorage;
+  /** Bearer token the bridge demands on every endpoint. */
+  token?: string;
 }
 
-async function startOnce(options: MiniflareBridgeOptions): Promise<MiniflareBridge> {
-  const started = performance.now();
-  options.signal?.throwIfAborted();
+export interface MiniflareBridge extends RunningWorkerd {
+  token?: string;
+}
+
+/** The kit's bridge Worker for one storage (a KV namespace, KV, or a Durable Object, STORE), as the cloudflare providers run it. */
+export async function startMiniflareBridge(options: MiniflareBridgeOptions = {}): Promise<MiniflareBridge> {
   const info = workerdInfo();
-  guardParentDeath(info.binary);
-  const miniflareModule = await import('miniflare');
-  const { Miniflare } = miniflareModule;
-  if (options.controlEndpoints) enableControlEndpoints(miniflareModule);
-  if (options.persistDir) mkdirSync(options.persistDir, { recursive: true });
-
-  let output = '';
-  const keep = (chunk: Buffer | string) => {
-    output = (output + chunk.toString()).slice(-65536);
-  };
-
-  let mf: Miniflare | undefined;
-  let pids: number[] = [];
-  let scratch: string | undefined; // Miniflare's own temp dir; it removes it fire-and-forget, which an exiting kit cuts short
-  let disposed = false;
-  const killLeftovers = () => {
-    if (disposed) return;
-    for (const pid of pids) {
-      if (!isWorkerd(pid, info.binary)) continue;
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {}
-    }
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
-  };
-  const unregister = onExit(killLeftovers);
-  const dispose = async () => {
-    try {
-      await mf?.dispose();
-    } finally {
-      killLeftovers(); // dispose SIGKILLs workerd itself; this covers a dispose that failed half way
-      disposed = true;
-      unregister();
-    }
-  };
-  const onAbort = () => void dispose().catch(() => {});
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-
   const storage = STORAGES[options.storage ?? 'kv'];
-  const config = (port: number): MiniflareOptions => ({
-    host: '127.0.0.1',
-    port,
+  const bridge = await startWorkerd({
     modulesRoot: RUNNERS_DIR,
-    modules: [
-      { type: 'ESModule', path: storage.worker },
-      { type: 'ESModule', path: BRIDGE_HANDLER },
-    ],
-    compatibilityDate: info.compatibilityDate,
-    ...storage.options(options.persistDir),
+    modules: [storage.worker, BRIDGE_HANDLER],
+    storage: storage.bindings,
     bindings: {
       KVPARITY_RUNTIME_VERSION: info.version,
       // A deployed bridge has no such binding and so reports itself as production.
       KVPARITY_KIND: 'emulator',
       ...(options.token ? { KVPARITY_TOKEN: options.token } : {}),
     },
-    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
-      stdout.on('data', keep);
-      stderr.on('data', keep);
-    },
+    persistDir: options.persistDir,
+    controlEndpoints: options.controlEndpoints,
+    signal: options.signal,
   });
+  return { ...bridge, token: options.token };
+}
 
+/** Starts a Worker on workerd; starts (and restarts) are one at a time, so each can tell which workerd children are its own. */
+export function startWorkerd(options: WorkerdOptions): Promise<RunningWorkerd> {
+  return serialised(() => startOnce(options));
+}
+
+async function startOnce(options: WorkerdOptions): Promise<RunningWorkerd> {
+  const started = performance.now();
+  options.signal?.throwIfAborted();
+  const info = workerdInfo();
+  guardParentDeath(info.binary);
+  const miniflareModule = await import('miniflare');
+  if (options.controlEndpoints) enableControlEndpoints(miniflareModule);
+  if (options.persistDir) mkdirSync(options.persistDir, { recursive: true });
+
+  const workerd = new Workerd(info.binary);
+  const onAbort = () => void workerd.dispose().catch(() => {});
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const config = (port: number) => miniflareOptions(options, info, port, workerd.keep);
   try {
-    let url: URL;
-    let port: number;
-    for (let attempt = 1; ; attempt++) {
-      port = await freePort();
-      const before = new Set(workerdChildren(info.binary));
-      mf = new Miniflare(config(port));
-      try {
-        url = await mf.ready;
-        pids = newWorkerdChildren(info.binary, before);
-        scratch = miniflareScratchDir(mf);
-        break;
-      } catch (error) {
-        pids = newWorkerdChildren(info.binary, before);
-        await mf.dispose().catch(() => {});
-        mf = undefined;
-        killLeftovers();
-        // Another process took the port between freePort() and workerd's bind: try another.
-        if ((error as { code?: string }).code !== 'ERR_ADDRESS_IN_USE' || attempt >= 3) throw error;
-      }
-    }
+    const { url, port, running } = await readyOnFreePort(workerd, miniflareModule.Miniflare, config, options.readyTimeoutMs);
     options.signal?.throwIfAborted();
-    const running = mf;
     return {
       url: url.href.replace(/\/$/, ''),
-      token: options.token,
       info,
       miniflare: () => running,
-      pids: () => [...pids],
+      pids: () => [...workerd.pids],
       startMs: performance.now() - started,
-      output: () => output,
+      output: () => workerd.output,
       restart: () =>
         serialised(async () => {
           const t0 = performance.now();
-          const before = new Set(workerdChildren(info.binary));
-          await running.setOptions(config(port));
-          await running.ready;
-          pids = newWorkerdChildren(info.binary, before);
+          await workerd.noteChildren(async () => {
+            await running.setOptions(config(port));
+            await running.ready;
+          });
           return performance.now() - t0;
         }),
       async stop() {
         options.signal?.removeEventListener('abort', onAbort);
-        await dispose();
+        await workerd.dispose();
       },
     };
   } catch (error) {
     options.signal?.removeEventListener('abort', onAbort);
-    await dispose().catch(() => {});
-    const tail = output.trim() ? `\nworkerd output:\n${output.slice(-4000)}` : '';
+    await workerd.dispose().catch(() => {});
+    const tail = workerd.output.trim() ? `\nworkerd output:\n${workerd.output.slice(-4000)}` : '';
     throw new Error(`Miniflare did not start: ${(error as Error).message}${tail}`, { cause: error });
   }
+}
+
+/**
+ * One Miniflare and the workerd children it spawned, so they die on every exit path: dispose()
+ * normally, else the onExit() hook SIGKILLs them (and removes Miniflare's temp dir, which it
+ * removes fire-and-forget, an exiting kit cutting that short).
+ */
+class Workerd {
+  mf: Miniflare | undefined;
+  pids: number[] = [];
+  /** The last 64 KiB workerd wrote to stdout/stderr. */
+  output = '';
+  /** Miniflare's own temp dir, once it started. */
+  scratch: string | undefined;
+  private disposed = false;
+  private readonly unregister: () => void;
+
+  constructor(private readonly binary: string) {
+    this.unregister = onExit(() => this.killLeftovers());
+  }
+
+  readonly keep = (chunk: Buffer | string) => {
+    this.output = (this.output + chunk.toString()).slice(-65536);
+  };
+
+  /** Runs `start`; the workerd children that appeared meanwhile are this instance's from then on. */
+  async noteChildren<T>(start: () => Promise<T>): Promise<T> {
+    const before = new Set(workerdChildren(this.binary));
+    try {
+      return await start();
+    } finally {
+      this.pids = workerdChildren(this.binary).filter((pid) => !before.has(pid));
+    }
+  }
+
+  killLeftovers(): void {
+    if (this.disposed) return;
+    for (const pid of this.pids) {
+      if (!isWorkerd(pid, this.binary)) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
+    if (this.scratch) rmSync(this.scratch, { recursive: true, force: true });
+  }
+
+  async dispose(): Promise<void> {
+    try {
+      await this.mf?.dispose();
+    } finally {
+      this.killLeftovers(); // dispose SIGKILLs workerd itself; this covers a dispose that failed half way
+      this.disposed = true;
+      this.unregister();
+    }
+  }
+}
+
+/** Starts Miniflare on a free port; another process may take the port between freePort() and workerd's bind, so up to three ports are tried. */
+async function readyOnFreePort(
+  workerd: Workerd,
+  MiniflareClass: typeof Miniflare,
+  config: (port: number) => MiniflareOptions,
+  readyTimeoutMs?: number,
+): Promise<{ url: URL; port: number; running: Miniflare }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const mf = new MiniflareClass(config(port));
+    workerd.mf = mf;
+    try {
+      const url = await workerd.noteChildren(() => (readyTimeoutMs === undefined ? mf.ready : withTimeout(mf.ready, readyTimeoutMs, `workerd: not ready after ${readyTimeoutMs} ms`)));
+      workerd.scratch = miniflareScratchDir(mf);
+      return { url, port, running: mf };
+    } catch (error) {
+      await mf.dispose().catch(() => {});
+      workerd.mf = undefined;
+      workerd.killLeftovers();
+      if ((error as { code?: string }).code !== 'ERR_ADDRESS_IN_USE' || attempt >= 3) throw error;
+    }
+  }
+}
+
+/** Miniflare's options for the Worker, on `port`, with workerd's output kept. */
+function miniflareOptions(options: WorkerdOptions, info: WorkerdInfo, port: number, keep: (chunk: Buffer | string) => void): MiniflareOptions {
+  return {
+    host: '127.0.0.1',
+    port,
+    modulesRoot: options.modulesRoot,
+    modules: options.modules.map((path) => ({ type: 'ESModule' as const, path })),
+    compatibilityDate: info.compatibilityDate,
+    ...options.storage,
+    ...(options.storage.kvNamespaces ? { kvPersist: options.persistDir ?? false } : {}),
+    ...(options.storage.durableObjects ? { durableObjectsPersist: options.persistDir ?? false } : {}),
+    bindings: options.bindings ?? {},
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+      stdout.on('data', keep);
+      stderr.on('data', keep);
+    },
+  };
 }
 
 /** Miniflare's per-instance temp dir (/tmp/miniflare-<hex>), found through the paths of plugins that are not persisted. */
@@ -290,12 +345,8 @@ function miniflareScratchDir(mf: Miniflare): string | undefined {
   return undefined;
 }
 
-function newWorkerdChildren(binary: string, before: Set<number>): number[] {
-  return workerdChildren(binary).filter((pid) => !before.has(pid));
-}
-
 /** Live workerd processes whose parent is this process. */
-export function workerdChildren(binary: string): number[] {
+function workerdChildren(binary: string): number[] {
   return childPids().filter((pid) => isWorkerd(pid, binary));
 }
 

@@ -1,11 +1,11 @@
 /**
  * The Cloudflare Durable Object storage KvInstance: the Durable Object bridge
- * (do-bridge.worker.js) on Miniflare's workerd (runner.ts), spoken to through the shared
+ * (do-bridge.worker.js) on Miniflare's workerd (runtime.ts), spoken to through the shared
  * BridgeClient. Durable Object storage has no expiry, so there is no clock to control.
  */
 import type { KvInstance } from '../../api/index.ts';
 import { BridgeClient } from '../bridge/client.ts';
-import { startMiniflareBridge, type MiniflareBridge } from './runner.ts';
+import { startMiniflareBridge, type MiniflareBridge } from './runtime.ts';
 
 export interface CloudflareDoOptions {
   persistDir: string;

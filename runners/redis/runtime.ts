@@ -3,21 +3,19 @@
  * exists, else the redis-server binary. KVPARITY_REDIS=server|container forces one.
  */
 import { existsSync } from 'node:fs';
-import type { Availability, RuntimeInfo } from '../../api/index.ts';
+import type { Availability } from '../../api/index.ts';
 import { REDIS_IMAGE, detectContainerRuntime, startRedisContainer } from './container.ts';
 import { INSTALL_COMMAND, findRedisServer, startRedisServer } from './server.ts';
-import { RedisKvStore } from './store.ts';
 
+/** A running Redis server, by container or binary. */
 export interface RunningRedis {
-  store: RedisKvStore;
-  runtime: RuntimeInfo;
   via: 'container' | 'server';
   host: string;
   port: number;
   /** The redis-server process (server path only). */
   pid?: number;
-  /** Answers PING. */
-  alive(): Promise<boolean>;
+  /** How it runs, in words (reports show it). */
+  detail: string;
   stop(): Promise<void>;
 }
 
@@ -50,39 +48,17 @@ export async function redisAvailability(machine: Machine = {}): Promise<Availabi
 export async function startRedis({ tmpDir, log, signal }: { tmpDir: string; log(line: string): void; signal?: AbortSignal }): Promise<RunningRedis> {
   const plan = await planRedis();
   if (plan.via === 'none') throw new Error(`${plan.reason}; install it with: ${INSTALL_COMMAND}`);
-
-  let server: { host: string; port: number; pid?: number; stop(): Promise<void> };
-  let detail: string;
   if (plan.via === 'container') {
     log(`starting ${REDIS_IMAGE} with testcontainers …`);
-    server = await startRedisContainer();
-    detail = `testcontainers ${REDIS_IMAGE}`;
-  } else {
-    const started = await startRedisServer({ binary: plan.binary, tmpDir, signal });
-    server = { ...started, pid: started.spawned.child.pid };
-    detail = `redis-server ${started.version} (no container runtime: ${plan.why})`;
+    return { via: 'container', ...(await startRedisContainer()), detail: `testcontainers ${REDIS_IMAGE}` };
   }
-
-  let store: RedisKvStore;
-  let version: string;
-  try {
-    store = await RedisKvStore.connect(server.host, server.port);
-    version = await store.version();
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
+  const started = await startRedisServer({ binary: plan.binary, tmpDir, signal });
   return {
-    store,
-    runtime: { name: 'redis', version, detail },
-    via: plan.via,
-    host: server.host,
-    port: server.port,
-    pid: server.pid,
-    alive: () => store.ping(),
-    async stop() {
-      await store.close();
-      await server.stop();
-    },
+    via: 'server',
+    host: started.host,
+    port: started.port,
+    pid: started.spawned.child.pid,
+    detail: `redis-server ${started.version} (no container runtime: ${plan.why})`,
+    stop: () => started.stop(),
   };
 }

@@ -1,0 +1,49 @@
+/**
+ * The Fastly KvInstance: real Viceroy (runtime.ts) serving the js-compute bridge app
+ * (wasm.ts builds it), spoken to through the shared BridgeClient, with libfaketime's clock.
+ */
+import type { KvInstance } from '../../api/index.ts';
+import { BridgeClient } from '../bridge/client.ts';
+import { ensureViceroy, type Log } from './install.ts';
+import { startViceroy } from './runtime.ts';
+import { ensureBridgeWasm } from './wasm.ts';
+
+export interface FastlyKvOptions {
+  /** A fresh directory owned by this run. */
+  tmpDir: string;
+  log: Log;
+  /** When set, the bridge requires it as a bearer token. */
+  token?: string;
+  /** false: run on the real clock (default: under libfaketime when it is installed). */
+  fakeTime?: boolean;
+  signal?: AbortSignal;
+}
+
+export async function startFastlyKv(options: FastlyKvOptions): Promise<KvInstance> {
+  const { tmpDir, log, token, signal } = options;
+  const viceroy = await ensureViceroy(log, signal);
+  const wasm = await ensureBridgeWasm(log, signal);
+  const run = await startViceroy({ viceroyPath: viceroy.path, viceroyVersion: viceroy.version, wasmPath: wasm.path, tmpDir, token, fakeTime: options.fakeTime, log, signal });
+  const client = new BridgeClient({ baseUrl: run.url, token });
+  // Transport failures get Viceroy's own account (guest trap or OOM, host panic) appended.
+  const explained = async <T>(op: () => Promise<T>): Promise<T> => {
+    run.mark();
+    try {
+      return await op();
+    } catch (error) {
+      throw await run.explain(error);
+    }
+  };
+  return {
+    runtime: { name: 'viceroy', version: viceroy.version, detail: `${run.url} (js-compute ${wasm.jsComputeVersion}, bridge ${wasm.hash.slice(0, 12)})` },
+    get: (key) => explained(() => client.get(key)),
+    put: (key, value, putOptions) => explained(() => client.put(key, value, putOptions)),
+    delete: (key) => explained(() => client.delete(key)),
+    list: (listOptions) => explained(() => client.list(listOptions)),
+    batch: (ops) => explained(() => client.batch(ops)),
+    benchInside: (kind, count) => explained(() => client.benchInside(kind, count)),
+    clock: run.clock && { advance: (seconds) => run.clock!.advance(seconds) },
+    alive: async () => run.alive(),
+    stop: () => run.stop(),
+  };
+}
