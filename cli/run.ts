@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { ProviderDefinition } from '../api/index.ts';
 import { defaultIds, loadProvider, looksLikePath, readConfigFile, type LoadedProvider } from '../providers/registry.ts';
 import { tempDir } from '../runners/process.ts';
-import { selectCases } from '../suites/cases/index.ts';
+import type { Case } from '../suites/case.ts';
 import { loadDivergences, mergeDivergences } from '../suites/divergences.ts';
 import { RESULTS_FORMAT, type CaseResult, type ResultsFile } from '../results/types.ts';
 import { RESULTS_SCHEMA_PATH, validateResults } from '../results/validate.ts';
@@ -68,6 +68,8 @@ export async function runMainJob(parsed: Parsed, log = (line: string) => process
   const runs = intFlag(flags, 'runs', { min: 1, max: 100_000 }) ?? 50;
   const timeoutMs = (intFlag(flags, 'timeout', { min: 1, max: 3600 }) ?? 120) * 1000;
   const out = ensureDirFlag('out', resolve(flags.out ?? 'reports/out'));
+  // Loading every case file takes a moment: only the commands that run cases pay for it.
+  const { selectCases } = await import('../suites/cases/index.ts');
   const cases = selectCases({ categories: listFlag(flags.category), ids: listFlag(flags.case) });
   if (cases.length === 0) throw new UsageError(`no case matches --category=${flags.category ?? ''} --case=${flags.case ?? ''}`);
   const selection = await selectProviders(flags);
@@ -113,7 +115,7 @@ function noVerdictReason({ run_info, results }: ResultsFile): string | undefined
 async function runProvider(
   definition: ProviderDefinition,
   source: string,
-  run: { cases: ReturnType<typeof selectCases>; seed: number; runs: number; divergences: ReturnType<typeof loadDivergences>; options: Record<string, string>; timeoutMs: number; log: (line: string) => void },
+  run: { cases: Case[]; seed: number; runs: number; divergences: ReturnType<typeof loadDivergences>; options: Record<string, string>; timeoutMs: number; log: (line: string) => void },
 ): Promise<ResultsFile> {
   const { log } = run;
   log(`\n▶ ${definition.id}: ${definition.title}`);
