@@ -1,4 +1,4 @@
-import { BridgeClient } from '../runners/bridge/client.ts';
+import { BridgeClient, bridgedOps } from '../runners/bridge/client.ts';
 import { PROTOCOL_VERSION } from '../runners/bridge/handler.js';
 import { defineProvider, type ProviderKind } from '../api/index.ts';
 
@@ -42,13 +42,7 @@ export default defineProvider({
     const kind = (options.kind as ProviderKind | undefined) ?? reported.kind ?? 'production';
     return {
       runtime: { name: reported.name, version: reported.version, detail: options.url, kind, platform: reported.platform },
-      get: (key) => client.get(key),
-      put: (key, value, putOptions) => client.put(key, value, putOptions),
-      delete: (key) => client.delete(key),
-      list: (listOptions) => client.list(listOptions),
-      batch: (ops) => client.batch(ops),
-      benchInside: (kind, count) => client.benchInside(kind, count),
-      alive: () => client.health().then(() => true, () => false),
+      ...bridgedOps(client),
       stop: async () => {},
     };
   },

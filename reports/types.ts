@@ -37,26 +37,13 @@ export interface CaseRow {
   providers: Record<string, Cell>;
 }
 
-export interface ProviderEntry {
+/** A provider as parity.json lists it: its run_info's fields that reports show, and what its results add up to. */
+export interface ProviderEntry
+  extends Pick<RunInfo, 'title' | 'kind' | 'platform' | 'available' | 'unavailable' | 'start_error' | 'runtime' | 'source' | 'kit_version' | 'contract_source' | 'contract_commit' | 'seed' | 'runs' | 'run_id' | 'host' | 'node' | 'os'> {
+  /** run_info.provider */
   id: string;
-  title: string;
-  kind: RunInfo['kind'];
-  platform: string;
-  available: boolean;
-  unavailable?: { reason: string; enable: string };
-  start_error?: string;
-  runtime: RunInfo['runtime'];
-  source: string;
+  /** The results file it came from. */
   file: string;
-  kit_version: string;
-  contract_source: string;
-  contract_commit: string;
-  seed: number;
-  runs: number;
-  run_id: string;
-  host: string;
-  node: string;
-  os: string;
   time_start: string;
   time_end: string;
   counts: Partial<Record<Status, number>>;

@@ -3,9 +3,8 @@
  * HTTP requests to a bridge, and bridge answers back into entries, pages and
  * NativeErrors carrying the platform's text verbatim.
  */
-import type { Entry, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../api/index.ts';
-import { NativeError } from '../../api/index.ts';
-import { classifyNativeMessage } from '../../api/index.ts';
+import type { Entry, KvInstance, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../api/index.ts';
+import { NativeError, classifyNativeMessage } from '../../api/index.ts';
 import { FRAME_TYPE } from './handler.js';
 
 export interface BridgeClientOptions {
@@ -212,4 +211,24 @@ function fromWire(result: WireResult): NativeOpResult {
 function unwrap(result: NativeOpResult): Extract<NativeOpResult, { ok: true }> {
   if (!result.ok) throw result.error;
   return result;
+}
+
+/** The native operations of a KvInstance behind a bridge. */
+export type BridgedOps = Pick<KvInstance, 'get' | 'put' | 'delete' | 'list' | 'batch' | 'benchInside' | 'alive'>;
+
+/**
+ * A KvInstance's operations, each one request to the bridge: the one mapping every bridged
+ * provider shares. `around` wraps each call (Viceroy appends its own account of a failure);
+ * alive() asks /health.
+ */
+export function bridgedOps(client: BridgeClient, around: <T>(op: () => Promise<T>) => Promise<T> = (op) => op()): BridgedOps {
+  return {
+    get: (key) => around(() => client.get(key)),
+    put: (key, value, options) => around(() => client.put(key, value, options)),
+    delete: (key) => around(() => client.delete(key)),
+    list: (options) => around(() => client.list(options)),
+    batch: (ops) => around(() => client.batch(ops)),
+    benchInside: (kind, count) => around(() => client.benchInside(kind, count)),
+    alive: () => client.health().then(() => true, () => false),
+  };
 }

@@ -28,5 +28,6 @@ export declare function handleBridgeRequest(
   },
 ): Promise<Response>;
 export declare function checkBatch(body: unknown, valueBytes?: number): string | null;
+export declare function givenOptions<T extends Record<string, unknown>>(options: T): Partial<T>;
 export declare function encodeBase64(bytes: Uint8Array): string;
 export declare function decodeBase64(text: string): Uint8Array;

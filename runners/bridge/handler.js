@@ -345,3 +345,11 @@ export function decodeBase64(text) {
   }
   return bytes;
 }
+
+// For the adapters: only the options that were given, under the platform's names, so a platform
+// call never gets a key set to undefined (which some read as a value).
+export function givenOptions(options) {
+  const given = {};
+  for (const name in options) if (options[name] !== undefined) given[name] = options[name];
+  return given;
+}

@@ -2,7 +2,8 @@
 // Workers KV binding `env.KV` over the shared bridge handler. Runs inside workerd.
 // It never validates, clamps or rewrites anything: whatever workerd/KV throws is
 // passed through verbatim by the handler.
-import { handleBridgeRequest } from '../bridge/handler.js';
+import { givenOptions, handleBridgeRequest } from '../bridge/handler.js';
+import { bridgeOptions } from './bridge-env.js';
 
 function adapter(kv) {
   return {
@@ -25,11 +26,7 @@ function adapter(kv) {
       await kv.delete(key);
     },
     async list({ prefix, limit, cursor } = {}) {
-      const options = {};
-      if (prefix !== undefined) options.prefix = prefix;
-      if (limit !== undefined) options.limit = limit;
-      if (cursor !== undefined) options.cursor = cursor;
-      const page = await kv.list(options);
+      const page = await kv.list(givenOptions({ prefix, limit, cursor }));
       return {
         keys: page.keys.map((k) => k.name),
         cursor: page.list_complete ? null : page.cursor,
@@ -39,27 +36,11 @@ function adapter(kv) {
   };
 }
 
-// Only the options that were given; ttl exactly as sent.
-function putOptions({ ttl, metadata }) {
-  const options = {};
-  if (ttl !== undefined) options.expirationTtl = ttl;
-  if (metadata !== undefined) options.metadata = metadata;
-  return options;
-}
+// ttl exactly as sent.
+const putOptions = ({ ttl, metadata }) => givenOptions({ expirationTtl: ttl, metadata });
 
 export default {
   fetch(request, env) {
-    return handleBridgeRequest(request, {
-      kv: adapter(env.KV),
-      // Miniflare's runner sets KVPARITY_KIND=emulator; deployed (wrangler.toml) it is production.
-      runtime: {
-        name: env.KVPARITY_KIND === 'emulator' ? 'workerd' : 'cloudflare-workers',
-        version: env.KVPARITY_RUNTIME_VERSION || (globalThis.navigator && navigator.userAgent) || 'unknown',
-        platform: 'cloudflare',
-        kind: env.KVPARITY_KIND || 'production',
-      },
-      token: env.KVPARITY_TOKEN,
-      requireToken: env.KVPARITY_KIND !== 'emulator',
-    });
+    return handleBridgeRequest(request, bridgeOptions(env, adapter(env.KV), 'cloudflare'));
   },
 };

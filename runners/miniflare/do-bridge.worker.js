@@ -7,7 +7,8 @@
 //   - a page: list({prefix, limit, startAfter: cursor}); the cursor is the page's last key, and
 //     a page shorter than `limit` is the last one (the API never says a listing is complete);
 //   - a put carrying a TTL or metadata is refused (put() would silently ignore unknown options).
-import { handleBridgeRequest } from '../bridge/handler.js';
+import { givenOptions, handleBridgeRequest } from '../bridge/handler.js';
+import { bridgeOptions } from './bridge-env.js';
 
 function adapter(storage) {
   return {
@@ -26,11 +27,7 @@ function adapter(storage) {
       await storage.delete(key);
     },
     async list({ prefix, limit, cursor } = {}) {
-      const options = {};
-      if (prefix !== undefined) options.prefix = prefix;
-      if (limit !== undefined) options.limit = limit;
-      if (cursor !== undefined) options.startAfter = cursor;
-      const keys = [...(await storage.list(options)).keys()];
+      const keys = [...(await storage.list(givenOptions({ prefix, limit, startAfter: cursor }))).keys()];
       const complete = limit === undefined || keys.length < limit;
       return { keys, cursor: complete ? null : keys[keys.length - 1], complete };
     },
@@ -44,19 +41,7 @@ export class KvParityStore {
   }
 
   fetch(request) {
-    const env = this.env;
-    return handleBridgeRequest(request, {
-      kv: adapter(this.ctx.storage),
-      // Miniflare's runner sets KVPARITY_KIND=emulator; deployed, the bridge is production.
-      runtime: {
-        name: env.KVPARITY_KIND === 'emulator' ? 'workerd' : 'cloudflare-workers',
-        version: env.KVPARITY_RUNTIME_VERSION || (globalThis.navigator && navigator.userAgent) || 'unknown',
-        platform: 'cloudflare-do',
-        kind: env.KVPARITY_KIND || 'production',
-      },
-      token: env.KVPARITY_TOKEN,
-      requireToken: env.KVPARITY_KIND !== 'emulator',
-    });
+    return handleBridgeRequest(request, bridgeOptions(this.env, adapter(this.ctx.storage), 'cloudflare-do'));
   }
 }
 

@@ -4,7 +4,7 @@
  * BridgeClient. Durable Object storage has no expiry, so there is no clock to control.
  */
 import type { KvInstance } from '../../api/index.ts';
-import { BridgeClient } from '../bridge/client.ts';
+import { BridgeClient, bridgedOps } from '../bridge/client.ts';
 import { startMiniflareBridge, type MiniflareBridge } from './runtime.ts';
 
 export interface CloudflareDoOptions {
@@ -23,13 +23,7 @@ export async function startCloudflareDo(options: CloudflareDoOptions): Promise<C
   return {
     bridge,
     runtime: { name: 'workerd', version: bridge.info.version, detail: `${bridge.url} (Miniflare ${bridge.info.miniflareVersion}, SQLite-backed Durable Object)` },
-    get: (key) => client.get(key),
-    put: (key, value, putOptions) => client.put(key, value, putOptions),
-    delete: (key) => client.delete(key),
-    list: (listOptions) => client.list(listOptions),
-    batch: (ops) => client.batch(ops),
-    benchInside: (kind, count) => client.benchInside(kind, count),
-    alive: () => client.health().then(() => true, () => false),
+    ...bridgedOps(client),
     stop: () => bridge.stop(),
   };
 }

@@ -36,6 +36,7 @@ const STORAGES: Record<'kv' | 'durable-object', { worker: string; bindings: Work
 };
 export type BridgeStorage = keyof typeof STORAGES;
 const BRIDGE_HANDLER = join(RUNNERS_DIR, 'bridge', 'handler.js');
+const BRIDGE_ENV = join(here, 'bridge-env.js');
 
 export const ENABLE_COMMAND = 'npm ci';
 
@@ -171,7 +172,7 @@ export async function startMiniflareBridge(options: MiniflareBridgeOptions = {})
   const storage = STORAGES[options.storage ?? 'kv'];
   const bridge = await startWorkerd({
     modulesRoot: RUNNERS_DIR,
-    modules: [storage.worker, BRIDGE_HANDLER],
+    modules: [storage.worker, BRIDGE_HANDLER, BRIDGE_ENV],
     storage: storage.bindings,
     bindings: {
       KVPARITY_RUNTIME_VERSION: info.version,

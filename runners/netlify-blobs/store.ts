@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Availability, KvInstance } from '../../api/index.ts';
-import { BridgeClient } from '../bridge/client.ts';
+import { BridgeClient, bridgedOps } from '../bridge/client.ts';
 import { startNodeHost } from '../bridge/node-process.ts';
 import { missingPackage } from '../optional.ts';
 
@@ -47,11 +47,7 @@ export async function startNetlifyBlobs(options: NetlifyBlobsOptions): Promise<N
   return {
     url: host.url,
     runtime: { name: runtime.name, version: runtime.version, detail: `${directory} via ${host.url}` },
-    get: (key) => client.get(key),
-    put: (key, value, putOptions) => client.put(key, value, putOptions),
-    delete: (key) => client.delete(key),
-    list: (listOptions) => client.list(listOptions),
-    batch: (ops) => client.batch(ops),
+    ...bridgedOps(client),
     alive: async () => host.alive(),
     stop: () => host.stop(),
   };

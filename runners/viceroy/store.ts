@@ -3,7 +3,7 @@
  * (wasm.ts builds it), spoken to through the shared BridgeClient, with libfaketime's clock.
  */
 import type { KvInstance } from '../../api/index.ts';
-import { BridgeClient } from '../bridge/client.ts';
+import { BridgeClient, bridgedOps } from '../bridge/client.ts';
 import { ensureViceroy, type Log } from './install.ts';
 import { startViceroy } from './runtime.ts';
 import { ensureBridgeWasm } from './wasm.ts';
@@ -36,12 +36,7 @@ export async function startFastlyKv(options: FastlyKvOptions): Promise<KvInstanc
   };
   return {
     runtime: { name: 'viceroy', version: viceroy.version, detail: `${run.url} (js-compute ${wasm.jsComputeVersion}, bridge ${wasm.hash.slice(0, 12)})` },
-    get: (key) => explained(() => client.get(key)),
-    put: (key, value, putOptions) => explained(() => client.put(key, value, putOptions)),
-    delete: (key) => explained(() => client.delete(key)),
-    list: (listOptions) => explained(() => client.list(listOptions)),
-    batch: (ops) => explained(() => client.batch(ops)),
-    benchInside: (kind, count) => explained(() => client.benchInside(kind, count)),
+    ...bridgedOps(client, explained),
     clock: run.clock && { advance: (seconds) => run.clock!.advance(seconds) },
     alive: async () => run.alive(),
     stop: () => run.stop(),

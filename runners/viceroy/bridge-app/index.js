@@ -10,7 +10,7 @@
 import { KVStore } from 'fastly:kv-store';
 import { ConfigStore } from 'fastly:config-store';
 import { SecretStore } from 'fastly:secret-store';
-import { handleBridgeRequest } from '../../bridge/handler.js';
+import { givenOptions, handleBridgeRequest } from '../../bridge/handler.js';
 
 const STORE_NAME = 'kvparity';
 
@@ -42,11 +42,7 @@ function adapter(store) {
       return store.delete(key);
     },
     async list({ prefix, limit, cursor } = {}) {
-      const options = {};
-      if (prefix !== undefined) options.prefix = prefix;
-      if (limit !== undefined) options.limit = limit;
-      if (cursor !== undefined) options.cursor = cursor;
-      const page = await store.list(options);
+      const page = await store.list(givenOptions({ prefix, limit, cursor }));
       return { keys: page.list, cursor: page.cursor ?? null, complete: !page.cursor };
     },
   };
