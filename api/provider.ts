@@ -19,8 +19,6 @@ export interface Capabilities {
   metadata: boolean;
   /** The instance exposes `clock.advance()` so expiry can be checked without waiting. */
   clock: boolean;
-  /** The list order the provider documents; the suites observe the real one anyway. */
-  listOrder: 'utf8-bytes' | 'unordered';
   /** Data survives stop() and a fresh start() on the same storage. */
   durable?: boolean;
   /** Writes are visible to the next read at once (false for production edge stores). */

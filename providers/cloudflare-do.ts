@@ -24,7 +24,7 @@ export default defineProvider({
   title: 'Cloudflare Durable Objects storage (Miniflare)',
   kind: 'emulator',
   runtime: 'workerd via Miniflare 4.20260426.0, SQLite-backed Durable Object',
-  capabilities: { ttl: false, metadata: false, clock: false, listOrder: 'utf8-bytes', durable: true, strongConsistency: true },
+  capabilities: { ttl: false, metadata: false, clock: false, durable: true, strongConsistency: true },
   docs: 'https://developers.cloudflare.com/durable-objects/api/storage-api/',
   availability: miniflareAvailability,
   async start({ tmpDir, options, signal, log }) {

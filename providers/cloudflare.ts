@@ -19,7 +19,7 @@ export default defineProvider({
   title: 'Cloudflare Workers KV (Miniflare)',
   kind: 'emulator',
   runtime: 'workerd via Miniflare 4.20260426.0',
-  capabilities: { ttl: true, metadata: true, clock: true, listOrder: 'utf8-bytes', durable: false, strongConsistency: true },
+  capabilities: { ttl: true, metadata: true, clock: true, durable: false, strongConsistency: true },
   docs: 'https://developers.cloudflare.com/kv/',
   availability: miniflareAvailability,
   async start(ctx) {

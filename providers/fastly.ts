@@ -21,7 +21,6 @@ export default defineProvider({
     metadata: true,
     // Viceroy's expiry reads CLOCK_REALTIME; libfaketime moves it (see runners/viceroy/runtime.ts).
     clock: faketimeLibrary() !== null,
-    listOrder: 'utf8-bytes',
     durable: false,
     strongConsistency: true,
   },

@@ -15,7 +15,7 @@ export default defineProvider({
   kind: 'production',
   runtime: 'a deployed kvparity bridge (Worker or Compute app)',
   // No clock control from outside a platform, and production edge stores are eventually consistent.
-  capabilities: { ttl: true, metadata: true, clock: false, listOrder: 'utf8-bytes', durable: true, strongConsistency: false },
+  capabilities: { ttl: true, metadata: true, clock: false, durable: true, strongConsistency: false },
   docs: 'runners/bridge/protocol.md',
   async availability(options = {}) {
     if (!options.url) return { available: false, reason: 'no target URL given', enable: `kvparity run --provider=http --url=https://<your bridge> (token in $${TOKEN_ENV})` };

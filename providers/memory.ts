@@ -21,7 +21,7 @@ export default defineProvider({
   title: 'Reference model (EdgeZero contract, in memory)',
   kind: 'local',
   runtime: 'in-process reference model',
-  capabilities: { ttl: true, metadata: true, clock: true, listOrder: 'utf8-bytes', durable: false, strongConsistency: true },
+  capabilities: { ttl: true, metadata: true, clock: true, durable: false, strongConsistency: true },
   docs: upstreamLink('crates/edgezero-core/src/key_value_store.rs'),
   async start() {
     return modelInstance(new KvModel(Date.now()));

@@ -22,7 +22,7 @@ export default defineProvider({
   title: 'Netlify Blobs (local BlobsServer)',
   kind: 'emulator',
   runtime: '@netlify/blobs 10.7.13 BlobsServer and client in a Node child process',
-  capabilities: { ttl: false, metadata: true, clock: false, listOrder: 'unordered', durable: true, strongConsistency: true },
+  capabilities: { ttl: false, metadata: true, clock: false, durable: true, strongConsistency: true },
   docs: 'https://docs.netlify.com/build/data-and-storage/netlify-blobs/',
   availability: () => netlifyBlobsAvailability(),
   async start({ tmpDir, options, signal, log }) {

@@ -25,7 +25,6 @@ export default defineProvider({
     metadata: true,
     // Redis expires against its own wall clock; nothing lets a client move it.
     clock: false,
-    listOrder: 'unordered',
     durable: false,
     strongConsistency: true,
   },

@@ -73,7 +73,9 @@ async function importDefinition(path: string, spec: string): Promise<ProviderDef
   try {
     definition = await importProviderModule(path);
   } catch (error) {
-    throw new ProviderSpecError(`provider "${spec}" failed to load from ${path}: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    const hint = /Cannot find (module|package) 'kvparity'/.test(message) ? ' (install kvparity in the project the provider is in: npm i -D kvparity)' : '';
+    throw new ProviderSpecError(`provider "${spec}" failed to load from ${path}: ${message}${hint}`);
   }
   const problems = definitionProblems(definition);
   if (problems.length) throw new ProviderSpecError(`provider "${spec}" (${path}) is not a valid provider definition:\n  - ${problems.join('\n  - ')}`);
@@ -95,7 +97,6 @@ export function definitionProblems(definition: unknown): string[] {
   if (!caps || typeof caps !== 'object') problems.push('capabilities must be an object');
   else {
     for (const flag of ['ttl', 'metadata', 'clock']) if (typeof caps[flag] !== 'boolean') problems.push(`capabilities.${flag} must be true or false`);
-    if (!['utf8-bytes', 'unordered'].includes(caps.listOrder as string)) problems.push('capabilities.listOrder must be "utf8-bytes" or "unordered"');
   }
   return problems;
 }

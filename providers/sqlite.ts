@@ -10,7 +10,7 @@ export default defineProvider({
   title: 'SQLite on Node (embedded local store)',
   kind: 'local',
   runtime: 'better-sqlite3 12 on Node',
-  capabilities: { ttl: true, metadata: true, clock: true, listOrder: 'utf8-bytes', durable: true, strongConsistency: true },
+  capabilities: { ttl: true, metadata: true, clock: true, durable: true, strongConsistency: true },
   docs: 'https://www.sqlite.org/datatype3.html#collation',
   availability: async () => missingPackage('better-sqlite3', 'the sqlite provider') ?? (await store()).sqliteAvailability(),
   start: async ({ tmpDir }) => (await store()).startSqliteKv({ tmpDir }),

@@ -83,7 +83,7 @@ describe('docs/adding-a-provider.md', () => {
       const categories = new Set(ALL_CASES.filter(gated).map((c) => c.category));
       for (const category of categories) expect(gates, `the ${capability} row names ${category}`).toContain(category);
     }
-    for (const capability of ['listOrder', 'durable', 'strongConsistency']) expect(table).toContain(`| \`${capability}\` |`);
+    for (const capability of ['durable', 'strongConsistency']) expect(table).toContain(`| \`${capability}\` |`);
   });
 
   it('keeps what the example declares: data survives stop() and a new start() on the same directory', async () => {

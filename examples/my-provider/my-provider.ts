@@ -26,7 +26,7 @@ export default defineProvider({
   title: 'JSON file store (example provider)',
   kind: 'local',
   runtime: 'one JSON file on Node',
-  capabilities: { ttl: true, metadata: true, clock: true, listOrder: 'utf8-bytes', durable: true, strongConsistency: true },
+  capabilities: { ttl: true, metadata: true, clock: true, durable: true, strongConsistency: true },
 
   async start({ tmpDir }) {
     const file = join(tmpDir, 'store.json');

@@ -14,7 +14,7 @@ export function brokenProvider(id: string, fault: string, override: (model: KvMo
     title: `Reference model with a fault: ${fault}`,
     kind: 'local',
     runtime: 'in-process reference model, deliberately broken',
-    capabilities: { ttl: true, metadata: true, clock: true, listOrder: 'utf8-bytes', durable: false, strongConsistency: true },
+    capabilities: { ttl: true, metadata: true, clock: true, durable: false, strongConsistency: true },
     async start() {
       const model = new KvModel(Date.now());
       const instance = modelInstance(model, `1-broken-${id}`);
