@@ -8,8 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import type { CaseResult } from '../results/types.ts';
+import type { CaseResult, ResultsFile } from '../results/types.ts';
 import { matchesCaseId } from './case-glob.ts';
+import { ALL_CASES } from './cases/index.ts';
 
 export interface KnownDivergence {
   /**
@@ -34,6 +35,9 @@ export interface KnownDivergence {
   file?: string;
 }
 
+/** A known-divergences file that cannot be used as it is: the message says which entry and why. */
+export class DivergenceFileError extends Error {}
+
 const KIT_DIR = fileURLToPath(new URL('../', import.meta.url));
 const KIT_FILES = new URL('./known-divergences/', import.meta.url);
 
@@ -47,40 +51,50 @@ export function loadDivergences(path?: URL | string): KnownDivergence[] {
   const list: KnownDivergence[] = [];
   for (const file of files) {
     const filePath = file instanceof URL ? fileURLToPath(file) : file;
-    const name = basename(filePath);
+    const name = path === undefined ? basename(filePath) : relative(process.cwd(), filePath) || filePath;
     const owner = path === undefined ? name.replace(/\.json$/, '') : undefined;
     let entries: KnownDivergence[];
     try {
       entries = JSON.parse(readFileSync(file, 'utf8')) as KnownDivergence[];
     } catch (error) {
-      throw new Error(`${name}: not readable JSON: ${(error as Error).message}`);
+      throw new DivergenceFileError(`${name}: not readable JSON: ${(error as Error).message}`);
     }
-    if (!Array.isArray(entries)) throw new Error(`${name}: must hold a JSON array of entries`);
+    if (!Array.isArray(entries)) throw new DivergenceFileError(`${name}: must hold a JSON array of entries`);
     for (const entry of entries) {
-      if (!entry.case || !entry.provider || !entry.link) throw new Error(`${name}: every entry needs case, provider and link: ${JSON.stringify(entry)}`);
+      if (!entry.case || !entry.provider || !entry.link) throw new DivergenceFileError(`${name}: every entry needs case, provider and link: ${JSON.stringify(entry)}`);
       const patterns = casePatterns(entry);
-      if (patterns.length === 0 || !patterns.every((pattern) => typeof pattern === 'string' && pattern !== '')) throw new Error(`${name}: "case" must be a case id, a glob or a list of them: ${JSON.stringify(entry)}`);
-      if (entry.intermittent !== undefined && typeof entry.intermittent !== 'boolean') throw new Error(`${name}: "intermittent" must be true or false: ${JSON.stringify(entry)}`);
-      if (owner && entry.provider !== owner && entry.provider !== `${owner}@production`) throw new Error(`${name}: holds the divergences of ${owner}, not of ${entry.provider}: ${JSON.stringify(entry)}`);
+      if (patterns.length === 0 || !patterns.every((pattern) => typeof pattern === 'string' && pattern !== '')) throw new DivergenceFileError(`${name}: "case" must be a case id, a glob or a list of them: ${JSON.stringify(entry)}`);
+      const unmatched = patterns.find((pattern) => !ALL_CASES.some((c) => matchesCaseId(pattern, c.id)));
+      if (unmatched) throw new DivergenceFileError(`${name}: "${unmatched}" matches no case id (a typo, or a case renamed; ids are in the results files): ${JSON.stringify(entry)}`);
+      if (!/^https?:\/\//.test(entry.link)) throw new DivergenceFileError(`${name}: the entry for ${patterns.join(', ')} needs a link to the upstream issue or documentation that explains it (it says "${entry.link}")`);
+      if (entry.intermittent !== undefined && typeof entry.intermittent !== 'boolean') throw new DivergenceFileError(`${name}: "intermittent" must be true or false: ${JSON.stringify(entry)}`);
+      if (owner && entry.provider !== owner && entry.provider !== `${owner}@production`) throw new DivergenceFileError(`${name}: holds the divergences of ${owner}, not of ${entry.provider}: ${JSON.stringify(entry)}`);
       const twice = recordedTwice(list, entry);
-      if (twice) throw new Error(`${name}: ${twice} on ${entry.provider} is recorded twice`);
+      if (twice) throw new DivergenceFileError(`${name}: ${twice} on ${entry.provider} is recorded twice`);
       list.push({ ...entry, file: filePath.startsWith(KIT_DIR) ? relative(KIT_DIR, filePath) : filePath });
     }
   }
   return list;
 }
 
-export const casePatterns = (entry: KnownDivergence): string[] => (Array.isArray(entry.case) ? entry.case : [entry.case]);
+export const casePatterns = (entry: Pick<KnownDivergence, 'case'>): string[] => (Array.isArray(entry.case) ? entry.case : [entry.case]);
+
+/** Does the entry cover this case? */
+export const coversCase = (entry: Pick<KnownDivergence, 'case'>, caseId: string): boolean => casePatterns(entry).some((pattern) => matchesCaseId(pattern, caseId));
 
 /** The entry that covers this case on this provider (the first, should two cover it). */
 export function findDivergence(list: KnownDivergence[], caseId: string, providerId: string): KnownDivergence | undefined {
   return list.find((entry) => entry.provider === providerId && casePatterns(entry).some((pattern) => matchesCaseId(pattern, caseId)));
 }
 
-/** A case pattern of `entry` that an earlier entry for the same provider already names, or undefined. */
+/**
+ * A case pattern of `entry` that an earlier entry for the same provider already names, or else a
+ * case id both cover (a glob overlapping an id), or undefined.
+ */
 function recordedTwice(list: KnownDivergence[], entry: KnownDivergence): string | undefined {
-  const earlier = new Set(list.filter((other) => other.provider === entry.provider).flatMap(casePatterns));
-  return casePatterns(entry).find((pattern) => earlier.has(pattern));
+  const earlier = list.filter((other) => other.provider === entry.provider);
+  const named = new Set(earlier.flatMap(casePatterns));
+  return casePatterns(entry).find((pattern) => named.has(pattern)) ?? ALL_CASES.find((c) => coversCase(entry, c.id) && earlier.some((other) => coversCase(other, c.id)))?.id;
 }
 
 /** Does what happened match the recorded divergence? */
@@ -107,7 +121,7 @@ export function mergeDivergences(lists: KnownDivergence[][]): KnownDivergence[] 
   const merged: KnownDivergence[] = [];
   for (const entry of lists.flat()) {
     const twice = recordedTwice(merged, entry);
-    if (twice) throw new Error(`known divergences: ${twice} on ${entry.provider} is recorded twice`);
+    if (twice) throw new DivergenceFileError(`known divergences: ${twice} on ${entry.provider} is recorded twice`);
     merged.push(entry);
   }
   return merged;
@@ -123,7 +137,8 @@ export function applyDivergence(result: CaseResult, divergences: KnownDivergence
   }
   if (result.status === 'PASS') {
     if (entry.intermittent) return { ...result, divergence }; // recorded as showing in some runs only
-    return { ...result, status: 'FAIL', divergence, message: `a known divergence (${entry.link}) was not observed: the provider now meets the contract here, so remove the entry from ${entry.file ?? 'its known-divergences file'}` };
+    const remove = casePatterns(entry).length === 1 && casePatterns(entry)[0] === result.test ? 'remove the entry' : `take ${result.test} out of its entry (case ${JSON.stringify(entry.case)})`;
+    return { ...result, status: 'FAIL', divergence, message: `a known divergence (${entry.link}) was not observed: the provider now meets the contract here, so ${remove} in ${entry.file ?? 'its known-divergences file'}` };
   }
   if (result.status === 'FAIL') {
     return { ...result, divergence, message: `${result.message} (a divergence is recorded for this case, but not this one)` };
