@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProviderSpecError, builtinIds, defaultIds, loadProvider, orderedBuiltins } from '../providers/registry.ts';
 import { categories } from '../suites/case-files.ts';
+import { DivergenceFileError } from '../suites/divergences.ts';
 import { UsageError, listFlag, parseArgs } from './args.ts';
 import { RUN_FLAGS, isFailure, runMainJob, type RunSummary } from './run.ts';
 
@@ -14,24 +15,29 @@ async function usage(): Promise<string> {
   return `Usage: kvparity <command> [options]
 
 Commands:
+  init       scaffold a provider, kvparity.config.json, a known-divergences file and a CI workflow
   run        run the contract suites against providers and write results (the main job; npm start)
-  test       run the suites, fail on any unexpected result, then run the kit's own tests (npm test)
+  test       run the suites and fail on any unexpected result (in the kit's repository, with
+             built-in providers only, its own tests follow; npm test)
   providers  list providers and whether each can start on this machine
              (--ids: the ids --provider=all runs, as JSON, e.g. for a CI matrix)
   report     merge results files into parity.json, parity.md and parity.html
              (--format=LIST picks some: ${REPORT_FORMAT_NAMES.join(', ')})
   report diff <base.json> <head.json> [--fail-on-regression]
              regressions and improvements between two parity.json files, as Markdown
+  divergences record --from=reports/out/<id>.json [--case=GLOB] [--to=FILE]
+             record the FAILs of a run as known divergences, for you to review and link
   smoke      drive the demo app over HTTP (see smoke/README.md)
   bench      measure providers (see README "Benchmarks")
 
 Options for run and test:
-  --provider=LIST   ids, paths to provider files, "all" or "available" (comma-separated; default all)
+  --provider=LIST   ids, paths to provider files, "all" or "available" (comma-separated; default:
+                    the config file's providers, else all)
   --category=LIST   only these categories (${wrap(categories().join(', '), 60, 20)})
   --case=GLOB       only cases whose id matches (e.g. "ttl.*"; comma-separated)
   --seed=N          replay a run's randomness (printed on every run)
   --runs=N          runs per property (default 50)
-  --out=DIR         where results files go (default reports/out)
+  --out=DIR         where results files go (default reports/out, in the current directory)
   --config=FILE     JSON {"providers": ["./my-provider.ts"], "divergences": ["./known.json"]}
                     (default ./kvparity.config.json if present)
   --url=URL         target bridge for the http provider (token from $KVPARITY_TOKEN)
@@ -63,9 +69,15 @@ export async function main(argv: string[]): Promise<number> {
         return await providersCommand(rest);
       case 'report':
         return await (await import('./report.ts')).reportCommand(rest);
+      case 'init':
+        return await (await import('./init.ts')).initCommand(rest);
+      case 'divergences':
+        return await (await import('./divergences.ts')).divergencesCommand(rest);
       case 'smoke':
+        repositoryOnly('smoke');
         return await (await import('./smoke.ts')).smokeCommand(rest);
       case 'bench':
+        repositoryOnly('bench');
         return await (await import('./bench.ts')).benchCommand(rest);
       case undefined:
       case 'help':
@@ -81,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`kvparity: ${error.message}\n\n${await usage()}`);
       return 2;
     }
-    if (error instanceof ProviderSpecError) {
+    if (error instanceof ProviderSpecError || error instanceof DivergenceFileError) {
       process.stderr.write(`kvparity: ${error.message}\n`);
       return 2;
     }
@@ -119,6 +131,11 @@ async function testCommand(argv: string[]): Promise<number> {
 
 const KIT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KIT_TESTS = join(KIT_ROOT, 'test');
+
+/** smoke and bench drive the repository's demo app and built-in runtimes: the package leaves them out. */
+function repositoryOnly(command: string): void {
+  if (!existsSync(join(KIT_ROOT, command))) throw new UsageError(`kvparity ${command} is a tool of the kvparity repository, not of the installed package: run it from a clone`);
+}
 
 /** The kit's own tests; a file named after a provider (test/cloudflare.test.ts) runs only when that provider is selected. */
 function runUnitTests(selected: Set<string>): number {
