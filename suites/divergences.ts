@@ -145,3 +145,90 @@ export function applyDivergence(result: CaseResult, divergences: KnownDivergence
   }
   return result;
 }
+
+/** What `kvparity divergences record` writes for a FAIL until the author gives it a link. */
+export const LINK_TODO = 'TODO: the upstream issue or documentation that explains this';
+
+const ANY_RUN_KEYS = 'kvp-[0-9a-z]+/[0-9a-z]{4}/';
+const KEY_MARK = '\u0000';
+const PROPERTY_PREFIX = /^property failed after \d+ runs \(shrunk \d+ times\): /;
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * How a recorded entry recognises this failure in later runs, from what this run saw: for a
+ * probe, the observed values of the fields its contract names (`{"maxBytes": 65536}`); for a
+ * check, the start of its message up to the observed part, with this run's key namespace and
+ * a property's run counts left open.
+ */
+export function matcherOf(result: CaseResult, namespace: string): Pick<KnownDivergence, 'observed' | 'message'> {
+  const observed = result.observed as Record<string, unknown> | undefined;
+  if (result.contract && observed && typeof observed === 'object' && Object.keys(result.contract).every((field) => field in observed)) {
+    return { observed: Object.fromEntries(Object.keys(result.contract).map((field) => [field, observed[field]])) };
+  }
+  const message = result.message ?? '';
+  const property = PROPERTY_PREFIX.exec(message);
+  // A property's counterexample differs from run to run: keep the words before its first value.
+  const head = property ? message.slice(property[0].length).split(/["[{\d]/)[0] : message.split(/,? got /)[0];
+  // Keys carry this run's namespace (kvp-<run id>/<case>/): any run's will do.
+  const ownKeys = new RegExp(escapeRegex(escapeRegex(namespace)) + '[0-9a-z]{4}/', 'g');
+  const pattern = escapeRegex(head).replace(ownKeys, ANY_RUN_KEYS);
+  return { message: `^${property ? PROPERTY_PREFIX.source.slice(1) : ''}${pattern}` };
+}
+
+/** The longest text that every message contains, or '' (messages cut at 1000 characters). */
+export function commonText(messages: string[]): string {
+  const texts = messages.map((m) => m.slice(0, 1000));
+  const [shortest, ...others] = [...texts].sort((a, b) => a.length - b.length);
+  const sharedOfLength = (length: number): string | undefined => {
+    for (let start = 0; start + length <= shortest.length; start++) {
+      const part = shortest.slice(start, start + length);
+      if (others.every((text) => text.includes(part))) return part;
+    }
+    return undefined;
+  };
+  let best = '';
+  for (let low = 1, high = shortest?.length ?? 0; low <= high; ) {
+    const middle = (low + high) >> 1;
+    const found = sharedOfLength(middle);
+    if (found === undefined) high = middle - 1;
+    else [best, low] = [found, middle + 1];
+  }
+  return best.trim();
+}
+
+/** Shorter than this, text shared by several failures says too little to recognise them by. */
+const MIN_SHARED_TEXT = 12;
+
+/**
+ * Entries for the FAILs of a results file (those whose id matches one of `globs`, when given)
+ * that no entry records yet. With globs, the author says the selected FAILs share one root
+ * cause: one entry covers them all, recognised by the text their messages share (a 64 KiB value
+ * limit: "exceeds limit of 65536"), when they share enough. Otherwise one entry per distinct way
+ * of failing. An entry's cases are the glob when it covers exactly those cases, else a list.
+ * A FAIL that an entry already covers failed otherwise than recorded: it is named, not recorded.
+ */
+export function recordDivergences(file: ResultsFile, existing: KnownDivergence[], globs: string[] = []): { entries: KnownDivergence[]; failingOtherwise: string[] } {
+  const provider = file.run_info.provider;
+  const selected = file.results.filter((r) => globs.length === 0 || globs.some((glob) => matchesCaseId(glob, r.test)));
+  const fails = selected.filter((r) => r.status === 'FAIL');
+  const failingOtherwise = fails.filter((r) => findDivergence(existing, r.test, provider)).map((r) => r.test);
+  const toRecord = fails.filter((r) => !failingOtherwise.includes(r.test));
+  const caseOf = (ids: string[]): string | string[] =>
+    globs.length === 1 && ids.length > 1 && selected.every((r) => ids.includes(r.test)) ? globs[0] : ids.length === 1 ? ids[0] : ids;
+
+  // Keys carry this run's namespace (kvp-<run id>/<case>/): any run's will do.
+  const ownKeys = new RegExp(escapeRegex(file.run_info.namespace) + '[0-9a-z]{4}/', 'g');
+  const shared = globs.length && toRecord.length > 1 ? commonText(toRecord.map((r) => (r.message ?? '').replace(ownKeys, KEY_MARK))) : '';
+  if (shared.replaceAll(KEY_MARK, '').length >= MIN_SHARED_TEXT) {
+    const message = escapeRegex(shared).replaceAll(KEY_MARK, ANY_RUN_KEYS);
+    return { entries: [{ case: caseOf(toRecord.map((r) => r.test)), provider, message, link: LINK_TODO }], failingOtherwise };
+  }
+  const groups = new Map<string, { matcher: Pick<KnownDivergence, 'observed' | 'message'>; ids: string[] }>();
+  for (const result of toRecord) {
+    const matcher = matcherOf(result, file.run_info.namespace);
+    const key = JSON.stringify(matcher);
+    groups.set(key, { matcher, ids: [...(groups.get(key)?.ids ?? []), result.test] });
+  }
+  const entries = [...groups.values()].map(({ matcher, ids }): KnownDivergence => ({ case: caseOf(ids), provider, ...matcher, link: LINK_TODO }));
+  return { entries, failingOtherwise };
+}
