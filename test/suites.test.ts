@@ -94,6 +94,19 @@ describe('known divergences', () => {
     rmSync(dir, { recursive: true });
   });
 
+  it('refuse by name a link still to be given, a pattern that matches no case, and a glob overlapping an id', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvparity-divergences-'));
+    const file = join(dir, 'mine.json');
+    const entry = { case: 'values.1-mib', provider: 'mine', message: 'too big', link: 'https://example.com/limits' };
+    writeFileSync(file, JSON.stringify([{ ...entry, link: 'TODO: the upstream issue' }]));
+    expect(() => loadDivergences(file)).toThrow(/the entry for values\.1-mib needs a link .*\(it says "TODO: the upstream issue"\)/);
+    writeFileSync(file, JSON.stringify([{ ...entry, case: 'values.1-mb' }]));
+    expect(() => loadDivergences(file)).toThrow(/"values\.1-mb" matches no case id/);
+    writeFileSync(file, JSON.stringify([entry, { ...entry, case: 'values.*' }]));
+    expect(() => loadDivergences(file)).toThrow('values.1-mib on mine is recorded twice');
+    rmSync(dir, { recursive: true });
+  });
+
   it('have regexes that compile', () => {
     for (const entry of divergences) if (entry.message) expect(() => new RegExp(entry.message!)).not.toThrow();
   });
