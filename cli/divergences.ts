@@ -39,7 +39,8 @@ export async function divergencesCommand(argv: string[]): Promise<number> {
   const existing = existsSync(target) ? readEntries(target) : [];
   const globs = listFlag(flags.case);
   // The kit's own entries count too: a built-in's divergence recorded there is not recorded again.
-  const { entries, failingOtherwise } = recordDivergences(file, [...loadDivergences(), ...existing], globs);
+  const { ALL_CASES } = await import('../suites/cases/index.ts');
+  const { entries, failingOtherwise } = recordDivergences(file, [...loadDivergences(undefined, ALL_CASES.map((c) => c.id)), ...existing], globs);
 
   const shown = relative(process.cwd(), target) || target;
   for (const id of failingOtherwise) process.stderr.write(`not recorded: ${id} has an entry already, but failed otherwise than it says: compare its "observed" with the results file and edit the entry\n`);

@@ -69,11 +69,12 @@ export async function runMainJob(parsed: Parsed, log = (line: string) => process
   const timeoutMs = (intFlag(flags, 'timeout', { min: 1, max: 3600 }) ?? 120) * 1000;
   const out = ensureDirFlag('out', resolve(flags.out ?? 'reports/out'));
   // Loading every case file takes a moment: only the commands that run cases pay for it.
-  const { selectCases } = await import('../suites/cases/index.ts');
+  const { ALL_CASES, selectCases } = await import('../suites/cases/index.ts');
   const cases = selectCases({ categories: listFlag(flags.category), ids: listFlag(flags.case) });
   if (cases.length === 0) throw new UsageError(`no case matches --category=${flags.category ?? ''} --case=${flags.case ?? ''}`);
   const selection = await selectProviders(flags);
-  const divergences = mergeDivergences([loadDivergences(), ...selection.divergenceFiles.map((file) => loadDivergences(file))]);
+  const caseIds = ALL_CASES.map((c) => c.id);
+  const divergences = mergeDivergences([loadDivergences(undefined, caseIds), ...selection.divergenceFiles.map((file) => loadDivergences(file, caseIds))], caseIds);
   const options: Record<string, string> = { ...flags };
 
   log(`kvparity ${kitVersion}: ${cases.length} cases × ${selection.loaded.length} providers (${selection.loaded.map((p) => p.definition.id).join(', ')})`);

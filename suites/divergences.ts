@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { CaseResult, ResultsFile } from '../results/types.ts';
 import { matchesCaseId } from './case-glob.ts';
-import { ALL_CASES } from './cases/index.ts';
 
 export interface KnownDivergence {
   /**
@@ -45,8 +44,10 @@ const KIT_FILES = new URL('./known-divergences/', import.meta.url);
  * The kit's own known divergences: suites/known-divergences/<provider>.json, one file per
  * provider, each holding entries for that provider (and for `<provider>@production`, a deployed
  * target of the same platform). Given a path, only that file (a config file's, for outside providers).
+ * Given the case ids (the case files load only for commands that run cases), a pattern that matches
+ * none of them is refused, and so is a glob that covers a case another entry covers.
  */
-export function loadDivergences(path?: URL | string): KnownDivergence[] {
+export function loadDivergences(path?: URL | string, caseIds: readonly string[] = []): KnownDivergence[] {
   const files = path !== undefined ? [path] : readdirSync(KIT_FILES).filter((name) => name.endsWith('.json')).sort().map((name) => new URL(name, KIT_FILES));
   const list: KnownDivergence[] = [];
   for (const file of files) {
@@ -64,12 +65,12 @@ export function loadDivergences(path?: URL | string): KnownDivergence[] {
       if (!entry.case || !entry.provider || !entry.link) throw new DivergenceFileError(`${name}: every entry needs case, provider and link: ${JSON.stringify(entry)}`);
       const patterns = casePatterns(entry);
       if (patterns.length === 0 || !patterns.every((pattern) => typeof pattern === 'string' && pattern !== '')) throw new DivergenceFileError(`${name}: "case" must be a case id, a glob or a list of them: ${JSON.stringify(entry)}`);
-      const unmatched = patterns.find((pattern) => !ALL_CASES.some((c) => matchesCaseId(pattern, c.id)));
+      const unmatched = caseIds.length ? patterns.find((pattern) => !caseIds.some((id) => matchesCaseId(pattern, id))) : undefined;
       if (unmatched) throw new DivergenceFileError(`${name}: "${unmatched}" matches no case id (a typo, or a case renamed; ids are in the results files): ${JSON.stringify(entry)}`);
       if (!/^https?:\/\//.test(entry.link)) throw new DivergenceFileError(`${name}: the entry for ${patterns.join(', ')} needs a link to the upstream issue or documentation that explains it (it says "${entry.link}")`);
       if (entry.intermittent !== undefined && typeof entry.intermittent !== 'boolean') throw new DivergenceFileError(`${name}: "intermittent" must be true or false: ${JSON.stringify(entry)}`);
       if (owner && entry.provider !== owner && entry.provider !== `${owner}@production`) throw new DivergenceFileError(`${name}: holds the divergences of ${owner}, not of ${entry.provider}: ${JSON.stringify(entry)}`);
-      const twice = recordedTwice(list, entry);
+      const twice = recordedTwice(list, entry, caseIds);
       if (twice) throw new DivergenceFileError(`${name}: ${twice} on ${entry.provider} is recorded twice`);
       list.push({ ...entry, file: filePath.startsWith(KIT_DIR) ? relative(KIT_DIR, filePath) : filePath });
     }
@@ -91,10 +92,10 @@ export function findDivergence(list: KnownDivergence[], caseId: string, provider
  * A case pattern of `entry` that an earlier entry for the same provider already names, or else a
  * case id both cover (a glob overlapping an id), or undefined.
  */
-function recordedTwice(list: KnownDivergence[], entry: KnownDivergence): string | undefined {
+function recordedTwice(list: KnownDivergence[], entry: KnownDivergence, caseIds: readonly string[]): string | undefined {
   const earlier = list.filter((other) => other.provider === entry.provider);
   const named = new Set(earlier.flatMap(casePatterns));
-  return casePatterns(entry).find((pattern) => named.has(pattern)) ?? ALL_CASES.find((c) => coversCase(entry, c.id) && earlier.some((other) => coversCase(other, c.id)))?.id;
+  return casePatterns(entry).find((pattern) => named.has(pattern)) ?? caseIds.find((id) => coversCase(entry, id) && earlier.some((other) => coversCase(other, id)));
 }
 
 /** Does what happened match the recorded divergence? */
@@ -117,10 +118,10 @@ export function matchesPartial(actual: unknown, expected: unknown): boolean {
 }
 
 /** Joins divergence lists from several files; one case and provider recorded twice is an error. */
-export function mergeDivergences(lists: KnownDivergence[][]): KnownDivergence[] {
+export function mergeDivergences(lists: KnownDivergence[][], caseIds: readonly string[] = []): KnownDivergence[] {
   const merged: KnownDivergence[] = [];
   for (const entry of lists.flat()) {
-    const twice = recordedTwice(merged, entry);
+    const twice = recordedTwice(merged, entry, caseIds);
     if (twice) throw new DivergenceFileError(`known divergences: ${twice} on ${entry.provider} is recorded twice`);
     merged.push(entry);
   }
