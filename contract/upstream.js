@@ -7,4 +7,4 @@ export const CONTRACT_COMMIT = 'f2bbe6ffe6d27acabc0dc1b578252b038faa32e5';
 export const CONTRACT_COMMIT_DATE = '2026-07-14';
 
 /** A link to `path` at the pinned commit, e.g. upstreamLink('crates/edgezero-core/src/error.rs'). */
-export const upstreamLink = (path) => `${CONTRACT_SOURCE}/blob/${CONTRACT_COMMIT}/${path}`;
+export const upstreamLink = (/** @type {string} */ path) => `${CONTRACT_SOURCE}/blob/${CONTRACT_COMMIT}/${path}`;

@@ -3,7 +3,18 @@
 // kit's TypeScript (workerd, js-compute). The rules, messages, error kinds and cursor
 // envelope are those of contract/rules.ts, contract/errors.ts and contract/cursor.ts;
 // test/smoke.test.ts holds this port to them case by case. The Node demo uses the real
-// contract/handle.ts.
+// contract/handle.ts. Its types are the JSDoc below (checked with the kit's TypeScript).
+
+/**
+ * @typedef {import('../contract/errors.ts').KvErrorKind} KvErrorKind
+ * @typedef {import('../contract/errors.ts').EdgeErrorKind} EdgeErrorKind
+ * @typedef {import('./routes.js').DemoHandle} DemoHandle
+ * @typedef {object} NativeStore A platform's KV binding, as the demo's runtimes adapt it.
+ * @property {(key: string) => Promise<Uint8Array | null> | Uint8Array | null} get
+ * @property {(key: string, value: Uint8Array) => Promise<void> | void} put
+ * @property {(key: string) => Promise<void> | void} delete
+ * @property {(options: { prefix: string, limit: number, cursor?: string }) => Promise<{ keys: string[], cursor: string | null }> | { keys: string[], cursor: string | null }} list
+ */
 
 export const MAX_KEY_BYTES = 512;
 export const MAX_VALUE_BYTES = 25 * 1024 * 1024;
@@ -13,6 +24,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** UTF-8 byte length (a lone surrogate counts 3 bytes, as U+FFFD, like Buffer.byteLength). */
+/** @param {string} text */
 export function utf8Length(text) {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
@@ -27,6 +39,10 @@ export function utf8Length(text) {
   return bytes;
 }
 
+/**
+ * @param {string} key
+ * @returns {string | null}
+ */
 export function keyProblem(key) {
   if (key.length === 0) return 'key cannot be empty';
   const bytes = utf8Length(key);
@@ -37,10 +53,18 @@ export function keyProblem(key) {
   return null;
 }
 
+/**
+ * @param {number} byteLength
+ * @returns {string | null}
+ */
 export function valueProblem(byteLength) {
   return byteLength > MAX_VALUE_BYTES ? `value size ${byteLength} exceeds limit of ${MAX_VALUE_BYTES} bytes` : null;
 }
 
+/**
+ * @param {string} prefix
+ * @returns {string | null}
+ */
 export function prefixProblem(prefix) {
   const bytes = utf8Length(prefix);
   if (bytes > MAX_KEY_BYTES) return `prefix length ${bytes} exceeds limit of ${MAX_KEY_BYTES} bytes`;
@@ -49,6 +73,10 @@ export function prefixProblem(prefix) {
   return null;
 }
 
+/**
+ * @param {number} limit
+ * @returns {string | null}
+ */
 export function limitProblem(limit) {
   if (!Number.isInteger(limit) || limit < 0) return `list limit ${limit} is not a whole number`;
   if (limit === 0) return 'list limit must be greater than zero';
@@ -57,8 +85,13 @@ export function limitProblem(limit) {
 }
 
 /** The prefix-bound envelope, written {"cursor","prefix"} as upstream does since 7ec2ad1. */
-export const encodeCursor = (prefix, backend) => JSON.stringify({ cursor: backend, prefix });
+export const encodeCursor = (/** @type {string} */ prefix, /** @type {string} */ backend) => JSON.stringify({ cursor: backend, prefix });
 
+/**
+ * @param {string} cursor
+ * @param {string} prefix
+ * @returns {{ backend: string, problem?: undefined } | { problem: string }}
+ */
 export function decodeCursor(cursor, prefix) {
   let envelope;
   try {
@@ -73,7 +106,10 @@ export function decodeCursor(cursor, prefix) {
   return { backend: fields.cursor };
 }
 
-/** KvError variant -> the EdgeError it becomes: status and error-body kind (contract/errors.ts). */
+/**
+ * KvError variant -> the EdgeError it becomes: status and error-body kind (contract/errors.ts).
+ * @type {Record<KvErrorKind, [number, EdgeErrorKind]>}
+ */
 const EDGE = {
   Validation: [400, 'bad_request'],
   NotFound: [404, 'not_found'],
@@ -83,6 +119,7 @@ const EDGE = {
   LimitExceeded: [503, 'service_unavailable'],
   Unsupported: [501, 'not_implemented'],
 };
+/** @type {Record<KvErrorKind, (detail: string) => string>} */
 const DISPLAY = {
   Validation: (detail) => `validation error: ${detail}`,
   NotFound: (detail) => `key not found: ${detail}`,
@@ -95,6 +132,11 @@ const DISPLAY = {
 
 /** KvError with the HTTP status, kind and message EdgeZero answers with. */
 export class KvError extends Error {
+  /**
+   * @param {KvErrorKind} kind
+   * @param {string} detail
+   * @param {unknown} [cause]
+   */
   constructor(kind, detail, cause) {
     super(DISPLAY[kind](detail));
     this.name = 'KvError';
@@ -136,34 +178,52 @@ export class KvError extends Error {
  * `store`: { get(key) -> Uint8Array | null, put(key, bytes), delete(key),
  *            list({ prefix, limit, cursor }) -> { keys, cursor } (cursor null on the last page) }.
  */
+/** @implements {DemoHandle} */
 export class KvHandle {
+  /** @param {NativeStore} store */
   constructor(store) {
     this.store = store;
   }
 
+  /**
+   * @param {string} key
+   * @returns {Promise<Uint8Array | null>}
+   */
   async getBytes(key) {
     validate(keyProblem(key));
     return native(() => this.store.get(key));
   }
 
+  /**
+   * @param {string} key
+   * @param {Uint8Array} bytes
+   */
   async putBytes(key, bytes) {
     validate(keyProblem(key));
     validate(valueProblem(bytes.byteLength));
     await native(() => this.store.put(key, bytes));
   }
 
+  /** @param {string} key */
   async delete(key) {
     validate(keyProblem(key));
     await native(() => this.store.delete(key));
   }
 
+  /**
+   * @param {string} prefix
+   * @param {string | null} cursor
+   * @param {number} limit
+   * @returns {Promise<{ keys: string[], cursor: string | null }>}
+   */
   async listKeysPage(prefix, cursor, limit) {
     validate(prefixProblem(prefix));
     validate(limitProblem(limit));
+    /** @type {string | undefined} */
     let backend;
     if (cursor !== null && cursor !== undefined) {
       const decoded = decodeCursor(cursor, prefix);
-      if (decoded.problem) throw new KvError('Validation', decoded.problem);
+      if (decoded.problem !== undefined) throw new KvError('Validation', decoded.problem);
       backend = decoded.backend;
     }
     const page = await native(() => this.store.list({ prefix, limit, cursor: backend }));
@@ -172,14 +232,34 @@ export class KvHandle {
   }
 }
 
+/** @param {string | null} problem */
+/**
+ * A native call whose failure carries `what` first, as EdgeZero's platform adapters prefix
+ * theirs (then it becomes KvError Internal).
+ * @template T
+ * @param {string} what
+ * @param {() => Promise<T>} call
+ * @returns {Promise<T>}
+ */
+export const failing = (what, call) =>
+  call().catch((error) => {
+    throw new Error(`${what} failed: ${error && error.message}`);
+  });
+
+/** @param {string | null} problem */
 function validate(problem) {
   if (problem !== null) throw new KvError('Validation', problem);
 }
 
+/**
+ * @template T
+ * @param {() => T | Promise<T>} call
+ * @returns {Promise<T>}
+ */
 async function native(call) {
   try {
     return await call();
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     if (error instanceof KvError) throw error;
     throw new KvError('Internal', (error && error.message) || String(error), error);
   }

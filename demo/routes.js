@@ -17,12 +17,29 @@
 // listKeysPage) whose errors carry httpStatus, httpKind and httpMessage
 // (contract/errors.ts, demo/kv-handle.js).
 // The answer is { status, headers, body: Uint8Array | string | null }.
+// Its types are the JSDoc below (checked with the kit's TypeScript, `npm run typecheck`).
+
+/**
+ * @typedef {object} DemoRequest
+ * @property {string} method
+ * @property {string} path The raw request path, without the query.
+ * @property {(limit: number) => Promise<Uint8Array | null>} readBody The body, or null once more than `limit` bytes were read.
+ * @typedef {object} DemoHandle
+ * @property {(key: string) => Promise<Uint8Array | null>} getBytes
+ * @property {(key: string, value: Uint8Array) => Promise<void>} putBytes
+ * @property {(key: string) => Promise<void>} delete
+ * @property {(prefix: string, cursor: string | null, limit: number) => Promise<{ keys: string[], cursor: string | null }>} listKeysPage
+ * @typedef {Partial<Record<string, DemoHandle>>} DemoStores The KV registry: store id -> handle. An id left out is "not registered" (503).
+ * @typedef {{ status: number, headers: Record<string, string>, body: Uint8Array | string | null }} DemoAnswer
+ * @typedef {{ request: DemoRequest, params: Record<string, string>, stores: DemoStores }} RouteCall
+ * @typedef {Error & { httpStatus: number, httpKind: string, httpMessage: string }} EdgeError
+ */
 
 export const MAX_NOTE_ID_LEN = 507;
 export const MAX_BODY_SIZE = 25 * 1024 * 1024;
 export const COUNTER_KEY = 'demo:counter';
 /** `[stores.kv] ids` and `default` of upstream's edgezero.toml; each id is also the platform store name. */
-export const KV_STORE_IDS = ['sessions', 'cache'];
+export const KV_STORE_IDS = /** @type {readonly string[]} */ (['sessions', 'cache']);
 export const DEFAULT_KV_STORE = 'sessions';
 export const COUNTER_STORE = 'sessions';
 export const NOTES_STORE = 'cache';
@@ -34,6 +51,7 @@ const JSON_TYPE = 'application/json';
 const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
 
+/** @type {Array<{ method: string, path: string, run: (call: RouteCall) => DemoAnswer | Promise<DemoAnswer> }>} */
 const ROUTES = [
   { method: 'GET', path: '/', run: root },
   { method: 'POST', path: '/kv/counter', run: counter },
@@ -44,6 +62,11 @@ const ROUTES = [
   { method: 'GET', path: `${INSPECT_PREFIX}/{store}/keys/{prefix}`, run: storeKeys },
 ];
 
+/**
+ * @param {DemoRequest} request
+ * @param {DemoStores} stores
+ * @returns {Promise<DemoAnswer>}
+ */
 export async function routeDemo(request, stores) {
   try {
     return await dispatch(request, stores);
@@ -52,7 +75,12 @@ export async function routeDemo(request, stores) {
   }
 }
 
+/**
+ * @param {DemoRequest} request
+ * @param {DemoStores} stores
+ */
 async function dispatch(request, stores) {
+  /** @type {Set<string>} */
   const allowed = new Set();
   for (const route of ROUTES) {
     const params = match(route.path, request.path);
@@ -65,10 +93,15 @@ async function dispatch(request, stores) {
 }
 
 /** matchit semantics for these patterns: literal segments, `{name}` = one non-empty segment. */
+/**
+ * @param {string} pattern
+ * @param {string} path
+ */
 function match(pattern, path) {
   const want = pattern.split('/');
   const got = path.split('/');
   if (want.length !== got.length) return null;
+  /** @type {Record<string, string>} */
   const params = {};
   for (let i = 0; i < want.length; i++) {
     const part = want[i];
@@ -81,6 +114,11 @@ function match(pattern, path) {
 }
 
 /** Kv::named(id): the registered store, or 503 as the demo handlers answer. */
+/**
+ * @param {DemoStores} stores
+ * @param {string} id
+ * @returns {DemoHandle}
+ */
 function named(stores, id) {
   const store = stores && Object.prototype.hasOwnProperty.call(stores, id) ? stores[id] : null;
   if (!store) throw edgeError(503, 'service_unavailable', `KV store \`${id}\` is not registered`);
@@ -92,6 +130,7 @@ function root() {
 }
 
 /** read_modify_write("demo:counter", 0_i64, |n| n.wrapping_add(1)) on `sessions`. */
+/** @param {RouteCall} call */
 async function counter({ stores }) {
   const store = named(stores, COUNTER_STORE);
   const stored = await store.getBytes(COUNTER_KEY);
@@ -106,6 +145,7 @@ async function counter({ stores }) {
  * Anything else fails as KvError::Serialization does (500); serde's " at line L column C"
  * suffix is left out.
  */
+/** @param {Uint8Array} bytes */
 function parseI64(bytes) {
   let text;
   try {
@@ -122,12 +162,13 @@ function parseI64(bytes) {
   let value;
   try {
     value = JSON.parse(text);
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     throw serialization(error.message);
   }
   throw serialization(`invalid type: ${serdeType(value)}, expected i64`);
 }
 
+/** @param {unknown} value */
 function serdeType(value) {
   if (value === null) return 'null';
   if (typeof value === 'number') return `floating point \`${value}\``;
@@ -136,8 +177,9 @@ function serdeType(value) {
   return Array.isArray(value) ? 'sequence' : 'map';
 }
 
-const serialization = (message) => edgeError(500, 'internal', `internal error: kv serialization error: ${message}`);
+const serialization = (/** @type {string} */ message) => edgeError(500, 'internal', `internal error: kv serialization error: ${message}`);
 
+/** @param {RouteCall} call */
 async function notePut({ request, params, stores }) {
   const id = noteId(params);
   const store = named(stores, NOTES_STORE);
@@ -147,6 +189,7 @@ async function notePut({ request, params, stores }) {
   return { status: 201, headers: {}, body: null };
 }
 
+/** @param {RouteCall} call */
 async function noteGet({ params, stores }) {
   const id = noteId(params);
   const bytes = await named(stores, NOTES_STORE).getBytes(`note:${id}`);
@@ -154,6 +197,7 @@ async function noteGet({ params, stores }) {
   return { status: 200, headers: { 'content-type': TEXT }, body: bytes };
 }
 
+/** @param {RouteCall} call */
 async function noteDelete({ params, stores }) {
   const id = noteId(params);
   await named(stores, NOTES_STORE).delete(`note:${id}`);
@@ -161,12 +205,14 @@ async function noteDelete({ params, stores }) {
 }
 
 /** kvparity's, not upstream's: the first page (up to 1000 keys) of one store under a raw prefix. */
+/** @param {RouteCall} call */
 async function storeKeys({ params, stores }) {
   const page = await named(stores, params.store).listKeysPage(params.prefix ?? '', null, 1000);
   return { status: 200, headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ keys: page.keys, cursor: page.cursor }) };
 }
 
 /** ValidatedPath<NoteIdPath>: validator's `length` counts chars (Unicode scalar values). */
+/** @param {Record<string, string>} params */
 function noteId(params) {
   const id = params.id;
   const chars = [...id].length;
@@ -174,14 +220,23 @@ function noteId(params) {
   return id;
 }
 
+/**
+ * @param {number} status
+ * @param {string} kind
+ * @param {string} message
+ */
 function edgeError(status, kind, message) {
-  const error = new Error(message);
+  const error = /** @type {EdgeError} */ (new Error(message));
   error.httpStatus = status;
   error.httpKind = kind;
   error.httpMessage = message;
   return error;
 }
 
+/**
+ * @param {any} error whatever a route threw
+ * @returns {DemoAnswer}
+ */
 function errorAnswer(error) {
   const known = error && typeof error.httpStatus === 'number' && typeof error.httpKind === 'string' && typeof error.httpMessage === 'string';
   const status = known ? error.httpStatus : 500;
@@ -192,9 +247,15 @@ function errorAnswer(error) {
 }
 
 /** readBody for Fetch-API runtimes: reads the stream until done or past `limit`, then stops. */
+/**
+ * @param {ReadableStream<Uint8Array> | null | undefined} stream
+ * @param {number} limit
+ * @returns {Promise<Uint8Array | null>}
+ */
 export async function readStreamBounded(stream, limit) {
   if (stream === null || stream === undefined) return new Uint8Array(0);
   const reader = stream.getReader();
+  /** @type {Uint8Array[]} */
   const chunks = [];
   let total = 0;
   for (;;) {
@@ -211,6 +272,10 @@ export async function readStreamBounded(stream, limit) {
   return concat(chunks, total);
 }
 
+/**
+ * @param {Uint8Array[]} chunks
+ * @param {number} total their length
+ */
 export function concat(chunks, total) {
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(total);
@@ -223,10 +288,14 @@ export function concat(chunks, total) {
 }
 
 /** The whole Fetch-API adapter: workerd and js-compute both call this. */
+/**
+ * @param {Request} request
+ * @param {DemoStores} stores
+ */
 export async function handleFetch(request, stores) {
   const answer = await routeDemo(
     { method: request.method, path: new URL(request.url).pathname, readBody: (limit) => readStreamBounded(request.body, limit) },
     stores,
   );
-  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  return new Response(/** @type {BodyInit | null} */ (answer.body), { status: answer.status, headers: answer.headers });
 }

@@ -23,6 +23,17 @@ const STREAMED_TIMEOUT_MS = 10_000;
 const PARALLEL_INCREMENTS = 20;
 const KNOWN_FLAGS = new Set(['_', 'base-url', 'target', 'out', 'wait']);
 
+/**
+ * @typedef {{ status: number | undefined, headers: import('node:http').IncomingHttpHeaders, body: Buffer }} Answer
+ * @typedef {{ status: 'PASS' | 'FAIL' | 'INFO' | 'EXPECTED_DIVERGENCE', detail: string }} Outcome
+ * @typedef {Outcome & { name: string, divergence?: { link: string, note?: string } }} CheckResult
+ * @typedef {{ target: string, check: string, detail: string, link: string, note?: string }} SmokeDivergence
+ */
+
+/**
+ * @param {string} message
+ * @returns {never}
+ */
 function usage(message) {
   process.stderr.write(`smoke/checks.mjs: ${message}\nUsage: node smoke/checks.mjs --base-url=URL [--target=NAME] [--out=DIR] [--wait=SECONDS]\n`);
   process.exit(2);
@@ -32,6 +43,7 @@ const unknown = Object.keys(argv).filter((name) => !KNOWN_FLAGS.has(name));
 if (unknown.length) usage(`unknown option --${unknown[0]}`);
 if (argv._.length) usage(`unexpected argument "${argv._[0]}"`);
 if (typeof argv['base-url'] !== 'string') usage('--base-url=URL is required');
+/** @type {URL} */
 let base;
 try {
   base = new URL(argv['base-url']);
@@ -47,10 +59,17 @@ const basePath = base.pathname.replace(/\/$/, '');
 const baseUrl = `${base.origin}${basePath}`;
 const runId = randomBytes(4).toString('hex');
 // Known divergences are data, as in the suites: target + check → the failure it is known to show, with a link.
+/** @type {SmokeDivergence[]} */
 const divergences = JSON.parse(await fs.readFile(new URL('./known-divergences.json', import.meta.url), 'utf8'));
 
 // ---- HTTP: node:http, so the path goes out exactly as written and an early answer to an upload is still read.
 
+/**
+ * @param {string} method
+ * @param {string} target
+ * @param {{ body?: Uint8Array, headers?: Record<string, string>, timeoutMs?: number }} [options]
+ * @returns {Promise<Answer>}
+ */
 function send(method, target, { body, headers = {}, timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
   const client = base.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -61,6 +80,7 @@ function send(method, target, { body, headers = {}, timeoutMs = REQUEST_TIMEOUT_
       { method, hostname: base.hostname, port: base.port || undefined, path: basePath + target, agent: false, headers: { ...headers, ...(body ? { 'content-length': body.byteLength } : {}) } },
       (response) => {
         answered = true;
+        /** @type {Buffer[]} */
         const chunks = [];
         response.on('data', (chunk) => chunks.push(chunk));
         response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks) }));
@@ -75,7 +95,7 @@ function send(method, target, { body, headers = {}, timeoutMs = REQUEST_TIMEOUT_
       request.destroy(Object.assign(new Error(`no answer and no progress for ${timeoutMs / 1000} s${stalled}`), { code: 'NO_ANSWER' }));
     });
     // A server may refuse an upload and close while it is still being sent: keep the answer it gave.
-    request.on('error', (error) => {
+    request.on('error', (/** @type {NodeJS.ErrnoException} */ error) => {
       if (answered) return;
       const what = `${method} ${target.length > 60 ? `${target.slice(0, 60)}…` : target}`;
       reject(error.code === 'NO_ANSWER' ? new Failure(`${what}: ${error.message}`, { noAnswer: true }) : new Failure(`${what}: ${error.code ?? error.message}`));
@@ -85,26 +105,40 @@ function send(method, target, { body, headers = {}, timeoutMs = REQUEST_TIMEOUT_
 }
 
 class Failure extends Error {
+  /**
+   * @param {string} message
+   * @param {{ noAnswer?: boolean }} [options]
+   */
   constructor(message, { noAnswer = false } = {}) {
     super(message);
     /** The server never answered: nothing about the check's own rule was learnt. */
     this.noAnswer = noAnswer;
   }
 }
-const expect = (condition, detail) => {
+/**
+ * @param {unknown} condition
+ * @param {string} detail
+ * @returns {asserts condition}
+ */
+function expect(condition, detail) {
   if (!condition) throw new Failure(detail);
-};
-const text = (response) => response.body.toString('utf8');
-const snippet = (response) => {
+}
+const text = (/** @type {Answer} */ response) => response.body.toString('utf8');
+const snippet = (/** @type {Answer} */ response) => {
   const body = text(response);
   return body ? `: ${JSON.stringify(body.length > 120 ? `${body.slice(0, 120)}…` : body)}` : '';
 };
-const expectStatus = (response, want, what) => expect(response.status === want, `${what}: expected ${want}, got ${response.status}${snippet(response)}`);
-const contentType = (response) => response.headers['content-type'] ?? '(none)';
+const expectStatus = (/** @type {Answer} */ response, /** @type {number} */ want, /** @type {string} */ what) => expect(response.status === want, `${what}: expected ${want}, got ${response.status}${snippet(response)}`);
+const contentType = (/** @type {Answer} */ response) => response.headers['content-type'] ?? '(none)';
 
 /**
  * EdgeZero's error body (crates/edgezero-core/src/error.rs at the pin):
  * {"error":{"kind":K,"message":M,"status":N}} with content-type application/json.
+ * @param {Answer} response
+ * @param {number} status
+ * @param {string} kind
+ * @param {string} what
+ * @param {string} [message]
  */
 function expectErrorBody(response, status, kind, what, message) {
   expectStatus(response, status, what);
@@ -122,6 +156,7 @@ function expectErrorBody(response, status, kind, what, message) {
   return error.message;
 }
 
+/** @param {string} what */
 async function postCounter(what) {
   const response = await send('POST', '/kv/counter');
   expectStatus(response, 200, what);
@@ -130,12 +165,13 @@ async function postCounter(what) {
   return { count: Number(match[1]), response };
 }
 
-const notePath = (id) => `/kv/notes/${id}`;
+const notePath = (/** @type {string} */ id) => `/kv/notes/${id}`;
 
 // ---- The checks: EdgeZero's eight (scripts/smoke_test_kv.sh) first, then kvparity's.
 
+/** @type {Array<{ name: string, run: () => Promise<string | Outcome> }>} */
 const checks = [];
-const check = (name, run) => checks.push({ name, run });
+const check = (/** @type {string} */ name, /** @type {() => Promise<string | Outcome>} */ run) => checks.push({ name, run });
 
 check('root 200', async () => {
   const response = await send('GET', '/');
@@ -211,7 +247,7 @@ check('unknown route 404', async () => {
 });
 
 check('note id over 507 chars 422', async () => {
-  const id = (length) => `${runId}-${'i'.repeat(length - runId.length - 1)}`;
+  const id = (/** @type {number} */ length) => `${runId}-${'i'.repeat(length - runId.length - 1)}`;
   const longest = await send('POST', notePath(id(507)), { body: Buffer.from('x') });
   expectStatus(longest, 201, 'POST with a 507-char id (the limit)');
   await send('DELETE', notePath(id(507)));
@@ -234,12 +270,12 @@ check('streamed body over 16 KiB', async () => {
   } catch (error) {
     if (!(error instanceof Failure && error.noAnswer)) throw error;
     streamedBodiesStall = true;
-    const tryAs = async (size, headers) => {
+    const tryAs = async (/** @type {number} */ size, /** @type {Record<string, string>} */ headers) => {
       try {
         const answer = await send('POST', notePath(`${id}-${size}`), { body: randomBytes(size), headers, timeoutMs: STREAMED_TIMEOUT_MS });
         await send('DELETE', notePath(`${id}-${size}`)).catch(() => {});
         return `${answer.status}`;
-      } catch (again) {
+      } catch (/** @type {any} */ again) {
         return again instanceof Failure && again.noAnswer ? 'no answer' : again.message;
       }
     };
@@ -262,6 +298,7 @@ check('streamed body over 16 KiB', async () => {
  * The large-body checks are about their own rules (the 25 MiB bound, a byte-exact round
  * trip), not about streaming: where streamed bodies get no answer they send the body as
  * application/json, which EdgeZero's axum adapter buffers before the router runs, and say so.
+ * @returns {{ headers: Record<string, string>, note: string }}
  */
 const largeBody = () =>
   streamedBodiesStall
@@ -332,7 +369,7 @@ check('stores kept apart', async () => {
   const id = `${runId}-separation`;
   await postCounter('POST /kv/counter');
   expectStatus(await send('POST', notePath(id), { body: Buffer.from('apart') }), 201, `POST /kv/notes/${id}`);
-  const keys = async (store, prefix) => {
+  const keys = async (/** @type {string} */ store, /** @type {string} */ prefix) => {
     const response = await send('GET', `/__kvparity/stores/${store}/keys/${prefix}`);
     if (response.status === 404) return null;
     expectStatus(response, 200, `GET /__kvparity/stores/${store}/keys/${prefix}`);
@@ -369,6 +406,10 @@ check('concurrent counter increments', async () => {
 // ---- Run.
 
 /** A failure recorded for this target is EXPECTED_DIVERGENCE; a recorded one that no longer happens fails. */
+/**
+ * @param {CheckResult} result
+ * @returns {CheckResult}
+ */
 function applyDivergence(result) {
   const entry = divergences.find((d) => d.target === target && d.check === result.name);
   if (!entry) return result;
@@ -385,7 +426,7 @@ async function waitForServer() {
     try {
       await send('GET', '/', { timeoutMs: 5000 });
       return null;
-    } catch (error) {
+    } catch (/** @type {any} */ error) {
       last = error.message;
     }
     await sleep(250);
@@ -394,6 +435,7 @@ async function waitForServer() {
 }
 
 const started = new Date();
+/** @type {CheckResult[]} */
 const results = [];
 console.log(`Smoke: ${target} at ${baseUrl}, against EdgeZero's demo at ${CONTRACT_COMMIT.slice(0, 7)}`);
 const recorded = divergences.filter((d) => d.target === target).length;
@@ -405,11 +447,12 @@ if (unreachable) {
   results.push({ name: 'server reachable', status: 'FAIL', detail: `no HTTP answer from ${baseUrl}/ within ${waitSeconds} s (${unreachable})` });
 } else {
   for (const { name, run } of checks) {
+    /** @type {CheckResult} */
     let result;
     try {
       const outcome = await run();
       result = typeof outcome === 'string' ? { name, status: 'PASS', detail: outcome } : { name, ...outcome };
-    } catch (error) {
+    } catch (/** @type {any} */ error) {
       result = { name, status: 'FAIL', detail: error instanceof Failure ? error.message : `${error.name}: ${error.message}` };
     }
     results.push(applyDivergence(result));

@@ -8,6 +8,31 @@
 // and, optionally, streaming forms for /value (large values never pass through JSON):
 //   kv.getRaw(key)                   -> { body: ReadableStream | Uint8Array, metadata } | null
 //   kv.putRaw(key, stream, {ttl, metadata})
+// Its types are the JSDoc below (checked with the kit's TypeScript, `npm run typecheck`).
+
+/**
+ * @typedef {{ ttl?: number, metadata?: unknown }} WriteOptions
+ * @typedef {{ prefix?: string, limit?: number, cursor?: string }} PageOptions
+ * @typedef {{ keys: string[], cursor: string | null, complete: boolean }} Page
+ * @typedef {object} BridgeKvAdapter A platform's KV binding as the handler sees it.
+ * @property {(key: string) => Promise<{ value: Uint8Array, metadata: unknown } | null>} get
+ * @property {(key: string, value: Uint8Array, options: WriteOptions) => Promise<unknown>} put
+ * @property {(key: string) => Promise<unknown>} delete
+ * @property {(options: PageOptions) => Promise<Page>} list
+ * @property {(key: string) => Promise<{ body: ReadableStream | Uint8Array, metadata: unknown } | null>} [getRaw]
+ * @property {(key: string, body: ReadableStream, options: WriteOptions) => Promise<unknown>} [putRaw]
+ * @typedef {{ name: string, version: string, platform?: string, kind?: string }} BridgeRuntime
+ * @typedef {object} BridgeOptions
+ * @property {BridgeKvAdapter} kv
+ * @property {BridgeRuntime} runtime What /health reports.
+ * @property {string} [token] The bearer token every request must carry, when set.
+ * @property {boolean} [requireToken] Refuse service without a token (a deployed bridge).
+ * @property {number} [maxBodyBytes]
+ * @property {number} [maxValueBytes]
+ * @typedef {{ request: Request, url: URL, kv: BridgeKvAdapter, runtime: BridgeRuntime, maxBodyBytes: number, maxValueBytes: number }} RouteContext
+ * @typedef {(context: RouteContext) => Response | Promise<Response>} Route
+ * @typedef {{ op: 'get', key: string } | { op: 'put', key: string, size: number, ttl?: number, metadata?: unknown } | { op: 'delete', key: string } | { op: 'list', prefix?: string, limit?: number, cursor?: string }} WireOp
+ */
 
 export const PROTOCOL_VERSION = 2;
 export const MAX_OPS = 1000;
@@ -20,6 +45,11 @@ export const MAX_VALUE_BYTES = 100 * 1024 * 1024;
 export const MAX_METADATA_HEADER = 4096;
 
 
+/**
+ * @param {Request} request
+ * @param {BridgeOptions} options
+ * @returns {Promise<Response>}
+ */
 export async function handleBridgeRequest(request, { kv, runtime, token, requireToken = false, maxBodyBytes = MAX_BODY_BYTES, maxValueBytes = MAX_VALUE_BYTES }) {
   const url = new URL(request.url);
   // A deployed bridge is reachable beyond loopback: without a configured token it serves nobody.
@@ -36,6 +66,7 @@ export async function handleBridgeRequest(request, { kv, runtime, token, require
 
 // Path → method → handler. /ops and /bench take a bounded body (a JSON line, for /ops followed
 // by the values' raw bytes); /value streams raw bytes.
+/** @type {Record<string, Record<string, Route>>} */
 const ROUTES = {
   '/health': { GET: ({ runtime }) => json(200, { ok: true, protocol: PROTOCOL_VERSION, runtime }) },
   '/ops': { POST: withFramedBody(runOps) },
@@ -43,13 +74,19 @@ const ROUTES = {
   '/value': { GET: getValue, PUT: putValue },
 };
 
+/**
+ * @param {(body: any, kv: BridgeKvAdapter, bytes: Uint8Array) => Promise<Response>} run
+ * @returns {Route}
+ */
 function withFramedBody(run) {
   return async ({ request, kv, maxBodyBytes }) => {
+    /** @type {any} */
     let body;
+    /** @type {Uint8Array} */
     let bytes;
     try {
       ({ body, bytes } = splitFrame(await readBounded(request, maxBodyBytes)));
-    } catch (error) {
+    } catch (/** @type {any} */ error) {
       if (error && error.tooLarge) return protocolError(413, `request body exceeds ${maxBodyBytes} bytes`);
       return protocolError(400, `request body is not JSON: ${error && error.message}`);
     }
@@ -63,12 +100,19 @@ function withFramedBody(run) {
  * ends the JSON. The bytes need no base64 and no JSON escaping: in js-compute, where the guest's
  * JavaScript is interpreted, decoding base64 cost more than the native KV ops themselves.
  */
+/** @param {Uint8Array} frame */
 function splitFrame(frame) {
   const newline = frame.indexOf(10);
   const head = newline < 0 ? frame : frame.subarray(0, newline);
   return { body: JSON.parse(new TextDecoder().decode(head)), bytes: newline < 0 ? frame.subarray(0, 0) : frame.subarray(newline + 1) };
 }
 
+/**
+ * @param {number} status
+ * @param {unknown} head
+ * @param {Uint8Array[]} chunks
+ * @param {number} size the chunks' total length
+ */
 function frame(status, head, chunks, size) {
   const line = new TextEncoder().encode(JSON.stringify(head) + '\n');
   const out = new Uint8Array(line.byteLength + size);
@@ -86,12 +130,14 @@ export const FRAME_TYPE = 'application/vnd.kvparity.frame';
 // GET /value?key=K: the value as the raw body. PUT /value?key=K[&ttl=N]: the raw body as the value.
 // K is base64url(UTF-8(JSON string)), so any JavaScript string, lone surrogates included, survives
 // the URL; metadata travels base64url(UTF-8(JSON)) in the kvparity-metadata header.
+/** @param {RouteContext} context */
 async function getValue({ url, kv }) {
   const key = decodeKeyParam(url.searchParams.get('key'));
   if (key === null) return badKeyParam();
   try {
     const entry = kv.getRaw ? await kv.getRaw(key) : await kv.get(key).then((e) => e && { body: e.value, metadata: e.metadata });
     if (!entry) return new Response(null, { status: 200, headers: { 'kvparity-result': 'missing' } });
+    /** @type {Record<string, string>} */
     const headers = { 'kvparity-result': 'found', 'content-type': 'application/octet-stream' };
     if (entry.metadata !== null && entry.metadata !== undefined) {
       const encoded = encodeJsonParam(entry.metadata);
@@ -100,18 +146,19 @@ async function getValue({ url, kv }) {
       if (encoded.length <= MAX_METADATA_HEADER) headers['kvparity-metadata'] = encoded;
       else headers['kvparity-metadata-via'] = 'ops';
     }
-    return new Response(entry.body, { status: 200, headers });
+    return new Response(/** @type {BodyInit} */ (entry.body), { status: 200, headers });
   } catch (error) {
     return nativeFailure(error);
   }
 }
 
+/** @param {RouteContext} context */
 async function putValue({ request, url, kv, maxValueBytes }) {
   const key = decodeKeyParam(url.searchParams.get('key'));
   if (key === null) return badKeyParam();
   const ttlParam = url.searchParams.get('ttl');
   const ttl = ttlParam === null ? undefined : Number(ttlParam);
-  if (ttl !== undefined && (ttlParam.trim() === '' || Number.isNaN(ttl))) return protocolError(400, 'ttl must be a number of seconds');
+  if (ttlParam !== null && (ttlParam.trim() === '' || Number.isNaN(ttl))) return protocolError(400, 'ttl must be a number of seconds');
   let metadata;
   const metadataHeader = request.headers.get('kvparity-metadata');
   if (metadataHeader !== null) {
@@ -133,6 +180,7 @@ async function putValue({ request, url, kv, maxValueBytes }) {
 
 const badKeyParam = () => protocolError(400, 'key must be base64url of a JSON string (see protocol.md)');
 
+/** @param {unknown} error */
 function nativeFailure(error) {
   return new Response(JSON.stringify({ ok: false, error: nativeError(error) }), {
     status: 200,
@@ -140,17 +188,20 @@ function nativeFailure(error) {
   });
 }
 
+/** @param {any} error what the platform threw, whatever it is */
 function nativeError(error) {
   return { name: (error && error.name) || 'Error', message: String(error && error.message !== undefined ? error.message : error) };
 }
 
 const INVALID = Symbol('invalid');
 
+/** @param {string | null} param */
 function decodeKeyParam(param) {
   const value = decodeJsonParam(param ?? '');
   return typeof value === 'string' ? value : null;
 }
 
+/** @param {string} param */
 function decodeJsonParam(param) {
   if (!/^[A-Za-z0-9_-]*$/.test(param) || param.length === 0) return INVALID;
   try {
@@ -161,6 +212,7 @@ function decodeJsonParam(param) {
   }
 }
 
+/** @param {unknown} value */
 function encodeJsonParam(value) {
   return encodeBase64(new TextEncoder().encode(JSON.stringify(value))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
@@ -168,11 +220,18 @@ function encodeJsonParam(value) {
 // Answers {"results":[...]} as a frame: each entry found carries its value's size, and the
 // values follow the JSON line in the order of the results. One loop with no call of its own per op:
 // in js-compute the guest is interpreted, and every extra async call costs about what a native op does.
+/**
+ * @param {any} body
+ * @param {BridgeKvAdapter} kv
+ * @param {Uint8Array} bytes
+ */
 async function runOps(body, kv, bytes) {
   const problem = checkBatch(body, bytes.byteLength);
   if (problem) return protocolError(400, problem);
-  const { ops } = body;
+  /** @type {WireOp[]} */
+  const ops = body.ops;
   const results = new Array(ops.length);
+  /** @type {Uint8Array[]} */
   const values = [];
   let offset = 0;
   let size = 0;
@@ -218,6 +277,10 @@ const MISSING = { ok: true, entry: null };
 const NO_OPTIONS = {};
 
 // In-runtime loop for benchmarks: the same native ops the kit would send, without the HTTP hop.
+/**
+ * @param {any} body
+ * @param {BridgeKvAdapter} kv
+ */
 async function runBench(body, kv) {
   const count = body && body.count;
   if (body?.kind !== 'put' && body?.kind !== 'get') return protocolError(400, 'bench: kind must be "put" or "get"');
@@ -235,6 +298,9 @@ async function runBench(body, kv) {
 /**
  * Validates a whole batch before any op runs; returns a message naming the op and field, or null.
  * `valueBytes`: how many bytes follow the JSON line (the puts' sizes must add up to it).
+ * @param {any} body
+ * @param {number} [valueBytes]
+ * @returns {string | null}
  */
 export function checkBatch(body, valueBytes = 0) {
   if (!body || typeof body !== 'object' || !Array.isArray(body.ops)) return 'body must be {"ops":[...]}';
@@ -266,11 +332,18 @@ export function checkBatch(body, valueBytes = 0) {
   return null;
 }
 
+/**
+ * The request's body, refused (thrown { tooLarge: true }) past `limit` bytes without reading it whole.
+ * @param {Request} request
+ * @param {number} limit
+ * @returns {Promise<Uint8Array>}
+ */
 async function readBounded(request, limit) {
   const declared = Number(request.headers.get('content-length'));
   if (declared > limit) throw { tooLarge: true };
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
+  /** @type {Uint8Array[]} */
   const chunks = [];
   let size = 0;
   for (;;) {
@@ -294,6 +367,10 @@ async function readBounded(request, limit) {
   return bytes;
 }
 
+/**
+ * @param {string | null} header
+ * @param {string} token
+ */
 function bearerMatches(header, token) {
   const presented = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : '';
   // Constant time in the token's length: always walk the whole expected token.
@@ -302,10 +379,18 @@ function bearerMatches(header, token) {
   return diff === 0;
 }
 
+/**
+ * @param {number} status
+ * @param {string} message
+ */
 function protocolError(status, message) {
   return json(status, { error: { status, message } });
 }
 
+/**
+ * @param {number} status
+ * @param {unknown} body
+ */
 function json(status, body) {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
@@ -314,8 +399,10 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const LOOKUP = new Uint8Array(128).fill(255);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
+/** @param {Uint8Array} bytes */
 export function encodeBase64(bytes) {
   let out = '';
+  /** @type {string[]} */
   const parts = [];
   for (let i = 0; i < bytes.length; i += 3) {
     const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
@@ -332,6 +419,7 @@ export function encodeBase64(bytes) {
   return parts.join('');
 }
 
+/** @param {string} text */
 export function decodeBase64(text) {
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const bytes = new Uint8Array((text.length / 4) * 3 - padding);
@@ -348,7 +436,13 @@ export function decodeBase64(text) {
 
 // For the adapters: only the options that were given, under the platform's names, so a platform
 // call never gets a key set to undefined (which some read as a value).
+/**
+ * @template {Record<string, unknown>} T
+ * @param {T} options
+ * @returns {Partial<T>}
+ */
 export function givenOptions(options) {
+  /** @type {Partial<T>} */
   const given = {};
   for (const name in options) if (options[name] !== undefined) given[name] = options[name];
   return given;

@@ -17,21 +17,27 @@ import { handleBridgeRequest } from './handler.js';
  * the OS picks, and tells the parent which. `open` failing is reported on the ready line.
  * The process takes the name the parent gives it (ps, /proc/<pid>/comm): the engine it runs.
  */
+/**
+ * @param {() => Promise<{ kv: import('./handler.js').BridgeKvAdapter, runtime: import('./handler.js').BridgeRuntime, close?: () => unknown }>} open
+ */
 export async function hostBridge(open) {
   if (process.env.KVPARITY_PROCESS_TITLE) process.title = process.env.KVPARITY_PROCESS_TITLE;
+  /** @type {Awaited<ReturnType<typeof open>>} */
   let engine;
   try {
     engine = await open();
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     process.stdout.write(`${JSON.stringify({ error: String(error?.stack ?? error) })}\n`);
     process.exit(1);
   }
   const token = process.env.KVPARITY_TOKEN || undefined;
   const server = createServer((req, res) => respond(req, res, (request) => handleBridgeRequest(request, { kv: engine.kv, runtime: engine.runtime, token })));
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
+  await /** @type {Promise<void>} */ (
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    })
+  );
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
@@ -48,24 +54,32 @@ export async function hostBridge(open) {
   process.stdin.on('error', shutdown);
   process.stdin.resume();
   process.on('SIGTERM', shutdown);
-  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
+  process.stdout.write(`${JSON.stringify({ port: /** @type {import('node:net').AddressInfo} */ (server.address()).port })}\n`);
 }
 
 // node:http request → web Request → handler → web Response → node:http response, bodies streamed.
+/**
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {(request: Request) => Promise<Response>} handle
+ */
 async function respond(req, res, handle) {
   try {
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    const request = new Request(`http://127.0.0.1${req.url}`, {
+    // duplex: 'half' is what Node's fetch wants for a streamed body (not in the DOM typings).
+    const init = /** @type {RequestInit} */ ({
       method: req.method,
-      headers: req.headers,
+      headers: /** @type {HeadersInit} */ (req.headers),
       body: hasBody ? Readable.toWeb(req) : undefined,
       duplex: 'half',
     });
+    const request = new Request(`http://127.0.0.1${req.url}`, init);
     const response = await handle(request);
     res.writeHead(response.status, Object.fromEntries(response.headers));
-    if (response.body) for await (const chunk of response.body) res.write(chunk);
+    // Node's web streams are async iterable (the DOM typings do not say so).
+    if (response.body) for await (const chunk of /** @type {AsyncIterable<Uint8Array>} */ (/** @type {unknown} */ (response.body))) res.write(chunk);
     res.end();
-  } catch (error) {
+  } catch (/** @type {any} */ error) {
     // The handler answers platform errors itself; this is a fault of the host.
     if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { status: 500, message: `bridge host: ${error?.message ?? error}` } }));
@@ -73,6 +87,7 @@ async function respond(req, res, handle) {
 }
 
 /** The installed version of a package whose exports hide its package.json: walks up from its entry point. */
+/** @param {string} name */
 export function packageVersion(name) {
   for (let dir = dirname(createRequire(import.meta.url).resolve(name)); dir !== dirname(dir); dir = dirname(dir)) {
     try {

@@ -5,6 +5,19 @@
 import { givenOptions, handleBridgeRequest } from '../bridge/handler.js';
 import { bridgeOptions } from './bridge-env.js';
 
+/**
+ * Workers KV as this adapter uses it (the binding's API: KVNamespace in @cloudflare/workers-types).
+ * @typedef {object} KvNamespace
+ * @property {(key: string, options: { type: 'arrayBuffer' | 'stream' }) => Promise<{ value: any, metadata: unknown }>} getWithMetadata
+ * @property {(key: string, value: Uint8Array | ReadableStream, options: object) => Promise<void>} put
+ * @property {(key: string) => Promise<void>} delete
+ * @property {(options: object) => Promise<{ keys: { name: string }[], list_complete: true } | { keys: { name: string }[], list_complete: false, cursor: string }>} list
+ */
+
+/**
+ * @param {KvNamespace} kv
+ * @returns {import('../bridge/handler.js').BridgeKvAdapter}
+ */
 function adapter(kv) {
   return {
     async get(key) {
@@ -37,9 +50,14 @@ function adapter(kv) {
 }
 
 // ttl exactly as sent.
+/** @param {import('../bridge/handler.js').WriteOptions} options */
 const putOptions = ({ ttl, metadata }) => givenOptions({ expirationTtl: ttl, metadata });
 
 export default {
+  /**
+   * @param {Request} request
+   * @param {{ KV: KvNamespace } & Record<string, string>} env
+   */
   fetch(request, env) {
     return handleBridgeRequest(request, bridgeOptions(env, adapter(env.KV), 'cloudflare'));
   },

@@ -10,11 +10,24 @@
 import { givenOptions, handleBridgeRequest } from '../bridge/handler.js';
 import { bridgeOptions } from './bridge-env.js';
 
+/**
+ * A Durable Object's storage as this adapter uses it (DurableObjectStorage in @cloudflare/workers-types).
+ * @typedef {object} ObjectStorage
+ * @property {(key: string) => Promise<unknown>} get
+ * @property {(key: string, value: Uint8Array) => Promise<void>} put
+ * @property {(key: string) => Promise<boolean>} delete
+ * @property {(options: object) => Promise<Map<string, unknown>>} list
+ */
+
+/**
+ * @param {ObjectStorage} storage
+ * @returns {import('../bridge/handler.js').BridgeKvAdapter}
+ */
 function adapter(storage) {
   return {
     async get(key) {
       const value = await storage.get(key);
-      return value === undefined ? null : { value, metadata: null };
+      return value === undefined ? null : { value: /** @type {Uint8Array} */ (value), metadata: null };
     },
     async put(key, value, { ttl, metadata } = {}) {
       if (ttl !== undefined) throw new TypeError('Durable Object storage has no expiry: put() takes no TTL');
@@ -35,17 +48,26 @@ function adapter(storage) {
 }
 
 export class KvParityStore {
+  /**
+   * @param {{ storage: ObjectStorage }} ctx
+   * @param {Record<string, string>} env
+   */
   constructor(ctx, env) {
     this.ctx = ctx;
     this.env = env;
   }
 
+  /** @param {Request} request */
   fetch(request) {
     return handleBridgeRequest(request, bridgeOptions(this.env, adapter(this.ctx.storage), 'cloudflare-do'));
   }
 }
 
 export default {
+  /**
+   * @param {Request} request
+   * @param {{ STORE: { idFromName(name: string): unknown, get(id: unknown): { fetch(request: Request): Promise<Response> } } }} env
+   */
   fetch(request, env) {
     return env.STORE.get(env.STORE.idFromName('kvparity')).fetch(request);
   },

@@ -1,7 +1,7 @@
 // The Netlify Blobs bridge host: Netlify's own local Blobs server (BlobsServer from
 // @netlify/blobs/server, the one Netlify's CLI runs for local development; files in one
 // directory) and Netlify's client (getStore) talking to it, behind the shared bridge handler.
-// Runs in a child Node process (runner.ts starts it with NODE_ENV=test: the client reads it at
+// Runs in a child Node process (store.ts starts it with NODE_ENV=test: the client reads it at
 // import and then retries a failed request after 1 ms instead of 5 s).
 // Usage: node host.js <directory>
 //
@@ -35,6 +35,10 @@ hostBridge(async () => {
   };
 });
 
+/**
+ * @param {import('@netlify/blobs').Store} store
+ * @returns {import('../bridge/handler.js').BridgeKvAdapter}
+ */
 function adapter(store) {
   return {
     async get(key) {
@@ -43,7 +47,8 @@ function adapter(store) {
     },
     async put(key, value, { ttl, metadata } = {}) {
       if (ttl !== undefined) throw new TypeError('Netlify Blobs has no expiry: set() takes no TTL');
-      await store.set(key, value, metadata === undefined ? {} : { metadata });
+      // The client takes the bytes as they are (its BlobInput type names ArrayBuffer, not its views).
+      await store.set(key, /** @type {ArrayBuffer} */ (/** @type {unknown} */ (value)), metadata === undefined ? {} : { metadata: /** @type {Record<string, unknown>} */ (metadata) });
     },
     async delete(key) {
       await store.delete(key);

@@ -14,6 +14,10 @@ import { givenOptions, handleBridgeRequest } from '../../bridge/handler.js';
 
 const STORE_NAME = 'kvparity';
 
+/**
+ * @param {KVStore} store
+ * @returns {import('../../bridge/handler.js').BridgeKvAdapter}
+ */
 function adapter(store) {
   return {
     async get(key) {
@@ -33,7 +37,7 @@ function adapter(store) {
     },
     // Not async: the guest is interpreted, and an async wrapper costs as much as the native put.
     put(key, bytes, options) {
-      return store.put(key, bytes, putOptions(options));
+      return store.put(key, /** @type {BodyInit} */ (bytes), putOptions(options));
     },
     putRaw(key, stream, options) {
       return store.put(key, stream, putOptions(options));
@@ -49,9 +53,13 @@ function adapter(store) {
 }
 
 // Only what the kit gave: ttl as given (never clamped), metadata as JSON text.
+/** @type {{ ttl?: number, metadata?: string }} */
 const NO_OPTIONS = {};
-function putOptions({ ttl, metadata } = NO_OPTIONS) {
+/** @param {import('../../bridge/handler.js').WriteOptions} [given] */
+function putOptions(given = NO_OPTIONS) {
+  const { ttl, metadata } = given;
   if (ttl === undefined && metadata === undefined) return NO_OPTIONS;
+  /** @type {{ ttl?: number, metadata?: string }} */
   const options = {};
   if (ttl !== undefined) options.ttl = ttl;
   if (metadata !== undefined) options.metadata = JSON.stringify(metadata);
@@ -59,6 +67,7 @@ function putOptions({ ttl, metadata } = NO_OPTIONS) {
 }
 
 // Metadata written by other tools may not be JSON: hand it back as the raw string then.
+/** @param {string} text */
 function parseMetadata(text) {
   try {
     return JSON.parse(text);
@@ -83,6 +92,7 @@ async function configured() {
   return { version, kind, token };
 }
 
+/** @param {Request} request */
 async function handle(request) {
   const { version, kind, token } = await configured();
   return handleBridgeRequest(request, {
