@@ -10,6 +10,8 @@ import { tempDir } from '../runners/process.ts';
 import { selectCases } from '../suites/cases/index.ts';
 import { loadDivergences } from '../suites/divergences.ts';
 import { runCases } from '../suites/engine.ts';
+import { caseInstance } from '../suites/instance.ts';
+import { listAllNative } from '../suites/listing.ts';
 import { directLoop, hasDirectLoop } from './direct.ts';
 import { descendants, memoryKiB } from './process-tree.ts';
 
@@ -73,59 +75,21 @@ function runtimeProcesses() {
 }
 
 export async function measureProvider(definition: ProviderDefinition, ops: number, log: (line: string) => void): Promise<ProviderBench> {
-  const runtimePeak = { kib: 0, names: new Set<string>() };
-  const sampleRuntime = () => {
-    let kib = 0;
-    for (const p of runtimeProcesses()) {
-      kib += memoryKiB(p.pid, 'VmHWM') ?? 0;
-      runtimePeak.names.add(p.name);
-    }
-    runtimePeak.kib = Math.max(runtimePeak.kib, kib);
-  };
+  const memory = new RuntimeMemory();
   const start = async (): Promise<KvInstance> => {
     const instance = await definition.start({ tmpDir: tempDir(`bench-${definition.id}`), log: (line) => log(`  ${line}`), options: {}, signal: new AbortController().signal });
     // VmHWM is the peak so far: read it just before the runtime goes away.
     const stop = instance.stop.bind(instance);
-    return Object.assign(instance, { stop: () => (sampleRuntime(), stop()) });
+    return Object.assign(instance, { stop: () => (memory.sample(), stop()) });
   };
 
   const t0 = performance.now();
   const kv = await start();
   const startMs = performance.now() - t0;
   log(`  started ${kv.runtime.name} ${kv.runtime.version} in ${Math.round(startMs)} ms`);
-  let put: OpFigures;
-  let get: OpFigures;
-  let insideSource: ProviderBench['inside_source'] = null;
+  let throughput: Awaited<ReturnType<typeof measureThroughput>>;
   try {
-    const ns = `kvp-bench-${randomBytes(4).toString('hex')}/`;
-    const kit = await sequential(kv, ns, ops);
-    log(`  kit: put ${kit.put.ops_per_s}/s, get ${kit.get.ops_per_s}/s`);
-
-    let inside: { put: Rate; get: Rate } | null = null;
-    if (kv.benchInside) {
-      insideSource = 'runtime (benchInside)';
-      const inRuntime = (kind: 'put' | 'get') => fastest(async () => kv.benchInside!(kind, ops).then((r) => rate(r.ops, r.ms)));
-      inside = { put: await inRuntime('put'), get: await inRuntime('get') };
-    } else if (hasDirectLoop(definition.id)) {
-      insideSource = 'direct loop on the store';
-      const direct = directLoop(definition.id, tempDir('bench-direct'), ops, VALUE, ROUNDS);
-      inside = { put: rate(direct.put.ops, direct.put.ms), get: rate(direct.get.ops, direct.get.ms) };
-    }
-    if (inside) log(`  inside (${insideSource}): put ${inside.put.ops_per_s}/s, get ${inside.get.ops_per_s}/s`);
-
-    const batch = kv.batch ? await batched(kv, `${ns}b/`, ops) : null;
-    if (batch) log(`  batch of ${BATCH_SIZE}: put ${batch.put.ops_per_s}/s, get ${batch.get.ops_per_s}/s`);
-    await removeAll(kv, ns);
-
-    const figures = (op: 'put' | 'get'): OpFigures => ({
-      kit: kit[op],
-      inside: inside?.[op] ?? null,
-      kit_vs_inside: ratio(kit[op], inside?.[op] ?? null),
-      batch: batch?.[op] ?? null,
-      batch_vs_inside: ratio(batch?.[op] ?? null, inside?.[op] ?? null),
-    });
-    put = figures('put');
-    get = figures('get');
+    throughput = await measureThroughput(definition, kv, ops, log);
   } finally {
     await kv.stop();
   }
@@ -142,17 +106,65 @@ export async function measureProvider(definition: ProviderDefinition, ops: numbe
     runtime: { name: kv.runtime.name, version: kv.runtime.version },
     start_ms: Math.round(startMs),
     ops,
-    inside_source: insideSource,
-    put,
-    get,
+    inside_source: throughput.insideSource,
+    put: throughput.put,
+    get: throughput.get,
     suite,
     ttl,
     memory: {
       kit_peak_rss_mb: mb(process.resourceUsage().maxRSS),
-      runtime_peak_rss_mb: runtimePeak.names.size ? mb(runtimePeak.kib) : null,
-      runtime_processes: [...runtimePeak.names],
+      runtime_peak_rss_mb: memory.names.size ? mb(memory.peakKiB) : null,
+      runtime_processes: [...memory.names],
     },
   };
+}
+
+/** The peak resident memory of the runtime processes below this one, over every sample taken. */
+class RuntimeMemory {
+  peakKiB = 0;
+  readonly names = new Set<string>();
+
+  sample(): void {
+    let kib = 0;
+    for (const p of runtimeProcesses()) {
+      kib += memoryKiB(p.pid, 'VmHWM') ?? 0;
+      this.names.add(p.name);
+    }
+    this.peakKiB = Math.max(this.peakKiB, kib);
+  }
+}
+
+/** Puts and gets per second: one at a time through the kit, inside the runtime where it can say, and in batches. */
+async function measureThroughput(definition: ProviderDefinition, kv: KvInstance, ops: number, log: (line: string) => void) {
+  const ns = `kvp-bench-${randomBytes(4).toString('hex')}/`;
+  const kit = await sequential(kv, ns, ops);
+  log(`  kit: put ${kit.put.ops_per_s}/s, get ${kit.get.ops_per_s}/s`);
+
+  let insideSource: ProviderBench['inside_source'] = null;
+  let inside: { put: Rate; get: Rate } | null = null;
+  if (kv.benchInside) {
+    insideSource = 'runtime (benchInside)';
+    const inRuntime = (kind: 'put' | 'get') => fastest(async () => kv.benchInside!(kind, ops).then((r) => rate(r.ops, r.ms)));
+    inside = { put: await inRuntime('put'), get: await inRuntime('get') };
+  } else if (hasDirectLoop(definition.id)) {
+    insideSource = 'direct loop on the store';
+    const direct = directLoop(definition.id, tempDir('bench-direct'), ops, VALUE, ROUNDS);
+    inside = { put: rate(direct.put.ops, direct.put.ms), get: rate(direct.get.ops, direct.get.ms) };
+  }
+  if (inside) log(`  inside (${insideSource}): put ${inside.put.ops_per_s}/s, get ${inside.get.ops_per_s}/s`);
+
+  const batch = kv.batch ? await batched(kv, `${ns}b/`, ops) : null;
+  if (batch) log(`  batch of ${BATCH_SIZE}: put ${batch.put.ops_per_s}/s, get ${batch.get.ops_per_s}/s`);
+  await removeAll(kv, ns);
+
+  const figures = (op: 'put' | 'get'): OpFigures => ({
+    kit: kit[op],
+    inside: inside?.[op] ?? null,
+    kit_vs_inside: ratio(kit[op], inside?.[op] ?? null),
+    batch: batch?.[op] ?? null,
+    batch_vs_inside: ratio(batch?.[op] ?? null, inside?.[op] ?? null),
+  });
+  return { insideSource, put: figures('put'), get: figures('get') };
 }
 
 async function fastest(measure: () => Promise<Rate>): Promise<Rate> {
@@ -195,13 +207,8 @@ async function batched(kv: KvInstance, ns: string, count: number): Promise<{ put
 }
 
 async function removeAll(kv: KvInstance, prefix: string): Promise<void> {
-  for (let cursor: string | undefined, pages = 0; pages < 1000; pages++) {
-    const page = await kv.list({ prefix, cursor });
-    if (kv.batch && page.keys.length) await kv.batch(page.keys.map((key) => ({ op: 'delete' as const, key })));
-    else for (const key of page.keys) await kv.delete(key);
-    if (page.complete || !page.cursor) break;
-    cursor = page.cursor;
-  }
+  const { keys } = await listAllNative(kv, prefix);
+  if (keys.length) await caseInstance(kv).batch(keys.map((key) => ({ op: 'delete' as const, key })));
 }
 
 async function timedSuite(definition: ProviderDefinition, start: () => Promise<KvInstance>, cases: ReturnType<typeof selectCases>): Promise<SuiteFigures> {
