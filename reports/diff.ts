@@ -89,7 +89,9 @@ export const isEmpty = (d: ParityDiff) =>
 export function renderDiff(d: ParityDiff, names: { base: string; head: string }): string {
   const title = `## kvparity: ${md(names.base)} → ${md(names.head)}`;
   if (isEmpty(d)) return `${title}\n\nNo changes.\n`;
-  const lines = [title, '', `Interop score ${percent(d.interop.base)} → ${percent(d.interop.head)}.`, ''];
+  // Reports of one provider have no interop score: nothing was compared.
+  const interop = d.interop.base === null && d.interop.head === null ? [] : [`Interop score ${percent(d.interop.base)} → ${percent(d.interop.head)}.`, ''];
+  const lines = [title, '', ...interop];
   if (d.providersAdded.length) lines.push(`Providers only in head: ${d.providersAdded.map(md).join(', ')}.`, '');
   if (d.providersRemoved.length) lines.push(`Providers only in base: ${d.providersRemoved.map(md).join(', ')}.`, '');
   lines.push(...table(`Regressions (${d.regressions.length})`, d.regressions));

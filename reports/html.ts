@@ -4,29 +4,37 @@
  * the script adds filters and the per-cell detail panel.
  */
 import { CSS, SCRIPT } from './html-assets.ts';
-import { HTML_LEGEND, HTML_MARKS, ONE_PROVIDER_NOTE, VERDICT_LABELS, contractsOf, ranProviders } from './marks.ts';
+import { HTML_LEGEND, HTML_MARKS, capabilityText, contractsOf, isSingleProvider, ranProviders, verdictLabel, verdictLabels } from './marks.ts';
 import { observationLabel } from './native-table.ts';
-import { VERDICTS } from './verdict.ts';
 import { escapeHtml as h, isWebLink, percent, truncate } from './text.ts';
 import type { CaseRow, Parity, ProviderEntry } from './types.ts';
 
 export function renderHtml(parity: Parity): string {
   const columns = ranProviders(parity);
+  // One provider compares nothing: its report is pass, fail and divergence against the contract.
+  const single = isSingleProvider(parity);
+  const title = single ? `kvparity report: ${columns[0]?.id ?? parity.providers.map((p) => p.id).join(', ')}` : 'kvparity parity report';
+  const counts = verdictLabels(parity).map(([v, label]) => `${parity.verdicts[v]} ${h(label)}`).join(' · ');
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<title>kvparity parity report</title>
+<title>${h(title)}</title>
 <style>${CSS}</style>
 </head>
 <body>
 <header>
-<h1>kvparity parity report</h1>
-<p class="score">Interop score <b id="interop-score">${percent(parity.interop.score)}</b> — ${parity.interop.portable} portable of ${parity.interop.judged} judged cases.
-<span class="rule">Rule: ${h(parity.interop.rule)}.${columns.length < 2 ? ` Note: ${h(ONE_PROVIDER_NOTE)}.` : ''}</span></p>
-<p class="muted">${VERDICTS.map((v) => `${parity.verdicts[v]} ${h(VERDICT_LABELS[v])}`).join(' · ')} — generated ${h(parity.generated)} from ${parity.merge.files.length} results file(s).</p>
+<h1>${h(title)}</h1>
+${
+  single
+    ? `<p class="score">Against the EdgeZero KV contract, ${parity.cases.length} cases: <b id="single-counts">${counts}</b>.</p>
+<p class="muted">Generated ${h(parity.generated)} from ${parity.merge.files.length} results file(s).</p>`
+    : `<p class="score">Interop score <b id="interop-score">${percent(parity.interop.score)}</b> — ${parity.interop.portable} portable of ${parity.interop.judged} judged cases.
+<span class="rule">Rule: ${h(parity.interop.rule)}.</span></p>
+<p class="muted">${counts} — generated ${h(parity.generated)} from ${parity.merge.files.length} results file(s).</p>`
+}
 ${contractLine(parity)}
 ${superseded(parity)}
 </header>
@@ -36,7 +44,7 @@ ${nativeSection(parity, columns)}
 ${platformSection(parity)}
 ${divergenceSection(parity)}
 ${smokeSection(parity)}
-${rulesSection(parity)}
+${single ? '' : rulesSection(parity)}
 <script type="application/json" id="parity-data">${scriptJson({ providers: parity.providers.map(({ id, seed, runs }) => ({ id, seed, runs })), cases: parity.cases })}</script>
 <script>${SCRIPT}</script>
 </body>
@@ -60,30 +68,30 @@ function providerSection(providers: ProviderEntry[]): string {
     const state = !p.available
       ? `<td colspan="3">not run here: ${h(p.unavailable?.reason ?? '')}<br>enable with <code>${h(p.unavailable?.enable ?? '')}</code></td>`
       : `<td>${p.passes} / ${p.total}</td><td>${h(Object.entries(p.counts).map(([s, n]) => `${n} ${s}`).join(', '))}</td><td>${p.start_error ? `did not start: ${h(truncate(p.start_error, 400))}` : `seed ${p.seed}, ${p.runs} runs`}</td>`;
-    return `<tr data-provider-row="${h(p.id)}"><td><b>${h(p.id)}</b><div class="title">${h(p.title)}</div></td><td>${h(p.kind)}</td><td>${h(p.platform)}</td><td>${h(runtime)}</td>${state}</tr>`;
+    return `<tr data-provider-row="${h(p.id)}"><td><b>${h(p.id)}</b><div class="title">${h(p.title)}</div></td><td>${h(p.kind)}</td><td>${h(p.platform)}</td><td>${h(runtime)}</td><td>${h(capabilityText(p.capabilities))}</td>${state}</tr>`;
   });
   return `<section id="providers"><h2>Providers</h2>
-<table><thead><tr><th>provider</th><th>kind</th><th>platform</th><th>runtime</th><th>passes</th><th>statuses</th><th>run</th></tr></thead>
+<table><thead><tr><th>provider</th><th>kind</th><th>platform</th><th>runtime</th><th>declared capabilities</th><th>passes</th><th>statuses</th><th>run</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></section>`;
 }
 
 function matrixSection(parity: Parity, columns: ProviderEntry[]): string {
   const categories = Object.keys(parity.categories);
   const filters = `<form id="filters" onsubmit="return false">
-<label><input type="checkbox" id="only-divergent"> hide portable cases</label>
-<label>verdict <select id="verdict-filter"><option value="">all</option>${VERDICTS.map((v) => `<option value="${v}">${h(VERDICT_LABELS[v])} (${parity.verdicts[v]})</option>`).join('')}</select></label>
+<label><input type="checkbox" id="only-divergent"> hide ${isSingleProvider(parity) ? 'passing' : 'portable'} cases</label>
+<label>${isSingleProvider(parity) ? 'status' : 'verdict'} <select id="verdict-filter"><option value="">all</option>${verdictLabels(parity).map(([v, label]) => `<option value="${v}">${h(label)} (${parity.verdicts[v]})</option>`).join('')}</select></label>
 <label>category <select id="category-filter"><option value="">all</option>${categories.map((c) => `<option value="${h(c)}">${h(c)}</option>`).join('')}</select></label>
 <fieldset id="provider-filter">providers ${columns.map((p) => `<label><input type="checkbox" value="${h(p.id)}" checked> ${h(p.id)}</label>`).join(' ')}</fieldset>
 <label><input type="search" id="search" placeholder="case id contains…"></label>
 <span id="shown-count" class="muted"></span>
 </form>`;
-  const head = `<tr><th>case</th><th>verdict</th>${columns.map((p) => `<th data-provider="${h(p.id)}">${h(p.id)}</th>`).join('')}</tr>`;
+  const head = `<tr><th>case</th><th>${isSingleProvider(parity) ? 'status' : 'verdict'}</th>${columns.map((p) => `<th data-provider="${h(p.id)}">${h(p.id)}</th>`).join('')}</tr>`;
   const body: string[] = [];
   for (const category of categories) {
     const rollup = parity.categories[category];
-    body.push(`<tr class="category" data-category="${h(category)}"><th colspan="2">${h(category)} <span class="muted">(${rollup.total} cases, ${rollup.verdicts.portable ?? 0} portable)</span></th>${columns.map((p) => `<td data-provider="${h(p.id)}">${rollup.providers[p.id] ?? 0} / ${rollup.total}</td>`).join('')}</tr>`);
+    body.push(`<tr class="category" data-category="${h(category)}"><th colspan="2">${h(category)} <span class="muted">(${rollup.total} cases${isSingleProvider(parity) ? '' : `, ${rollup.verdicts.portable ?? 0} portable`})</span></th>${columns.map((p) => `<td data-provider="${h(p.id)}">${rollup.providers[p.id] ?? 0} / ${rollup.total}</td>`).join('')}</tr>`);
     parity.cases.forEach((row, index) => {
-      if (row.category === category) body.push(caseRow(row, index, columns));
+      if (row.category === category) body.push(caseRow(parity, row, index, columns));
     });
   }
   return `<section id="matrix-section"><h2>Cases × providers</h2>
@@ -96,14 +104,14 @@ ${body.join('\n')}
 </section>`;
 }
 
-function caseRow(row: CaseRow, index: number, columns: ProviderEntry[]): string {
+function caseRow(parity: Parity, row: CaseRow, index: number, columns: ProviderEntry[]): string {
   const cells = columns.map((p) => {
     const cell = row.providers[p.id];
     const status = cell?.status ?? 'NOT_RUN';
     const tip = cell ? `${status}${cell.message ? ': ' + truncate(cell.message, 300) : ''}` : 'not run';
     return `<td class="cell s-${status}" data-provider="${h(p.id)}" tabindex="0" title="${h(tip)}">${HTML_MARKS[status]}</td>`;
   });
-  return `<tr class="case" data-index="${index}" data-case="${h(row.id)}" data-category="${h(row.category)}" data-verdict="${row.verdict}"><td class="id"><code>${h(row.id)}</code><div class="title">${h(row.title)}</div></td><td class="verdict v-${row.verdict}" title="${h(row.reason)}">${h(VERDICT_LABELS[row.verdict])}</td>${cells.join('')}</tr>`;
+  return `<tr class="case" data-index="${index}" data-case="${h(row.id)}" data-category="${h(row.category)}" data-verdict="${row.verdict}"><td class="id"><code>${h(row.id)}</code><div class="title">${h(row.title)}</div></td><td class="verdict v-${row.verdict}" title="${h(row.reason)}">${h(verdictLabel(parity, row.verdict))}</td>${cells.join('')}</tr>`;
 }
 
 function nativeSection(parity: Parity, columns: ProviderEntry[]): string {

@@ -1,7 +1,6 @@
 /** parity.md: compact enough for a GitHub job summary; links become numbered notes. */
-import { LEGEND, ONE_PROVIDER_NOTE, VERDICT_LABELS, contractsOf, mark, ranProviders, superscript } from './marks.ts';
+import { LEGEND, capabilityText, contractsOf, isSingleProvider, mark, ranProviders, superscript, verdictLabel, verdictLabels } from './marks.ts';
 import { observationLabel } from './native-table.ts';
-import { VERDICTS } from './verdict.ts';
 import { escapeMarkdown as md, isWebLink, percent, truncate } from './text.ts';
 import type { CaseRow, Parity, ProviderEntry } from './types.ts';
 
@@ -16,33 +15,40 @@ export function renderMarkdown(parity: Parity): string {
 function render(parity: Parity, withFullMatrix: boolean): string {
   const notes = new Notes();
   const columns = ranProviders(parity);
+  // One provider compares nothing: its report is pass, fail and divergence against the contract.
+  const single = isSingleProvider(parity);
   const notPortable = parity.cases.filter((row) => row.verdict !== 'portable');
+  const counts = verdictLabels(parity).map(([v, label]) => `${parity.verdicts[v]} ${label}`).join(' · ');
   const lines = [
-    '# kvparity parity report',
+    single ? `# kvparity report: ${md(columns[0]?.id ?? parity.providers.map((p) => p.id).join(', '))}` : '# kvparity parity report',
     '',
-    `**Interop score: ${percent(parity.interop.score)}** (${parity.interop.portable} portable of ${parity.interop.judged} judged cases). Rule: ${md(parity.interop.rule)}.${columns.length < 2 ? ` Note: ${md(ONE_PROVIDER_NOTE)}.` : ''}`,
-    '',
-    VERDICTS.map((v) => `${parity.verdicts[v]} ${VERDICT_LABELS[v]}`).join(' · '),
+    ...(single
+      ? [`Against the EdgeZero KV contract, ${parity.cases.length} cases: ${counts}.`]
+      : [`**Interop score: ${percent(parity.interop.score)}** (${parity.interop.portable} portable of ${parity.interop.judged} judged cases). Rule: ${md(parity.interop.rule)}.`, '', counts]),
     '',
     contractLine(parity),
     '',
     ...providerTable(parity.providers),
-    ...categoryTable(parity, columns),
-    `## Cases that are not portable (${notPortable.length})`,
+    ...categoryTable(parity, columns, single),
+    single ? `## Cases that do not pass (${notPortable.length})` : `## Cases that are not portable (${notPortable.length})`,
     '',
-    ...(notPortable.length ? matrix(notPortable, columns, notes, true) : ['Every case is portable.', '']),
+    ...(notPortable.length ? matrix(parity, notPortable, columns, notes, true) : [single ? 'Every case passes.' : 'Every case is portable.', '']),
     ...(withFullMatrix
-      ? ['<details><summary>All ' + parity.cases.length + ' cases</summary>', '', ...matrix(parity.cases, columns, notes, false), '</details>', '']
+      ? ['<details><summary>All ' + parity.cases.length + ' cases</summary>', '', ...matrix(parity, parity.cases, columns, notes, false), '</details>', '']
       : [`The matrix of all ${parity.cases.length} cases is in parity.html (it would not fit a job summary).`, '']),
     ...nativeTable(parity, columns),
     ...platformSection(parity),
     ...smokeSection(parity),
-    '## How verdicts are decided',
-    '',
-    md(parity.rules.deciding) + ' ' + md(parity.rules.observations) + ' In order, the first rule that matches wins:',
-    '',
-    ...parity.rules.verdicts.map((rule, i) => `${i + 1}. **${rule.verdict}**: ${md(rule.when)}`),
-    '',
+    ...(single
+      ? []
+      : [
+          '## How verdicts are decided',
+          '',
+          md(parity.rules.deciding) + ' ' + md(parity.rules.observations) + ' In order, the first rule that matches wins:',
+          '',
+          ...parity.rules.verdicts.map((rule, i) => `${i + 1}. **${rule.verdict}**: ${md(rule.when)}`),
+          '',
+        ]),
     LEGEND,
     '',
     ...notes.render(),
@@ -59,11 +65,11 @@ function contractLine(parity: Parity): string {
 }
 
 function providerTable(providers: ProviderEntry[]): string[] {
-  const lines = ['| provider | kind | platform | runtime | pass | fail | ≠ | skip | error | cases |', '|---|---|---|---|--:|--:|--:|--:|--:|--:|'];
+  const lines = ['| provider | kind | platform | runtime | declared capabilities | pass | fail | ≠ | skip | error | cases |', '|---|---|---|---|---|--:|--:|--:|--:|--:|--:|'];
   for (const p of providers) {
     const runtime = p.runtime ? `${p.runtime.name} ${p.runtime.version}` : '—';
     const c = p.counts;
-    lines.push(`| ${md(p.id)} | ${p.kind} | ${md(p.platform)} | ${md(runtime)} | ${c.PASS ?? 0} | ${c.FAIL ?? 0} | ${c.EXPECTED_DIVERGENCE ?? 0} | ${c.SKIP ?? 0} | ${(c.ERROR ?? 0) + (c.TIMEOUT ?? 0)} | ${p.total} |`);
+    lines.push(`| ${md(p.id)} | ${p.kind} | ${md(p.platform)} | ${md(runtime)} | ${md(capabilityText(p.capabilities))} | ${c.PASS ?? 0} | ${c.FAIL ?? 0} | ${c.EXPECTED_DIVERGENCE ?? 0} | ${c.SKIP ?? 0} | ${(c.ERROR ?? 0) + (c.TIMEOUT ?? 0)} | ${p.total} |`);
   }
   const absent = providers.filter((p) => !p.available || p.start_error);
   return [
@@ -78,16 +84,18 @@ function providerTable(providers: ProviderEntry[]): string[] {
   ];
 }
 
-function categoryTable(parity: Parity, columns: ProviderEntry[]): string[] {
-  const header = `| category | cases | ${columns.map((p) => md(p.id)).join(' | ')} | portable |`;
+function categoryTable(parity: Parity, columns: ProviderEntry[], single: boolean): string[] {
+  const tail = single ? '' : ' portable |';
+  const header = `| category | cases | ${columns.map((p) => md(p.id)).join(' | ')} |${tail}`;
   const rows = Object.entries(parity.categories).map(
-    ([name, r]) => `| ${md(name)} | ${r.total} | ${columns.map((p) => `${r.providers[p.id] ?? 0}`).join(' | ')} | ${r.verdicts.portable ?? 0} |`,
+    ([name, r]) => `| ${md(name)} | ${r.total} | ${columns.map((p) => `${r.providers[p.id] ?? 0}`).join(' | ')} |${single ? '' : ` ${r.verdicts.portable ?? 0} |`}`,
   );
-  return ['## Passes per category', '', header, `|---|--:|${columns.map(() => '--:|').join('')}--:|`, ...rows, ''];
+  return ['## Passes per category', '', header, `|---|--:|${columns.map(() => '--:|').join('')}${single ? '' : '--:|'}`, ...rows, ''];
 }
 
-function matrix(rows: CaseRow[], columns: ProviderEntry[], notes: Notes, withReason: boolean): string[] {
-  const header = `| case | verdict | ${columns.map((p) => md(p.id)).join(' | ')} |${withReason ? ' why |' : ''}`;
+function matrix(parity: Parity, rows: CaseRow[], columns: ProviderEntry[], notes: Notes, withReason: boolean): string[] {
+  const single = isSingleProvider(parity);
+  const header = `| case | ${single ? 'status' : 'verdict'} | ${columns.map((p) => md(p.id)).join(' | ')} |${withReason ? ' why |' : ''}`;
   const rule = `|---|---|${columns.map(() => ':-:|').join('')}${withReason ? '---|' : ''}`;
   const body = rows.map((row) => {
     const cells = columns.map((p) => {
@@ -95,7 +103,9 @@ function matrix(rows: CaseRow[], columns: ProviderEntry[], notes: Notes, withRea
       const link = cell?.divergence ? notes.add(`${p.id} · ${row.id}`, cell.divergence.link, cell.divergence.note) : '';
       return mark(cell) + link;
     });
-    return `| \`${row.id}\` | ${VERDICT_LABELS[row.verdict]} | ${cells.join(' | ')} |${withReason ? ` ${md(truncate(row.reason, 200))} |` : ''}`;
+    // With one provider the reason to give is the case's own message, not which providers failed.
+    const why = single ? Object.values(row.providers)[0]?.message ?? '' : row.reason;
+    return `| \`${row.id}\` | ${verdictLabel(parity, row.verdict)} | ${cells.join(' | ')} |${withReason ? ` ${md(truncate(why, 200))} |` : ''}`;
   });
   return [header, rule, ...body, ''];
 }
@@ -153,9 +163,11 @@ function smokeSection(parity: Parity): string[] {
 class Notes {
   private list: { label: string; link: string; note?: string }[] = [];
 
+  /** One note per link and note: cells that one known-divergence entry covers share it. */
   add(label: string, link: string, note?: string): string {
-    let index = this.list.findIndex((n) => n.label === label && n.link === link);
+    let index = this.list.findIndex((n) => n.link === link && n.note === note);
     if (index === -1) index = this.list.push({ label, link, note }) - 1;
+    else if (!this.list[index].label.split(', ').includes(label)) this.list[index].label += `, ${label}`;
     return superscript(index + 1);
   }
 

@@ -1,5 +1,6 @@
 /** The one-character cells every renderer uses, and their legend. */
 import type { Cell, Parity, Verdict } from './types.ts';
+import { VERDICTS } from './verdict.ts';
 
 export const MARKS = {
   PASS: '✅',
@@ -37,10 +38,39 @@ export const VERDICT_LABELS: Record<Verdict, string> = {
   unknown: 'unknown',
 };
 
-export const ONE_PROVIDER_NOTE = 'fewer than two providers ran, so nothing was compared: "portable" only means it passed here';
-
 /** Providers that produced results here: the matrix columns. Unavailable ones are listed apart. */
 export const ranProviders = (parity: Pick<Parity, 'providers'>) => parity.providers.filter((p) => p.available && p.total > 0);
+
+/**
+ * A report of one provider (fewer than two ran) compares nothing: it says how the provider did
+ * against the contract, with these words for the verdicts instead of cross-provider ones.
+ */
+export const isSingleProvider = (parity: Pick<Parity, 'providers'>) => ranProviders(parity).length < 2;
+
+const SINGLE_PROVIDER_LABELS: Record<Verdict, string> = {
+  portable: 'pass',
+  divergent: 'known divergence',
+  'provider-specific': 'fail',
+  failing: 'fail',
+  unsupported: 'capability absent',
+  unknown: 'error or not run',
+};
+
+/** The verdicts a report shows, in order, with their words (one provider: pass, known divergence, fail, …). */
+export function verdictLabels(parity: Pick<Parity, 'providers'>): Array<[Verdict, string]> {
+  if (!isSingleProvider(parity)) return VERDICTS.map((v) => [v, VERDICT_LABELS[v]]);
+  return VERDICTS.filter((v) => v !== 'provider-specific').map((v) => [v, SINGLE_PROVIDER_LABELS[v]]);
+}
+
+export const verdictLabel = (parity: Pick<Parity, 'providers'>, verdict: Verdict) => (isSingleProvider(parity) ? SINGLE_PROVIDER_LABELS : VERDICT_LABELS)[verdict];
+
+/** The declared capabilities in words: "ttl, metadata, clock; capability absent: durable". */
+export function capabilityText(capabilities: Record<string, boolean>): string {
+  const entries = Object.entries(capabilities);
+  const present = entries.filter(([, has]) => has).map(([name]) => name);
+  const absent = entries.filter(([, has]) => !has).map(([name]) => name);
+  return [present.join(', '), absent.length ? `capability absent: ${absent.join(', ')}` : ''].filter(Boolean).join('; ') || '—';
+}
 
 const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
 export const superscript = (n: number) => [...String(n)].map((d) => SUPERSCRIPT[Number(d)]).join('');

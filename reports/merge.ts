@@ -59,6 +59,8 @@ function providerEntry({ path, file }: LoadedResults): ProviderEntry {
     runtime: info.runtime,
     source: info.source,
     file: path,
+    // Booleans only: results of kits before 0.1 also carried the declared list order, now observed instead.
+    capabilities: Object.fromEntries(Object.entries(info.capabilities).filter((entry): entry is [string, boolean] => typeof entry[1] === 'boolean')),
     kit_version: info.kit_version,
     contract_source: info.contract_source,
     contract_commit: info.contract_commit,

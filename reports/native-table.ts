@@ -72,6 +72,8 @@ const isErrorField = (key: string) => key === 'message' || /error/i.test(key);
 export function summarizeObservation(cell: Pick<Cell, 'observed' | 'message' | 'status'>, headline?: (o: Observed) => string | undefined): Pick<NativeObservation, 'value' | 'errors'> {
   const errors = new Set<string>();
   collectErrors(cell.observed, errors);
+  // A probe skipped for a capability the provider declares absent says so ("capability absent: ttl").
+  if (cell.status === 'SKIP') return { value: cell.message ?? 'skipped', errors: [] };
   if (cell.status === 'ERROR' || cell.status === 'TIMEOUT') {
     if (cell.message) errors.add(cell.message);
     return { value: cell.status, errors: [...errors] };

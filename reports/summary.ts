@@ -1,8 +1,7 @@
 /** The compact terminal summary printed after a report is written. */
 import { isAbsolute, relative } from 'node:path';
-import { ONE_PROVIDER_NOTE, VERDICT_LABELS, ranProviders } from './marks.ts';
+import { isSingleProvider, verdictLabels } from './marks.ts';
 import { percent, truncate, visible } from './text.ts';
-import { VERDICTS } from './verdict.ts';
 import type { Parity } from './types.ts';
 
 export function renderSummary(parity: Parity, written: string[]): string {
@@ -22,10 +21,13 @@ export function renderSummary(parity: Parity, written: string[]): string {
   }
   for (const s of parity.merge.superseded) lines.push(`  note: ${s.provider} from ${s.file} was superseded by the newer ${s.by}`);
   const { interop } = parity;
-  lines.push(`interop score ${percent(interop.score)}: ${interop.portable} portable of ${interop.judged} judged cases (${interop.rule})`);
-  if (ranProviders(parity).length < 2) lines.push(`  note: ${ONE_PROVIDER_NOTE}`);
-  lines.push(`verdicts: ${VERDICTS.map((v) => `${parity.verdicts[v]} ${VERDICT_LABELS[v]}`).join(', ')}`);
-  lines.push(`divergent cases: ${parity.verdicts.divergent}`);
+  const counts = verdictLabels(parity).map(([v, label]) => `${parity.verdicts[v]} ${label}`).join(', ');
+  if (isSingleProvider(parity)) lines.push(`against the contract: ${counts}`);
+  else {
+    lines.push(`interop score ${percent(interop.score)}: ${interop.portable} portable of ${interop.judged} judged cases (${interop.rule})`);
+    lines.push(`verdicts: ${counts}`);
+    lines.push(`divergent cases: ${parity.verdicts.divergent}`);
+  }
   for (const c of parity.platforms) lines.push(`${c.platform}: ${c.emulator} vs ${c.production} (production) differ on ${c.differences.length} of ${c.compared} cases`);
   for (const s of parity.smoke) lines.push(`smoke ${s.provider ?? s.file}: ${s.checks.filter((c) => c.status === 'PASS').length} of ${s.checks.length} checks PASS`);
   if (written.length) lines.push(`written: ${written.map(shortPath).join(', ')}`);

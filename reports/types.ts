@@ -44,6 +44,8 @@ export interface ProviderEntry
   id: string;
   /** The results file it came from. */
   file: string;
+  /** The capabilities the provider declares (ttl, metadata, clock, durable, strongConsistency): true, or false when absent. */
+  capabilities: Record<string, boolean>;
   time_start: string;
   time_end: string;
   counts: Partial<Record<Status, number>>;

@@ -98,7 +98,7 @@ export const DECIDING_RULE =
 export const OBSERVATION_RULE =
   'Observations are compared for probes only, as JSON with sorted keys and with each run\'s key namespace replaced by "{ns}/".';
 
-export const INTEROP_RULE = 'interop score = portable cases ÷ judged cases, where judged = every case except those whose verdict is unknown';
+export const INTEROP_RULE = 'interop score = portable cases ÷ judged cases, where judged = every case except those whose verdict is unknown; with fewer than two providers run nothing is compared, and there is no score';
 
 const deciding = (cell: Cell) => cell.status === 'PASS' || cell.status === 'FAIL' || cell.status === 'EXPECTED_DIVERGENCE';
 
@@ -124,10 +124,11 @@ export function decideVerdict(cells: Record<string, Cell>, isProbe: boolean): { 
   return { verdict: rule.verdict, reason: rule.reason(facts) };
 }
 
-export function interopScore(verdicts: Verdict[]): InteropScore {
+/** `providersRun`: how many providers ran; with fewer than two, nothing was compared and there is no score. */
+export function interopScore(verdicts: Verdict[], providersRun: number): InteropScore {
   const judged = verdicts.filter((v) => v !== 'unknown').length;
   const portable = verdicts.filter((v) => v === 'portable').length;
-  return { score: judged ? portable / judged : null, portable, judged, rule: INTEROP_RULE };
+  return { score: judged && providersRun >= 2 ? portable / judged : null, portable, judged, rule: INTEROP_RULE };
 }
 
 export function countVerdicts(verdicts: Verdict[]): Record<Verdict, number> {

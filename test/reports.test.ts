@@ -233,6 +233,34 @@ describe('verdicts', { timeout: 60_000 }, () => {
   });
 });
 
+describe('one provider', { timeout: 60_000 }, () => {
+  it('reports pass, fail and divergence against the contract, with no cross-provider wording or interop score', () => {
+    const from = join(tmp, 'a', 'memory.json');
+    const dir = join(tmp, 'one');
+    inject(from, join(dir, 'memory.json'), (file) => {
+      file.run_info.capabilities = { ...file.run_info.capabilities, ttl: false, durable: false };
+      Object.assign(result(file, 'ttl.native.min'), { status: 'SKIP', message: 'capability absent: ttl', observed: undefined });
+      Object.assign(result(file, 'crud.exists'), { status: 'FAIL', message: 'exists: expected true, got false' });
+      Object.assign(result(file, 'crud.delete'), { status: 'EXPECTED_DIVERGENCE', divergence: { link: 'https://example.com/issues/2' } });
+    });
+    const { parity } = writeReport([dir], join(dir, 'out'));
+    expect(parity.interop.score).toBeNull();
+    expect(parity.providers[0].capabilities).toMatchObject({ ttl: false, metadata: true, durable: false });
+    const markdown = readFileSync(join(dir, 'out', 'parity.md'), 'utf8');
+    expect(markdown).toMatch(/^# kvparity report: memory\n/);
+    expect(markdown).toMatch(/Against the EdgeZero KV contract, \d+ cases: \d+ pass · 1 known divergence · 1 fail · 1 capability absent · 0 error or not run\./);
+    expect(markdown).toContain('| `crud.exists` | fail | ❌ | exists: expected true, got false |');
+    expect(markdown).toMatch(/\| memory \| local \| memory \| [^|]+ \| metadata, clock, strongConsistency; capability absent: ttl, durable \|/);
+    expect(markdown).toMatch(/\| Smallest TTL \| capability absent: ttl \|/);
+    for (const words of [/interop/i, /portable/, /failing everywhere/, /provider-specific/, /How verdicts are decided/]) expect(markdown).not.toMatch(words);
+    const html = readFileSync(join(dir, 'out', 'parity.html'), 'utf8');
+    expect(html).toContain('<h1>kvparity report: memory</h1>');
+    expect(html).toContain('capability absent: ttl, durable');
+    const text = html.replace(/<(style|script)[^>]*>[\s\S]*?<\/\1>/g, '').replace(/<[^>]*>/g, ' ');
+    for (const words of [/interop/i, /portable/, /failing everywhere/, /How verdicts are decided/]) expect(text).not.toMatch(words);
+  });
+});
+
 describe('diff', { timeout: 60_000 }, () => {
   it('of a report against itself, and against a separate run with the same outcomes, is "No changes"', async () => {
     const self = await report(['diff', join(tmp, 'both', 'parity.json'), join(tmp, 'both', 'parity.json')]);
