@@ -1,0 +1,177 @@
+/**
+ * A provider author's whole journey, outside this repository: `npm pack` → a fresh project
+ * installs the tarball → `kvparity init` → the template filled in → `kvparity test` fails on
+ * the store's one real difference → `kvparity divergences record` → a link given → `kvparity
+ * test` passes → `kvparity report`. The fresh project installs no optional peer (better-sqlite3,
+ * miniflare, …), and reuses the npm cache: only the registry is reached, if at all.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultsFile } from '../results/types.ts';
+
+const root = resolve(import.meta.dirname, '..');
+let dir: string;
+let project: string;
+let tarball: string;
+
+function run(command: string, args: string[], cwd: string) {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 240_000, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+/** The installed command, on the Node that runs this test. */
+const kvparity = (...args: string[]) => run(process.execPath, [join(project, 'node_modules/.bin/kvparity'), ...args], project);
+const results = () => JSON.parse(readFileSync(join(project, 'reports/out/tiny-kv.json'), 'utf8')) as ResultsFile;
+const lastLine = (text: string) => text.trim().split('\n').at(-1);
+
+/** The template's store, filled in: a Map with the contract's limits, except values, capped at 64 KiB. */
+const FILLED_IN = `// This store's own limits: the contract's, except values, which it caps at 64 KiB.
+const LIMITS = { keyBytes: 512, valueBytes: 64 * 1024, minTtl: 60, maxTtl: 365 * 24 * 3600, pageSize: 1000 };
+const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+async function openStore(): Promise<KvInstance> {
+  const entries = new Map<string, { value: Uint8Array; metadata: Entry['metadata']; expiresAt: number | null }>();
+  let now = 0; // moved by clock.advance()
+  const live = (key: string) => {
+    const entry = entries.get(key);
+    if (entry?.expiresAt != null && entry.expiresAt <= now) entries.delete(key);
+    return entries.get(key);
+  };
+  const checkKey = (key: string) => {
+    if (Buffer.byteLength(key) > LIMITS.keyBytes) throw new NativeError(\`key longer than \${LIMITS.keyBytes} bytes\`, 'invalid-key');
+  };
+  return {
+    runtime: { name: 'tiny-kv', version: '1.0.0' },
+    async get(key) {
+      checkKey(key);
+      const entry = live(key);
+      return entry ? { value: entry.value, metadata: entry.metadata } : null;
+    },
+    async put(key, value, { ttlSeconds, metadata = null }: PutOptions = {}) {
+      checkKey(key);
+      if (value.byteLength > LIMITS.valueBytes) throw new NativeError(\`value of \${value.byteLength} bytes exceeds limit of \${LIMITS.valueBytes}\`, 'too-large');
+      if (ttlSeconds !== undefined && !(ttlSeconds >= LIMITS.minTtl && ttlSeconds <= LIMITS.maxTtl)) throw new NativeError(\`ttl \${ttlSeconds} out of range\`, 'invalid-ttl');
+      entries.set(key, { value: value.slice(), metadata, expiresAt: ttlSeconds === undefined ? null : now + ttlSeconds * 1000 });
+    },
+    async delete(key) {
+      checkKey(key);
+      entries.delete(key);
+    },
+    async list({ prefix = '', limit = 1000, cursor }: ListOptions): Promise<ListPage> {
+      if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS.pageSize) throw new NativeError(\`limit \${limit} out of range\`, 'invalid-argument');
+      const keys = [...entries.keys()].filter((key) => key.startsWith(prefix) && live(key) && (cursor === undefined || byBytes(key, cursor) > 0)).sort(byBytes);
+      const page = keys.slice(0, limit);
+      return { keys: page, cursor: keys.length > limit ? page[page.length - 1] : null, complete: keys.length <= limit };
+    },
+    clock: { advance: async (seconds) => void (now += seconds * 1000) },
+    async stop() {},
+  };
+}
+`;
+
+const VALUE_CASES = ['values.1-mib', 'values.max.exactly-25-mib', 'values.overwrite.large-with-small', 'values.native.max'];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kvparity-journey-'));
+  project = join(dir, 'tiny-kv');
+  const packed = run('npm', ['pack', '--pack-destination', dir], root);
+  expect(packed.code, packed.err).toBe(0);
+  tarball = join(dir, readdirSync(dir).find((name) => name.endsWith('.tgz'))!);
+  expect(existsSync(join(root, 'dist')), 'npm pack leaves no dist/ in the checkout').toBe(false);
+  run('mkdir', [project], dir);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: '@acme/tiny-kv', version: '1.0.0', private: true }, null, 2));
+  const installed = run('npm', ['install', '--save-dev', '--prefer-offline', tarball], project);
+  expect(installed.code, installed.err).toBe(0);
+}, 300_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a provider author outside the repository', { timeout: 120_000 }, () => {
+  it('installs a small tarball without the optional peers, and gets the kvparity command', () => {
+    expect(statSync(tarball).size).toBeLessThan(400_000);
+    for (const heavy of ['better-sqlite3', 'miniflare', '@fastly/js-compute', 'testcontainers', 'ioredis']) expect(existsSync(join(project, 'node_modules', heavy)), heavy).toBe(false);
+    const help = kvparity('--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^  init /m);
+  });
+
+  it('init scaffolds the provider, config, known divergences and CI workflow, and refuses to write over them', () => {
+    const init = kvparity('init');
+    expect(init.code, init.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(project, 'kvparity.config.json'), 'utf8'))).toEqual({ providers: ['./kvparity/provider.ts'], divergences: ['./kvparity/known-divergences.json'] });
+    expect(JSON.parse(readFileSync(join(project, 'kvparity/known-divergences.json'), 'utf8'))).toEqual([]);
+    expect(readFileSync(join(project, 'kvparity/provider.ts'), 'utf8')).toContain("id: 'tiny-kv'");
+    const workflow = readFileSync(join(project, '.github/workflows/kvparity.yml'), 'utf8');
+    expect(workflow).toContain('node: [22, 24]');
+    expect(workflow).toContain('npx kvparity test');
+    expect(workflow).toContain('GITHUB_STEP_SUMMARY');
+    const again = kvparity('init');
+    expect(again.code).toBe(2);
+    expect(again.err).toContain('init writes nothing over existing files');
+  });
+
+  it('test before the template is filled in ends with one clear message, no stack trace', () => {
+    const test = kvparity('test');
+    expect(test.code).toBe(1);
+    expect(lastLine(test.err)).toBe('kvparity: tiny-kv did not start: start() is not written yet: fill in the TODOs in kvparity/provider.ts, then run npx kvparity test');
+    expect(test.err).not.toMatch(/^\s+at /m);
+    expect(test.err.match(/ERROR/g)!.length).toBeLessThan(5);
+  });
+
+  it('the template filled in type-checks against the package types, runs, and fails only where the store differs', () => {
+    const template = readFileSync(join(project, 'kvparity/provider.ts'), 'utf8');
+    const filled = template
+      .replace(/ttl: false, \/\/ TODO/, 'ttl: true, // TODO')
+      .replace(/metadata: false, \/\/ TODO/, 'metadata: true, // TODO')
+      .replace(/clock: false, \/\/ TODO/, 'clock: true, // TODO')
+      .replace("runtime: 'TODO: what it runs on, in words'", "runtime: 'a Map in the kit process'")
+      .replace(/async function openStore[\s\S]*?\n}\n/, FILLED_IN);
+    expect(filled).not.toContain('not written yet: fill in');
+    writeFileSync(join(project, 'kvparity/provider.ts'), filled);
+    // The package's own types, from its exports map (this project is CommonJS: the "require" ones).
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { module: 'nodenext', strict: true, noEmit: true, skipLibCheck: false, typeRoots: [join(root, 'node_modules/@types')], types: ['node'] }, include: ['kvparity'] }),
+    );
+    const typecheck = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], project);
+    expect(typecheck.code, typecheck.out).toBe(0);
+
+    const test = kvparity('test');
+    expect(test.code, test.err).toBe(1);
+    const failing = results().results.filter((r) => r.status !== 'PASS');
+    expect(failing.map((r) => `${r.test} ${r.status}`).sort()).toEqual(VALUE_CASES.map((id) => `${id} FAIL`).sort());
+  });
+
+  it('divergences record writes one entry for the one root cause, and the file is refused until it has a link', () => {
+    const record = kvparity('divergences', 'record', '--from=reports/out/tiny-kv.json', '--case=values.*');
+    expect(record.code, record.err).toBe(0);
+    const entries = JSON.parse(readFileSync(join(project, 'kvparity/known-divergences.json'), 'utf8'));
+    expect(entries).toEqual([{ case: VALUE_CASES, provider: 'tiny-kv', message: 'bytes exceeds limit of 65536', link: expect.stringMatching(/^TODO/) }]);
+    const test = kvparity('test');
+    expect(test.code).toBe(2);
+    expect(lastLine(test.err)).toMatch(/^kvparity: kvparity\/known-divergences\.json: the entry for values\.1-mib, .* needs a link/);
+  });
+
+  it('with the link given, test passes with the recorded divergence, and report writes parity.md and parity.html', () => {
+    const file = join(project, 'kvparity/known-divergences.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/"TODO[^"]*"/, '"https://example.com/tiny-kv/limits"'));
+    const test = kvparity('test');
+    expect(test.code, test.err).toBe(0);
+    const statuses = results().results.filter((r) => r.status !== 'PASS');
+    expect(statuses.map((r) => `${r.test} ${r.status}`).sort()).toEqual(VALUE_CASES.map((id) => `${id} EXPECTED_DIVERGENCE`).sort());
+
+    const report = kvparity('report');
+    expect(report.code, report.err).toBe(0);
+    const markdown = readFileSync(join(project, 'reports/out/parity.md'), 'utf8');
+    expect(markdown).toMatch(/^# kvparity report: tiny-kv\n/);
+    expect(markdown).toContain('4 known divergence');
+    expect(markdown).toContain('https://example.com/tiny-kv/limits');
+    expect(markdown).not.toMatch(/interop/i);
+    expect(readFileSync(join(project, 'reports/out/parity.html'), 'utf8')).toContain('<h1>kvparity report: tiny-kv</h1>');
+  });
+});
