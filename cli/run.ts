@@ -107,7 +107,7 @@ export async function runMainJob(parsed: Parsed, log = (line: string) => process
 export const isFailure = (status: CaseResult['status']) => status === 'FAIL' || status === 'ERROR' || status === 'TIMEOUT';
 
 /** A provider whose every case ended ERROR gave no verdict: why, in one line. */
-function noVerdictReason({ run_info, results }: ResultsFile): string | undefined {
+export function noVerdictReason({ run_info, results }: ResultsFile): string | undefined {
   if (results.length === 0 || !results.every((r) => r.status === 'ERROR')) return undefined;
   if (run_info.start_error) return `${run_info.provider} did not start: ${run_info.start_error}`;
   return `every case of ${run_info.provider} ended ERROR; the first: ${results[0].test}: ${results[0].message ?? ''}`;

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { builtinIds } from '../providers/registry.ts';
 import { validateResults } from '../results/validate.ts';
+import type { ResultsFile } from '../results/types.ts';
+import { noVerdictReason } from '../cli/run.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const kvparity = (args: string[], cwd = root) => {
@@ -99,6 +101,32 @@ export default defineProvider({ ...memory, id: 'outside', title: 'A provider out
     expect(validateResults(file)).toEqual([]);
     expect(file.run_info.source).toBe(join(dir, 'outside.ts'));
     expect(file.results.length).toBeGreaterThan(0);
+  });
+
+  it('exit 1, last saying which and why, for a provider that did not start; test of a provider by path runs the suites only', () => {
+    const dir = tmp();
+    writeFileSync(
+      join(dir, 'no-start.ts'),
+      `import { defineProvider } from '${join(root, 'api/index.ts')}';
+export default defineProvider({ id: 'no-start', title: 't', kind: 'local', runtime: 'r', capabilities: { ttl: false, metadata: false, clock: false }, async start() { throw new Error('no store here'); } });
+`,
+    );
+    for (const command of ['run', 'test']) {
+      const { code, err } = kvparity([command, `--provider=${join(dir, 'no-start.ts')}`, `--out=${join(dir, command)}`, '--category=crud'], dir);
+      expect(code).toBe(1);
+      expect(err.trim().split('\n').at(-1)).toBe('kvparity: no-start did not start: no store here');
+      expect(err).not.toContain('kit tests');
+      expect(err.match(/ERROR/g)!.length, 'one line for the cases that could not run, not one each').toBeLessThan(6);
+    }
+  });
+
+  it('names a provider whose every case ended ERROR although it started, and not one with any other outcome', () => {
+    const file = (statuses: string[], start_error?: string) =>
+      ({ run_info: { provider: 'p', ...(start_error ? { start_error } : {}) }, results: statuses.map((status, i) => ({ test: `c${i}`, status, message: `m${i}` })) }) as unknown as ResultsFile;
+    expect(noVerdictReason(file(['ERROR', 'ERROR']))).toBe('every case of p ended ERROR; the first: c0: m0');
+    expect(noVerdictReason(file(['ERROR'], 'boom'))).toBe('p did not start: boom');
+    expect(noVerdictReason(file(['ERROR', 'FAIL']))).toBeUndefined();
+    expect(noVerdictReason(file([]))).toBeUndefined();
   });
 
   it("a config file's divergences apply to its outside provider: recorded → EXPECTED_DIVERGENCE, unrecorded → FAIL", () => {
