@@ -100,6 +100,31 @@ describe('a provider author outside the repository', { timeout: 120_000 }, () =>
     expect(help.out).toMatch(/^  init /m);
   });
 
+  it('names, for each built-in that needs an optional peer, the command that adds it', () => {
+    const providers = kvparity('providers', '--provider=memory,sqlite,redis');
+    expect(providers.code, providers.err).toBe(0);
+    expect(providers.out).toMatch(/✔ memory/);
+    expect(providers.out).toMatch(/✖ sqlite[\s\S]*enable with: npm i -D better-sqlite3@\d+\.\d+\.\d+/);
+    expect(providers.out).toMatch(/✖ redis[\s\S]*enable with: npm i -D ioredis@\d+/);
+  });
+
+  it('loads a provider from a .ts, .mts, .cts, .js, .mjs or .cjs file in a CommonJS or an ES module package, top-level await in .ts too', () => {
+    const body = (id: string) => `defineProvider({ id: '${id}', title: 'format check', kind: 'local', runtime: 'r', capabilities: { ttl: false, metadata: false, clock: false }, start: async () => { throw new Error('not started'); } })`;
+    const esm = (id: string) => `import { defineProvider } from 'kvparity';\nexport default ${body(id)};\n`;
+    const cjs = (id: string) => `const { defineProvider } = require('kvparity');\nmodule.exports = ${body(id)};\n`;
+    const tla = (id: string) => `import { defineProvider, type ProviderDefinition } from 'kvparity';\nconst id: string = await Promise.resolve('${id}');\nconst definition: ProviderDefinition = ${body('${id}').replace("'${id}'", 'id')};\nexport default definition;\n`;
+    for (const [folder, type, js] of [['formats-cjs', 'commonjs', cjs], ['formats-esm', 'module', esm]] as const) {
+      const at = join(project, folder);
+      run('mkdir', [at], project);
+      writeFileSync(join(at, 'package.json'), JSON.stringify({ type }));
+      const files: Record<string, string> = { 'a.ts': tla('ts-tla'), 'b.ts': esm('ts'), 'c.mts': tla('mts'), 'd.cts': esm('cts'), 'e.js': js('js'), 'f.mjs': esm('mjs'), 'g.cjs': cjs('cjs') };
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(at, name), text);
+      const listed = kvparity('providers', `--provider=${Object.keys(files).map((name) => `./${folder}/${name}`).join(',')}`);
+      expect(listed.code, `${type}: ${listed.err}`).toBe(0);
+      for (const id of ['ts-tla', 'ts', 'mts', 'cts', 'js', 'mjs', 'cjs']) expect(listed.out, `${type}: ${id}`).toMatch(new RegExp(`✔ ${id} `));
+    }
+  });
+
   it('init scaffolds the provider, config, known divergences and CI workflow, and refuses to write over them', () => {
     const init = kvparity('init');
     expect(init.code, init.err).toBe(0);
