@@ -157,7 +157,9 @@ describe('a provider that fails after spawning a child', () => {
   it('start() throws after spawning: the run records the start error and the child is gone', async () => {
     const run = await watchedRun(['run', `--provider=${fixture}`, '--category=crud'], { env: { KVPARITY_FIXTURE_MODE: 'start-throws' } });
     expect(run.hung, `the CLI did not exit by itself:\n${run.stderr}`).toBe(false);
-    expect(run.code, run.stderr).toBe(0);
+    // A provider that did not start gave no verdict: the run says so and exits 1.
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/kvparity: spawning-fixture did not start/);
     expect(run.stderr).toMatch(/spawned sleep \d+/);
     const file = JSON.parse(readFileSync(join(run.out, 'spawning-fixture.json'), 'utf8'));
     expect(validateResults(file)).toEqual([]);

@@ -116,8 +116,10 @@ describe.each(bridges)('the %s bridge started with a token', (_name, startBridge
       await expect(client.health()).rejects.toMatchObject({ status: 401 });
     }
     const { code, err } = await kvparity(['run', '--provider=http', `--url=${bridge.url}`, '--category=crud', `--out=${tmp()}`], {});
-    expect(code).toBe(0); // the run completes, reporting the target as not started
+    // The run completes, and says the target did not start: a provider with no verdict exits 1.
+    expect(code).toBe(1);
     expect(err).toMatch(/401.*set \$KVPARITY_TOKEN/s);
+    expect(err).toMatch(/kvparity: http did not start/);
     expect((await owner.list({ prefix: 'intruder' })).keys).toEqual([]);
     expect((await owner.list({ prefix: 'kvp-' })).keys).toEqual([]);
   });
