@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { cacheDir, spawnTracked } from '../process.ts';
 
@@ -23,6 +24,50 @@ export type Log = (message: string) => void;
 
 const BUILD_TIMEOUT_MS = 60 * 60 * 1000;
 const PROGRESS_EVERY_MS = 15_000;
+
+/** What a build cost when none was recorded on this machine: measured on 2 cores (`cargo install`, Viceroy 0.22.0). */
+const TYPICAL_BUILD = { seconds: 1060, crates: 310, where: 'the typical time on 2 cores' };
+
+export interface BuildRecord {
+  version: string;
+  seconds: number;
+  /** Crates cargo compiled ("Compiling …" lines): progress is counted in them. */
+  crates: number;
+  date: string;
+  cpus: number;
+}
+
+/** Every finished build on this machine, newest last; kept beside the versions so a new version can estimate from an old one. */
+export function buildsFile(): string {
+  return join(cacheDir('viceroy'), 'builds.json');
+}
+
+export function recordedBuilds(): BuildRecord[] {
+  try {
+    const builds = JSON.parse(readFileSync(buildsFile(), 'utf8')) as unknown;
+    return Array.isArray(builds) ? (builds as BuildRecord[]).filter((b) => Number.isFinite(b?.seconds) && Number.isFinite(b?.crates)) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** How long a build will take: the last one on this machine, else the typical time. */
+export function expectedBuild(): { seconds: number; crates: number; where: string } {
+  const last = recordedBuilds().at(-1);
+  return last ? { seconds: last.seconds, crates: last.crates, where: `the last build here (${last.date.slice(0, 10)}, Viceroy ${last.version})` } : TYPICAL_BUILD;
+}
+
+/** One progress line: what cargo does now, how far it is in crates, and the time left by the estimate. */
+export function buildProgress(logText: string, elapsedS: number, expected = expectedBuild()): string {
+  const lines = logText.split('\n').map((line) => line.trim()).filter(Boolean);
+  const current = lines.filter((line) => /^(Compiling|Downloaded|Installing|Finished|Updating)\b/.test(line)).at(-1) ?? lines.at(-1) ?? 'starting';
+  const compiled = lines.filter((line) => /^Compiling\b/.test(line)).length;
+  const left = Math.max(0, expected.seconds - elapsedS);
+  const eta = left > 0 ? `about ${formatDuration(left)} left` : 'taking longer than expected';
+  return `${current} (crate ${compiled} of about ${expected.crates}; ${formatDuration(elapsedS)} of about ${formatDuration(expected.seconds)}, ${eta})`;
+}
+
+const formatDuration = (seconds: number) => (seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`);
 
 export function viceroyCache(): string {
   return cacheDir('viceroy', VICEROY_VERSION);
@@ -129,8 +174,11 @@ export async function ensureViceroy(log: Log, signal?: AbortSignal): Promise<Vic
   try {
     const again = findViceroy();
     if (again) return again;
-    log(`one-time build of Viceroy ${VICEROY_VERSION} from crates.io, several minutes (log: ${logPath})`);
+    const expected = expectedBuild();
+    log(`one-time build of Viceroy ${VICEROY_VERSION} from crates.io: about ${formatDuration(expected.seconds)} (${expected.where}); log: ${logPath}`);
     const started = Date.now();
+    // This build's log alone: progress counts its crates, not an earlier attempt's.
+    writeFileSync(logPath, '');
     const fd = openSync(logPath, 'a');
     // A target dir in the cache: an interrupted build resumes instead of starting over.
     const spawned = spawnTracked(cargo, ['install', 'viceroy', '--locked', '--version', VICEROY_VERSION, '--root', root], {
@@ -140,7 +188,7 @@ export async function ensureViceroy(log: Log, signal?: AbortSignal): Promise<Vic
     closeSync(fd);
     const onAbort = () => void spawned.stop();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const progress = setInterval(() => log(`building Viceroy: ${lastProgressLine(logPath)} (${Math.round((Date.now() - started) / 1000)} s)`), PROGRESS_EVERY_MS);
+    const progress = setInterval(() => log(`building Viceroy: ${buildProgress(tail(logPath, 256 * 1024), (Date.now() - started) / 1000, expected)}`), PROGRESS_EVERY_MS);
     const timeout = setTimeout(() => void spawned.stop(), BUILD_TIMEOUT_MS);
     const { code, signal: killedBy } = await spawned.exited;
     clearInterval(progress);
@@ -154,7 +202,10 @@ export async function ensureViceroy(log: Log, signal?: AbortSignal): Promise<Vic
       );
     }
     rmSync(join(root, 'target'), { recursive: true, force: true });
-    log(`built Viceroy ${built} in ${Math.round((Date.now() - started) / 1000)} s at ${binary}`);
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const crates = (tail(logPath, 1024 * 1024).match(/^\s*Compiling\b/gm) ?? []).length;
+    writeFileSync(buildsFile(), JSON.stringify([...recordedBuilds(), { version: built, seconds, crates, date: new Date().toISOString(), cpus: cpus().length }], null, 2) + '\n');
+    log(`built Viceroy ${built} in ${formatDuration(seconds)} at ${binary}`);
     return { path: binary, version: built, source: 'built' };
   } finally {
     rmSync(lockPath, { force: true });
@@ -164,7 +215,7 @@ export async function ensureViceroy(log: Log, signal?: AbortSignal): Promise<Vic
 /** Creates the lock exclusively; a lock left by a dead process is taken over. */
 function takeLock(lockPath: string): boolean {
   try {
-    writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+    writeFileSync(lockPath, `${process.pid}\n${Date.now()}\n`, { flag: 'wx' });
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -172,7 +223,7 @@ function takeLock(lockPath: string): boolean {
   if (!lockHolderAlive(lockPath)) {
     rmSync(lockPath, { force: true });
     try {
-      writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      writeFileSync(lockPath, `${process.pid}\n${Date.now()}\n`, { flag: 'wx' });
       return true;
     } catch {}
   }
@@ -182,7 +233,7 @@ function takeLock(lockPath: string): boolean {
 function lockHolderAlive(lockPath: string): boolean {
   let pid: number;
   try {
-    pid = Number(readFileSync(lockPath, 'utf8').trim());
+    pid = Number(readFileSync(lockPath, 'utf8').split('\n')[0].trim());
   } catch {
     return false;
   }
@@ -202,7 +253,7 @@ async function waitForLockRelease(lockPath: string, logPath: string, log: Log, s
     await new Promise((resolve) => setTimeout(resolve, 1000));
     if (Date.now() - lastReport >= PROGRESS_EVERY_MS) {
       lastReport = Date.now();
-      log(`still waiting for the other Viceroy build: ${lastProgressLine(logPath)}`);
+      log(`still waiting for the other Viceroy build: ${lastProgressLine(logPath, lockPath)}`);
     }
   }
 }
@@ -215,8 +266,8 @@ function tail(path: string, chars: number): string {
   }
 }
 
-function lastProgressLine(logPath: string): string {
-  const lines = tail(logPath, 8192).split('\n').map((line) => line.trim()).filter(Boolean);
-  const compiling = lines.filter((line) => /^(Compiling|Downloaded|Installing|Finished|Updating)\b/.test(line));
-  return compiling.at(-1) ?? lines.at(-1) ?? 'starting';
+/** The other build's progress; its lock holds its pid and start time. */
+function lastProgressLine(logPath: string, lockPath: string): string {
+  const startedMs = Number(tail(lockPath, 100).split('\n')[1]) || Date.now();
+  return buildProgress(tail(logPath, 256 * 1024), (Date.now() - startedMs) / 1000);
 }
