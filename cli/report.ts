@@ -8,6 +8,7 @@ import { diffParity, readParity, renderDiff } from '../reports/diff.ts';
 import { REPORT_FORMATS, REPORT_FORMAT_NAMES, isReportFormat, type ReportFormatName } from '../reports/formats.ts';
 import { ReportInputError, readResults, readSmoke, resolveInputs, smokeFilesIn } from '../reports/load.ts';
 import { buildParity } from '../reports/parity.ts';
+import { shardSentence } from '../reports/marks.ts';
 import { renderSummary } from '../reports/summary.ts';
 import { validateParity } from '../reports/validate.ts';
 import type { Parity } from '../reports/types.ts';
@@ -25,7 +26,10 @@ export async function reportCommand(argv: string[]): Promise<number> {
     if (unknown !== undefined || formats.length === 0) throw new UsageError(`--format takes ${REPORT_FORMAT_NAMES.join(', ')} (comma-separated), got "${parsed.flags.format}"`);
     const written = writeReport(inputs.length ? inputs : [DEFAULT_DIR], resolve(parsed.flags.out ?? DEFAULT_DIR), [], formats as ReportFormatName[]);
     process.stdout.write(renderSummary(written.parity, written.paths));
-    return 0;
+    // A report missing a shard is written (it says so), but it is not the whole run: exit 1.
+    const incomplete = (written.parity.merge.shards ?? []).filter((note) => note.missing.length);
+    for (const note of incomplete) process.stderr.write(`kvparity report: ${shardSentence(note)}\n`);
+    return incomplete.length ? 1 : 0;
   } catch (error) {
     if (!(error instanceof ReportInputError)) throw error;
     process.stderr.write(`kvparity report: ${error.message}\n`);

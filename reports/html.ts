@@ -4,7 +4,7 @@
  * the script adds filters and the per-cell detail panel.
  */
 import { CSS, SCRIPT } from './html-assets.ts';
-import { HTML_LEGEND, HTML_MARKS, capabilityText, contractsOf, isSingleProvider, ranProviders, verdictLabel, verdictLabels } from './marks.ts';
+import { HTML_LEGEND, HTML_MARKS, capabilityText, contractsOf, isSingleProvider, ranProviders, verdictLabel, verdictLabels, shardSentence } from './marks.ts';
 import { observationLabel } from './native-table.ts';
 import { escapeHtml as h, isWebLink, percent, truncate } from './text.ts';
 import type { CaseRow, Parity, ProviderEntry } from './types.ts';
@@ -58,8 +58,9 @@ function scriptJson(value: unknown): string {
 }
 
 function superseded(parity: Parity): string {
-  if (parity.merge.superseded.length === 0) return '';
-  return `<p class="muted">Superseded (an older file for the same provider): ${parity.merge.superseded.map((s) => `${h(s.provider)} from ${h(s.file)} (kept ${h(s.by)})`).join('; ')}</p>`;
+  const shards = (parity.merge.shards ?? []).map((note) => `<p class="muted">${note.missing.length ? '⚠ ' : ''}${h(shardSentence(note))}</p>`).join('');
+  if (parity.merge.superseded.length === 0) return shards;
+  return shards + `<p class="muted">Superseded (an older file for the same provider): ${parity.merge.superseded.map((s) => `${h(s.provider)} from ${h(s.file)} (kept ${h(s.by)})`).join('; ')}</p>`;
 }
 
 function providerSection(providers: ProviderEntry[]): string {

@@ -1,5 +1,5 @@
 /** parity.md: compact enough for a GitHub job summary; links become numbered notes. */
-import { LEGEND, capabilityText, contractsOf, isSingleProvider, mark, ranProviders, superscript, verdictLabel, verdictLabels } from './marks.ts';
+import { LEGEND, capabilityText, contractsOf, isSingleProvider, mark, ranProviders, superscript, verdictLabel, verdictLabels, shardSentence } from './marks.ts';
 import { observationLabel } from './native-table.ts';
 import { escapeMarkdown as md, isWebLink, percent, truncate } from './text.ts';
 import type { CaseRow, Parity, ProviderEntry } from './types.ts';
@@ -29,6 +29,7 @@ function render(parity: Parity, withFullMatrix: boolean): string {
     contractLine(parity),
     '',
     ...providerTable(parity.providers),
+    ...(parity.merge.shards ?? []).map((note) => `- ${note.missing.length ? '**⚠** ' : ''}${md(shardSentence(note))}`),
     ...categoryTable(parity, columns, single),
     single ? `## Cases that do not pass (${notPortable.length})` : `## Cases that are not portable (${notPortable.length})`,
     '',

@@ -86,3 +86,10 @@ export function contractsOf(parity: Pick<Parity, 'providers'>): Array<{ source: 
   }
   return [...byCommit.values()];
 }
+
+/** In words, for every report format: how a provider's shards were joined, or which are missing. */
+export function shardSentence(note: { provider: string; total: number; missing: number[] }): string {
+  if (note.missing.length === 0) return `${note.provider}: joined from its ${note.total} shards`;
+  const which = note.missing.length === 1 ? `shard ${note.missing[0]}` : `shards ${note.missing.join(', ')}`;
+  return `${note.provider}: ${which} of ${note.total} missing; their cases are absent from this report`;
+}

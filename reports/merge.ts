@@ -1,20 +1,32 @@
 /**
  * Merges per-provider results files, from one run or from many machines, into
- * one provider list and one row per case. The same provider twice: the file
- * that finished last wins, and the other is recorded as superseded.
+ * one provider list and one row per case. The shards of a provider's run
+ * (`run --shard=K/N`) are first joined into one file, and a missing shard is
+ * recorded. The same provider twice: the file that finished last wins, and the
+ * other is recorded as superseded.
  */
 import { compareProviders, type CaseResult, type Status } from '../results/types.ts';
 import type { Cell, LoadedResults, ProviderEntry } from './types.ts';
 
+/** The shards of one provider's run, joined: which of the N were there, and which were not. */
+export interface ShardNote {
+  provider: string;
+  total: number;
+  present: number[];
+  missing: number[];
+}
+
 export interface Merged {
   files: string[];
   superseded: { provider: string; file: string; by: string }[];
+  shards: ShardNote[];
   providers: ProviderEntry[];
   /** Case definitions (from the newest file that ran each) with per-provider cells. */
   cases: { definition: CaseResult; cells: Record<string, Cell> }[];
 }
 
-export function mergeResults(loaded: LoadedResults[]): Merged {
+export function mergeResults(given: LoadedResults[]): Merged {
+  const { loaded, shards } = joinShards(given);
   const latest = new Map<string, LoadedResults>();
   const superseded: Merged['superseded'] = [];
   for (const entry of loaded) {
@@ -41,7 +53,67 @@ export function mergeResults(loaded: LoadedResults[]): Merged {
       cases.set(result.test, row);
     }
   }
-  return { files: loaded.map((l) => l.path), superseded, providers, cases: [...cases.values()] };
+  return { files: given.map((l) => l.path), superseded, shards, providers, cases: [...cases.values()] };
+}
+
+/**
+ * Each provider's shards (same provider, same N) as one results file: the cases of shards 1..N in
+ * order, times spanning them all, the first shard's run info. Keys in observations are moved into
+ * the first shard's namespace, so they normalise like one run's. The same shard twice: the later.
+ */
+export function joinShards(loaded: LoadedResults[]): { loaded: LoadedResults[]; shards: ShardNote[] } {
+  const groups = new Map<string, Map<number, LoadedResults>>();
+  const whole: LoadedResults[] = [];
+  for (const entry of loaded) {
+    const shard = entry.file.run_info.shard;
+    if (!shard) {
+      whole.push(entry);
+      continue;
+    }
+    const key = `${entry.file.run_info.provider}\u0000${shard.total}`;
+    const group = groups.get(key) ?? new Map<number, LoadedResults>();
+    const previous = group.get(shard.index);
+    if (!previous || entry.file.time_end >= previous.file.time_end) group.set(shard.index, entry);
+    groups.set(key, group);
+  }
+  const notes: ShardNote[] = [];
+  for (const group of groups.values()) {
+    const parts = [...group.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry);
+    const first = parts[0].file;
+    const { shard, ...info } = first.run_info;
+    const present = parts.map((part) => part.file.run_info.shard!.index);
+    const missing = Array.from({ length: shard!.total }, (_, i) => i + 1).filter((index) => !present.includes(index));
+    notes.push({ provider: info.provider, total: shard!.total, present, missing });
+    const results = parts.flatMap(({ file }) => {
+      if (file.run_info.namespace === info.namespace || !file.run_info.namespace) return file.results;
+      const from = file.run_info.namespace;
+      const move = (value: unknown): unknown => {
+        if (typeof value === 'string') return value.split(from).join(info.namespace);
+        if (Array.isArray(value)) return value.map(move);
+        if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [move(k) as string, move(v)]));
+        return value;
+      };
+      return file.results.map((result) => move(result) as typeof result);
+    });
+    // What went wrong in any shard is the joined run's.
+    const errors = parts.flatMap(({ file }) => (file.run_info.start_error ? [`shard ${file.run_info.shard!.index}: ${file.run_info.start_error}`] : []));
+    if (errors.length) info.start_error = errors.join('; ');
+    const restarts = parts.reduce((sum, { file }) => sum + (file.run_info.restarts ?? 0), 0);
+    if (restarts) info.restarts = restarts;
+    const unavailable = parts.find(({ file }) => !file.run_info.available)?.file.run_info;
+    if (unavailable) Object.assign(info, { available: false, unavailable: unavailable.unavailable });
+    whole.push({
+      path: parts.map((part) => part.path).join(' + '),
+      file: {
+        ...first,
+        run_info: info,
+        time_start: parts.map((part) => part.file.time_start).sort()[0],
+        time_end: parts.map((part) => part.file.time_end).sort().at(-1)!,
+        results,
+      },
+    });
+  }
+  return { loaded: whole, shards: notes };
 }
 
 function providerEntry({ path, file }: LoadedResults): ProviderEntry {

@@ -1,6 +1,6 @@
 /** The compact terminal summary printed after a report is written. */
 import { isAbsolute, relative } from 'node:path';
-import { isSingleProvider, verdictLabels } from './marks.ts';
+import { isSingleProvider, verdictLabels, shardSentence } from './marks.ts';
 import { percent, truncate, visible } from './text.ts';
 import type { Parity } from './types.ts';
 
@@ -20,6 +20,7 @@ export function renderSummary(parity: Parity, written: string[]): string {
     lines.push(`  ${name} ${p.kind.padEnd(10)} ${String(p.passes).padStart(4)}/${p.total} pass${extra.length ? ` (${extra.join(', ')})` : ''}${started}`);
   }
   for (const s of parity.merge.superseded) lines.push(`  note: ${s.provider} from ${s.file} was superseded by the newer ${s.by}`);
+  for (const note of parity.merge.shards ?? []) lines.push(`  ${note.missing.length ? 'warning' : 'note'}: ${shardSentence(note)}`);
   const { interop } = parity;
   const counts = verdictLabels(parity).map(([v, label]) => `${parity.verdicts[v]} ${label}`).join(', ');
   if (isSingleProvider(parity)) lines.push(`against the contract: ${counts}`);

@@ -125,7 +125,12 @@ export interface Parity {
   format: typeof PARITY_FORMAT;
   generated: string;
   rules: { verdicts: { verdict: Verdict; when: string }[]; deciding: string; observations: string; interop: string };
-  merge: { files: string[]; superseded: { provider: string; file: string; by: string }[] };
+  merge: {
+    files: string[];
+    superseded: { provider: string; file: string; by: string }[];
+    /** Providers run in shards (`run --shard=K/N`): which shards the report holds and which are missing. */
+    shards?: { provider: string; total: number; present: number[]; missing: number[] }[];
+  };
   providers: ProviderEntry[];
   interop: InteropScore;
   verdicts: Record<Verdict, number>;

@@ -54,6 +54,11 @@ export interface RunInfo {
   start_error?: string;
   /** How often the runtime was restarted after it died. */
   restarts?: number;
+  /**
+   * A run of one slice of the selected cases (`--shard=K/N`): the K-th of N, out of `of` cases.
+   * `kvparity report` merges the shards of a provider into one entry and names any that is missing.
+   */
+  shard?: { index: number; total: number; of: number };
   kit_version: string;
   /** The upstream the contract client follows, and the pinned commit (contract/upstream.js). */
   contract_source: string;
