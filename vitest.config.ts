@@ -8,6 +8,8 @@ export default defineConfig({
   resolve: { alias: [{ find: /^kvparity$/, replacement: fileURLToPath(new URL('./api/index.ts', import.meta.url)) }] },
   test: {
     include: ['test/**/*.test.ts'],
+    // Runtimes shared by the test files (test/fixtures/pool-setup.ts): one Viceroy compile per run.
+    globalSetup: ['test/fixtures/pool-setup.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
     maxWorkers: 2,

@@ -87,8 +87,8 @@ export interface KvInstance {
   /** Optional: many operations in one round trip (bridges use it to cut latency). */
   batch?(ops: NativeOp[]): Promise<NativeOpResult[]>;
   clock?: Clock;
-  /** Optional: ask the runtime to run `count` ops itself and report its own rate (benchmarks). */
-  benchInside?(kind: 'put' | 'get', count: number): Promise<{ ops: number; ms: number }>;
+  /** Optional: ask the runtime to run `count` ops itself, on keys `<prefix><n>`, and report its own rate (benchmarks). */
+  benchInside?(kind: 'put' | 'get', count: number, prefix?: string): Promise<{ ops: number; ms: number }>;
   /**
    * Optional, for providers with a runtime process: is it still there? After a case
    * errors, the engine asks; a dead runtime is restarted once and the run goes on.

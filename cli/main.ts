@@ -1,13 +1,11 @@
 /** kvparity's command line. User errors get a clear message and exit 2, never a stack trace. */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProviderSpecError, builtinIds, defaultIds, loadProvider, orderedBuiltins } from '../providers/registry.ts';
+import { ProviderSpecError, defaultIds, loadProvider, orderedBuiltins } from '../providers/registry.ts';
 import { categories } from '../suites/case-files.ts';
 import { DivergenceFileError } from '../suites/divergences.ts';
 import { UsageError, listFlag, parseArgs } from './args.ts';
-import { RUN_FLAGS, isFailure, runMainJob, type RunSummary } from './run.ts';
 
 /** The help text; the categories are the case files' names (suites/cases/NN-<category>.ts). */
 async function usage(): Promise<string> {
@@ -42,6 +40,10 @@ Options for run and test:
                     (default ./kvparity.config.json if present)
   --url=URL         target bridge for the http provider (token from $KVPARITY_TOKEN)
   --timeout=SECONDS per case (default 120)
+  --jobs=N          providers run at once (default: the number of processors); each keeps its
+                    own runtime, its output is printed whole when it is done
+  --shard=K/N       only the K-th of N equal slices of the selected cases (for CI jobs);
+                    \`report\` merges the shards of a provider and names any that is missing
   --no-unit         test only: skip the kit's own unit tests
 `;
 }
@@ -61,10 +63,11 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      // Each command's module loads when it runs: a bad flag is answered without loading the suites.
       case 'run':
-        return await runCommand(rest);
+        return await (await import('./run.ts')).runCommand(rest);
       case 'test':
-        return await testCommand(rest);
+        return await (await import('./test.ts')).testCommand(rest);
       case 'providers':
         return await providersCommand(rest);
       case 'report':
@@ -101,57 +104,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function runCommand(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv, { values: RUN_FLAGS });
-  if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
-  const summary = await runMainJob(parsed);
-  await writeReport(summary);
-  printTotals(summary);
-  return reportProblems(summary) ? 1 : 0;
-}
-
-/** Says, last, which providers gave no trustworthy verdict and why; true when there is any. */
-function reportProblems(summary: RunSummary): boolean {
-  for (const problem of summary.problems) process.stderr.write(`kvparity: ${problem}\n`);
-  return summary.problems.length > 0;
-}
-
-async function testCommand(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv, { values: RUN_FLAGS, booleans: ['no-unit'] });
-  if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
-  const summary = await runMainJob(parsed);
-  const totals = printTotals(summary);
-  // The kit's own tests belong to the kit's checkout, and only to runs of its built-in providers:
-  // testing a provider given by path or by a config file runs the suites alone.
-  const ownProvidersOnly = summary.results.every((file) => file.run_info.source === 'builtin');
-  const unitCode = !parsed.booleans.has('no-unit') && ownProvidersOnly && existsSync(KIT_TESTS) ? runUnitTests(new Set(summary.results.map((file) => file.run_info.provider))) : 0;
-  const problems = reportProblems(summary);
-  return Math.max(problems || totals.failed > 0 ? 1 : 0, unitCode);
-}
-
 const KIT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const KIT_TESTS = join(KIT_ROOT, 'test');
 
 /** smoke and bench drive the repository's demo app and built-in runtimes: the package leaves them out. */
 function repositoryOnly(command: string): void {
   if (!existsSync(join(KIT_ROOT, command))) throw new UsageError(`kvparity ${command} is a tool of the kvparity repository, not of the installed package: run it from a clone`);
-}
-
-/** The kit's own tests; a file named after a provider (test/cloudflare.test.ts) runs only when that provider is selected. */
-function runUnitTests(selected: Set<string>): number {
-  const providerIds = new Set(builtinIds());
-  const files = readdirSync(KIT_TESTS)
-    .filter((name) => name.endsWith('.test.ts'))
-    .filter((name) => {
-      const subject = name.split('.')[0];
-      return !providerIds.has(subject) || selected.has(subject);
-    })
-    .map((name) => `test/${name}`);
-  if (files.length === 0) return 0;
-  process.stderr.write(`\nkit tests: vitest run (${files.length} files)\n`);
-  const vitest = join(KIT_ROOT, 'node_modules/vitest/vitest.mjs');
-  const result = spawnSync(process.execPath, [vitest, 'run', ...files], { cwd: KIT_ROOT, stdio: 'inherit', env: { ...process.env, KVPARITY_PROVIDERS: [...selected].join(',') } });
-  return result.status ?? 1;
 }
 
 async function providersCommand(argv: string[]): Promise<number> {
@@ -175,23 +132,4 @@ async function providersCommand(argv: string[]): Promise<number> {
     if (!availability.available) process.stdout.write(`    unavailable: ${availability.reason}\n    enable with: ${availability.enable}\n`);
   }
   return 0;
-}
-
-async function writeReport(summary: RunSummary): Promise<void> {
-  await (await import('./report.ts')).reportFromFiles(summary.files);
-}
-
-function printTotals(summary: RunSummary): { passed: number; failed: number } {
-  let passed = 0;
-  let failed = 0;
-  let other = 0;
-  for (const file of summary.results) {
-    for (const result of file.results) {
-      if (isFailure(result.status)) failed++;
-      else if (result.status === 'PASS' || result.status === 'EXPECTED_DIVERGENCE') passed++;
-      else other++;
-    }
-  }
-  process.stderr.write(`\nconformance: ${passed} passed, ${failed} failed, ${other} skipped (${summary.results.length} providers)\n`);
-  return { passed, failed };
 }

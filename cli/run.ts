@@ -1,5 +1,6 @@
 /** The main job: run the suites against each selected provider and write one results file per provider. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ProviderDefinition } from '../api/index.ts';
 import { defaultIds, loadProvider, looksLikePath, readConfigFile, type LoadedProvider } from '../providers/registry.ts';
@@ -9,9 +10,10 @@ import { loadDivergences, mergeDivergences } from '../suites/divergences.ts';
 import { RESULTS_FORMAT, type CaseResult, type ResultsFile } from '../results/types.ts';
 import { RESULTS_SCHEMA_PATH, validateResults } from '../results/validate.ts';
 import { baseRunInfo, newNamespace, runCases } from '../suites/engine.ts';
-import { UsageError, ensureDirFlag, intFlag, listFlag, type Parsed } from './args.ts';
+import { UsageError, ensureDirFlag, intFlag, listFlag, parseArgs, type Parsed } from './args.ts';
+import type { RuntimePool } from './pool.ts';
 
-export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout'];
+export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout', 'jobs', 'shard'];
 
 const kitVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -23,6 +25,10 @@ export interface RunSummary {
    * but unavailable here, or gave no verdict at all (did not start, or every case ended ERROR).
    */
   problems: string[];
+  /** Wall time of each provider's run, in run order (they overlap when several run at once). */
+  seconds: Array<{ id: string; seconds: number }>;
+  /** Wall time of the whole run. */
+  wallSeconds: number;
 }
 
 interface Selection {
@@ -62,46 +68,160 @@ async function selectProviders(flags: Record<string, string>): Promise<Selection
   return { loaded, named, divergenceFiles: config.divergences };
 }
 
-export async function runMainJob(parsed: Parsed, log = (line: string) => process.stderr.write(line + '\n')): Promise<RunSummary> {
+/** A run's flags read and checked, its cases and providers chosen: bad input fails here, before anything starts. */
+export interface RunPlan {
+  seed: number;
+  runs: number;
+  timeoutMs: number;
+  out: string;
+  cases: Case[];
+  selection: Selection;
+  divergences: ReturnType<typeof loadDivergences>;
+  /** Passed to every provider's start() (its own options among the flags, e.g. --url, --token). */
+  options: Record<string, string>;
+  /** Providers run at once (--jobs; default: the machine's processors). */
+  jobs: number;
+  /** --shard=K/N: this run's slice of the selected cases (already applied to `cases`). */
+  shard?: { index: number; total: number; of: number };
+}
+
+/**
+ * `--shard=K/N`: the K-th of N contiguous, near-equal slices of the selected cases in their run
+ * order (as vitest and Playwright shard), so N CI jobs together run each case exactly once.
+ */
+export function shardCases<T>(cases: readonly T[], spec: string): { cases: T[]; shard: { index: number; total: number; of: number } } {
+  const match = /^(\d+)\/(\d+)$/.exec(spec);
+  const [index, total] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!(index >= 1 && total >= 1 && index <= total && total <= 1000)) throw new UsageError(`--shard takes K/N with 1 ≤ K ≤ N ≤ 1000 (e.g. --shard=2/3), got "${spec}"`);
+  if (total > cases.length) throw new UsageError(`--shard=${spec}: ${cases.length} cases are selected, too few for ${total} shards`);
+  const from = Math.floor(((index - 1) * cases.length) / total);
+  const to = Math.floor((index * cases.length) / total);
+  return { cases: cases.slice(from, to), shard: { index, total, of: cases.length } };
+}
+
+/** A provider's results file: `<id>.json`, or `<id>.shard-K-of-N.json` for a shard. */
+export const resultsFileName = (id: string, shard?: { index: number; total: number }) => (shard ? `${id}.shard-${shard.index}-of-${shard.total}.json` : `${id}.json`);
+
+export async function planRun(parsed: Parsed): Promise<RunPlan> {
   const { flags } = parsed;
   const seed = intFlag(flags, 'seed', { min: 0, max: 2 ** 31 - 1 }) ?? Math.floor(Math.random() * 2 ** 31);
   const runs = intFlag(flags, 'runs', { min: 1, max: 100_000 }) ?? 50;
   const timeoutMs = (intFlag(flags, 'timeout', { min: 1, max: 3600 }) ?? 120) * 1000;
+  const jobs = intFlag(flags, 'jobs', { min: 1, max: 64 }) ?? availableParallelism();
   const out = ensureDirFlag('out', resolve(flags.out ?? 'reports/out'));
-  // Loading every case file takes a moment: only the commands that run cases pay for it.
-  const { ALL_CASES, selectCases } = await import('../suites/cases/index.ts');
-  const cases = selectCases({ categories: listFlag(flags.category), ids: listFlag(flags.case) });
-  if (cases.length === 0) throw new UsageError(`no case matches --category=${flags.category ?? ''} --case=${flags.case ?? ''}`);
   const selection = await selectProviders(flags);
+  // Loading every case file takes a moment: only the commands that run cases pay for it, after the cheap checks.
+  const { ALL_CASES, selectCases } = await import('../suites/cases/index.ts');
+  const selected = selectCases({ categories: listFlag(flags.category), ids: listFlag(flags.case) });
+  if (selected.length === 0) throw new UsageError(`no case matches --category=${flags.category ?? ''} --case=${flags.case ?? ''}`);
+  const { cases, shard } = flags.shard === undefined ? { cases: selected, shard: undefined } : shardCases(selected, flags.shard);
   const caseIds = ALL_CASES.map((c) => c.id);
   const divergences = mergeDivergences([loadDivergences(undefined, caseIds), ...selection.divergenceFiles.map((file) => loadDivergences(file, caseIds))], caseIds);
   const options: Record<string, string> = { ...flags };
+  return { seed, runs, timeoutMs, out, cases, selection, divergences, options, jobs, ...(shard ? { shard } : {}) };
+}
 
-  log(`kvparity ${kitVersion}: ${cases.length} cases × ${selection.loaded.length} providers (${selection.loaded.map((p) => p.definition.id).join(', ')})`);
+/** `kvparity run` (npm start): the suites on each provider, results files and the parity report. */
+export async function runCommand(argv: string[]): Promise<number> {
+  const parsed = parseArgs(argv, { values: RUN_FLAGS });
+  if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
+  const summary = await runMainJob(parsed);
+  await writeReport(summary);
+  printTotals(summary);
+  return reportProblems(summary) ? 1 : 0;
+}
+
+async function writeReport(summary: RunSummary): Promise<void> {
+  await (await import('./report.ts')).reportFromFiles(summary.files);
+}
+
+export async function runMainJob(parsed: Parsed, log = (line: string) => process.stderr.write(line + '\n')): Promise<RunSummary> {
+  return runPlan(await planRun(parsed), { log });
+}
+
+/**
+ * Runs every selected provider, up to `plan.jobs` at once: each starts its own runtime, so they
+ * share nothing but this process. With more than one at a time, each provider's lines are kept
+ * together and printed when it is done; the summary and the results files are the same as a
+ * sequential run's (every case's randomness comes from the run seed and the case id).
+ * `pool`: runtimes the kit's tests already started (cli/pool.ts); a provider's first start takes its shared instance.
+ */
+export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string) => void; pool?: RuntimePool }): Promise<RunSummary> {
+  const { seed, runs, timeoutMs, out, cases, selection, divergences, options, shard } = plan;
+  const jobs = Math.min(plan.jobs, selection.loaded.length);
+  log(`kvparity ${kitVersion}: ${cases.length} cases × ${selection.loaded.length} providers (${selection.loaded.map((p) => p.definition.id).join(', ')})${jobs > 1 ? `, ${jobs} at a time` : ''}`);
   log(`seed ${seed}, ${runs} runs per property (replay with --seed=${seed} --runs=${runs})`);
+  if (shard) log(`shard ${shard.index} of ${shard.total}: ${cases.length} of the ${shard.of} selected cases (give every shard the same --seed)`);
 
-  const summary: RunSummary = { files: [], results: [], problems: [] };
-  for (const { definition, source } of selection.loaded) {
+  const started = performance.now();
+  const each = await inParallel(selection.loaded, jobs, async ({ definition, source }) => {
+    const lines: string[] = [];
+    const providerLog = jobs > 1 ? (line: string) => void lines.push(line) : log;
+    const providerStarted = performance.now();
+    const problems: string[] = [];
     const availability = definition.availability ? await definition.availability(options) : { available: true as const };
     let file: ResultsFile;
     if (!availability.available) {
-      log(`\n✖ ${definition.id}: UNAVAILABLE on this machine: ${availability.reason}\n  enable it with: ${availability.enable}`);
-      if (selection.named.has(definition.id)) summary.problems.push(`${definition.id} is unavailable here: ${availability.reason}; enable it with: ${availability.enable}`);
+      providerLog(`\n✖ ${definition.id}: UNAVAILABLE on this machine: ${availability.reason}\n  enable it with: ${availability.enable}`);
+      if (selection.named.has(definition.id)) problems.push(`${definition.id} is unavailable here: ${availability.reason}; enable it with: ${availability.enable}`);
       file = unavailableFile(definition, source, seed, runs, availability);
     } else {
-      file = await runProvider(definition, source, { cases, seed, runs, divergences, options, timeoutMs, log });
+      file = await runProvider(definition, source, { cases, seed, runs, divergences, options, timeoutMs, log: providerLog, live: jobs === 1, pool });
     }
-    const path = join(out, `${definition.id}.json`);
-    const problems = validateResults(file);
-    if (problems.length) throw new Error(`internal error: results for ${definition.id} do not match ${RESULTS_SCHEMA_PATH}:\n${problems.join('\n')}`);
+    const seconds = (performance.now() - providerStarted) / 1000;
+    if (shard) file.run_info.shard = shard;
+    const path = join(out, resultsFileName(definition.id, shard));
+    const invalid = validateResults(file);
+    if (invalid.length) throw new Error(`internal error: results for ${definition.id} do not match ${RESULTS_SCHEMA_PATH}:\n${invalid.join('\n')}`);
     writeFileSync(path, JSON.stringify(file, null, 2) + '\n');
-    summary.files.push(path);
-    summary.results.push(file);
     const noVerdict = noVerdictReason(file);
-    if (noVerdict) summary.problems.push(noVerdict);
-    log(`  → ${path}`);
+    if (noVerdict) problems.push(noVerdict);
+    providerLog(`  → ${path}`);
+    for (const line of lines) log(line);
+    return { id: definition.id, file, path, seconds, problems };
+  });
+  return {
+    files: each.map((p) => p.path),
+    results: each.map((p) => p.file),
+    problems: each.flatMap((p) => p.problems),
+    seconds: each.map((p) => ({ id: p.id, seconds: p.seconds })),
+    wallSeconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** `work` over `items`, at most `jobs` at a time; the results in the items' order. */
+async function inParallel<T, R>(items: readonly T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, lane));
+  return results;
+}
+
+export function printTotals(summary: RunSummary): { passed: number; failed: number } {
+  let passed = 0;
+  let failed = 0;
+  let other = 0;
+  for (const file of summary.results) {
+    for (const result of file.results) {
+      if (isFailure(result.status)) failed++;
+      else if (result.status === 'PASS' || result.status === 'EXPECTED_DIVERGENCE') passed++;
+      else other++;
+    }
   }
-  return summary;
+  process.stderr.write(`\nconformance: ${passed} passed, ${failed} failed, ${other} skipped (${summary.results.length} providers)\n`);
+  return { passed, failed };
+}
+
+/** Says, last, which providers gave no trustworthy verdict and why; true when there is any. */
+export function reportProblems(summary: RunSummary): boolean {
+  for (const problem of summary.problems) process.stderr.write(`kvparity: ${problem}\n`);
+  return summary.problems.length > 0;
 }
 
 export const isFailure = (status: CaseResult['status']) => status === 'FAIL' || status === 'ERROR' || status === 'TIMEOUT';
@@ -116,7 +236,18 @@ export function noVerdictReason({ run_info, results }: ResultsFile): string | un
 async function runProvider(
   definition: ProviderDefinition,
   source: string,
-  run: { cases: Case[]; seed: number; runs: number; divergences: ReturnType<typeof loadDivergences>; options: Record<string, string>; timeoutMs: number; log: (line: string) => void },
+  run: {
+    cases: Case[];
+    seed: number;
+    runs: number;
+    divergences: ReturnType<typeof loadDivergences>;
+    options: Record<string, string>;
+    timeoutMs: number;
+    log: (line: string) => void;
+    /** Alone on the terminal: a progress line may be drawn and redrawn. */
+    live: boolean;
+    pool?: RuntimePool;
+  },
 ): Promise<ResultsFile> {
   const { log } = run;
   log(`\n▶ ${definition.id}: ${definition.title}`);
@@ -126,6 +257,7 @@ async function runProvider(
   let category = '';
   let lastError: string | undefined;
   let sameErrors = 0;
+  let first = true;
   const file = await runCases({
     provider: definition,
     source,
@@ -135,7 +267,14 @@ async function runProvider(
     kitVersion,
     divergences: run.divergences,
     defaultTimeoutMs: run.timeoutMs,
-    start: () => {
+    start: async () => {
+      // The first start takes the runtime the kit's tests ran on, if they started one.
+      const shared = first ? await run.pool?.take(definition.id) : undefined;
+      first = false;
+      if (shared) {
+        log(`  using the shared ${shared.runtime.name} ${shared.runtime.version} the kit's tests ran on`);
+        return shared;
+      }
       log(`  starting ${definition.runtime} …`);
       const t0 = Date.now();
       return definition
@@ -156,13 +295,13 @@ async function runProvider(
         log(`    ${mark(result.status)} ${result.test} ${result.status}${result.message ? ': ' + result.message.split('\n')[0].slice(0, 240) : ''}`);
       }
       lastError = result.status === 'ERROR' ? result.message : undefined;
-      if (process.stderr.isTTY) process.stderr.write(`    ${index + 1}/${total} ${result.test}\x1b[K\r`);
+      if (run.live && process.stderr.isTTY) process.stderr.write(`    ${index + 1}/${total} ${result.test}\x1b[K\r`);
     },
   });
   if (sameErrors) log(`    ✖ … and ${sameErrors} more cases ERROR with the same message`);
   if (file.run_info.start_error) log(`  ✖ could not start: ${file.run_info.start_error}`);
   const parts = Object.entries(counts).map(([status, n]) => `${n} ${status}`);
-  log(`  ${definition.id}: ${parts.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s${process.stderr.isTTY ? "\x1b[K" : ""}`);
+  log(`  ${definition.id}: ${parts.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s${run.live && process.stderr.isTTY ? '\x1b[K' : ''}`);
   return file;
 }
 

@@ -31,8 +31,9 @@ export default defineProvider({
   },
   async start({ options }) {
     const tokenEnv = options['token-env'] ?? TOKEN_ENV;
-    const client = new BridgeClient({ baseUrl: options.url, token: process.env[tokenEnv] || undefined });
-    const health = await client.health().catch((error: Error) => {
+    const token = process.env[tokenEnv] || undefined;
+    const probe = new BridgeClient({ baseUrl: options.url, token });
+    const health = await probe.health().catch((error: Error) => {
       throw new Error(`${options.url}/health: ${error.message}${/401/.test(error.message) ? ` (set $${tokenEnv})` : ''}`);
     });
     if (health.protocol !== PROTOCOL_VERSION) {
@@ -40,6 +41,8 @@ export default defineProvider({
     }
     const reported = health.runtime as { name: string; version: string; platform?: string; kind?: ProviderKind };
     const kind = (options.kind as ProviderKind | undefined) ?? reported.kind ?? 'production';
+    // A local Viceroy keeps its connections until the client closes them: reuse them (runners/bridge/client.ts).
+    const client = reported.name === 'viceroy' ? new BridgeClient({ baseUrl: options.url, token, freshConnections: false }) : probe;
     return {
       runtime: { name: reported.name, version: reported.version, detail: options.url, kind, platform: reported.platform },
       ...bridgedOps(client),

@@ -10,7 +10,7 @@ export class ReportInputError extends Error {}
 
 const isSmokeFile = (name: string) => /^smoke-.*\.json$/.test(name);
 /** Other tools' outputs that share reports/out: never results. */
-const isOtherOutput = (name: string) => /^(parity|bench)([-.].*)?\.json$/.test(name);
+const isOtherOutput = (name: string) => /^(parity|bench|timing)([-.].*)?\.json$/.test(name);
 
 export interface Inputs {
   results: string[];
@@ -19,7 +19,7 @@ export interface Inputs {
 
 /**
  * Every `*.json` in a directory is a results file unless its name or its
- * `format` says it is something else (parity.json, smoke-*.json, bench*.json).
+ * `format` says it is something else (parity.json, smoke-*.json, bench*.json, timing.json).
  * A file named explicitly must be a results file.
  */
 export function resolveInputs(specs: string[]): Inputs {

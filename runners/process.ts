@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -154,4 +154,38 @@ export function cacheDir(...parts: string[]): string {
   const dir = join(root, ...parts);
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/**
+ * Runtime starts, counted over every process of a run: when $KVPARITY_STARTS names a file, each
+ * runtime that becomes ready appends "<runtime> <ms>" to it, from whichever process started it
+ * (children inherit the variable), so `kvparity test` can say what its starts cost.
+ */
+export const STARTS_ENV = 'KVPARITY_STARTS';
+
+export function recordStart(runtime: string, ms: number): void {
+  const file = process.env[STARTS_ENV];
+  // One short line per append (O_APPEND): writers in several processes never interleave.
+  if (file) appendFileSync(file, `${runtime} ${Math.round(ms)}\n`);
+}
+
+export interface StartTally {
+  count: number;
+  ms: number;
+  byRuntime: Record<string, { count: number; ms: number }>;
+}
+
+export function readStarts(file: string): StartTally {
+  const tally: StartTally = { count: 0, ms: 0, byRuntime: {} };
+  if (!existsSync(file)) return tally;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [runtime, ms] = line.split(' ');
+    if (!runtime || !Number.isFinite(Number(ms))) continue;
+    const entry = (tally.byRuntime[runtime] ??= { count: 0, ms: 0 });
+    entry.count++;
+    entry.ms += Number(ms);
+    tally.count++;
+    tally.ms += Number(ms);
+  }
+  return tally;
 }

@@ -2,28 +2,30 @@
 // gets the protocol's status and a JSON message naming what is wrong (protocol.md, "Errors of
 // the protocol itself"), never a stack trace, and a malformed batch writes nothing.
 // 413 and most 401s are covered in cloudflare.test.ts and fastly.test.ts; this file adds the rest.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KvInstance } from '../api/index.ts';
-import { tempDir } from '../runners/process.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { describeName, runtimeProviders } from './fixtures/runtime-providers.ts';
+import { sharedBridge, type TestBridge } from './fixtures/shared-bridge.ts';
 
 const bridges = (await runtimeProviders()).filter((p) => p.id === 'cloudflare' || p.id === 'fastly');
-const TOKEN = 'bad-input-test-token';
-const auth = { authorization: `Bearer ${TOKEN}` };
 const ops = (...list: unknown[]) => JSON.stringify({ ops: list });
 
-type BadRequest = [what: string, method: string, path: string, body: string | undefined, headers: Record<string, string>, status: number, message: RegExp];
+/** The headers a request sends, given the bridge's token. */
+type Headers = (token: string) => Record<string, string>;
+const auth: Headers = (token) => ({ authorization: `Bearer ${token}` });
+const none: Headers = () => ({});
+
+type BadRequest = [what: string, method: string, path: string, body: string | undefined, headers: Headers, status: number, message: RegExp];
 
 // Every malformed request tried against the bridges, and what the caller must be told.
 const BRIDGE_BAD_INPUTS: BadRequest[] = [
   ['unknown path', 'GET', '/nope', undefined, auth, 404, /^no such endpoint: \/nope$/],
-  ['unknown path, no token', 'POST', '/ops/extra', ops({ op: 'get', key: 'k' }), {}, 404, /^no such endpoint: \/ops\/extra$/],
+  ['unknown path, no token', 'POST', '/ops/extra', ops({ op: 'get', key: 'k' }), none, 404, /^no such endpoint: \/ops\/extra$/],
   ['GET on /ops', 'GET', '/ops', undefined, auth, 405, /^\/ops takes POST$/],
   ['POST on /health', 'POST', '/health', '{}', auth, 405, /^\/health takes GET$/],
   ['DELETE on /bench', 'DELETE', '/bench', undefined, auth, 405, /^\/bench takes POST$/],
-  ['no token on /bench', 'POST', '/bench', '{"kind":"put","count":1}', {}, 401, /^missing or wrong bearer token$/],
-  ['token without "Bearer "', 'GET', '/health', undefined, { authorization: TOKEN }, 401, /^missing or wrong bearer token$/],
-  ['a prefix of the token', 'GET', '/health', undefined, { authorization: `Bearer ${TOKEN.slice(0, -1)}` }, 401, /^missing or wrong bearer token$/],
+  ['no token on /bench', 'POST', '/bench', '{"kind":"put","count":1}', none, 401, /^missing or wrong bearer token$/],
+  ['token without "Bearer "', 'GET', '/health', undefined, (token) => ({ authorization: token }), 401, /^missing or wrong bearer token$/],
+  ['a prefix of the token', 'GET', '/health', undefined, (token) => ({ authorization: `Bearer ${token.slice(0, -1)}` }), 401, /^missing or wrong bearer token$/],
   ['body not JSON', 'POST', '/ops', '{"ops": [', auth, 400, /^request body is not JSON: /],
   ['empty body', 'POST', '/ops', '', auth, 400, /^request body is not JSON: /],
   ['ops missing', 'POST', '/ops', '{"op":"get"}', auth, 400, /^body must be \{"ops":\[\.\.\.\]\}$/],
@@ -48,19 +50,16 @@ const BRIDGE_BAD_INPUTS: BadRequest[] = [
   ['bench count too big', 'POST', '/bench', '{"kind":"get","count":100001}', auth, 400, /^bench: count must be an integer in 1\.\.100000$/],
 ];
 
+// The shared runtimes (test/fixtures/pool-setup.ts), started with a token.
 describe.each(bridges)('$id', (bridge) => {
-  let kv: KvInstance;
-  let url: string;
+  let shared: TestBridge;
 
   beforeAll(async () => {
-    if (bridge.skip) return;
-    kv = await bridge.definition!.start({ tmpDir: tempDir(bridge.id), log: () => {}, options: { token: TOKEN }, signal: new AbortController().signal });
-    url = kv.runtime.detail!.split(' ')[0];
+    if (!bridge.skip) shared = await sharedBridge(bridge.id);
   }, 600_000);
-  afterAll(() => kv?.stop());
 
   it.skipIf(!!bridge.skip).each(BRIDGE_BAD_INPUTS)(`${describeName(bridge)}: %s → %s %s answers %i with the reason`, async (_what, method, path, body, headers, status, message) => {
-    const response = await fetch(url + path, { method, body, headers: { 'content-type': 'application/json', ...headers } });
+    const response = await fetch(shared.url + path, { method, body, headers: { 'content-type': 'application/json', ...headers(shared.token) } });
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const answer = (await response.json()) as { error: { status: number; message: string } };
     expect([response.status, answer.error.status]).toEqual([status, status]);
@@ -69,9 +68,9 @@ describe.each(bridges)('$id', (bridge) => {
   });
 
   it.skipIf(!!bridge.skip)(`${describeName(bridge)}: a batch with one malformed op is refused whole: its valid put is not applied`, async () => {
-    const key = `bad-input/${Date.now()}`;
-    const response = await fetch(`${url}/ops`, { method: 'POST', headers: auth, body: `${ops({ op: 'put', key, size: 1 }, { op: 'put', key, size: -1 })}\nv` });
+    const key = shared.key('bad-input');
+    const response = await fetch(`${shared.url}/ops`, { method: 'POST', headers: auth(shared.token), body: `${ops({ op: 'put', key, size: 1 }, { op: 'put', key, size: -1 })}\nv` });
     expect(response.status).toBe(400);
-    expect(await kv.get(key)).toBeNull();
+    expect(await shared.client.get(key)).toBeNull();
   });
 });

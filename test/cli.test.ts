@@ -2,7 +2,7 @@
 // and a provider file from outside the repository that runs like a built-in one.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { builtinIds } from '../providers/registry.ts';
@@ -33,6 +33,10 @@ const BAD_INPUTS: Array<[string[], RegExp]> = [
   [['run', '--config=./nope.json'], /config file not found/],
   [['run', '--provider=,'], /--provider=, names no provider/],
   [['run', '--timeout=0'], /--timeout must be a whole number from 1 to 3600/],
+  [['run', '--jobs=0'], /--jobs must be a whole number from 1 to 64/],
+  [['run', '--provider=memory', '--shard=4/3'], /--shard takes K\/N with 1 ≤ K ≤ N ≤ 1000 \(e\.g\. --shard=2\/3\), got "4\/3"/],
+  [['run', '--provider=memory', '--shard=half'], /--shard takes K\/N/],
+  [['run', '--provider=memory', '--case=crud.round-trip', '--shard=1/2'], /--shard=1\/2: 1 cases are selected, too few for 2 shards/],
   [['run', '--provider=memory', '--out=package.json'], /--out=.*package\.json cannot be used as a directory \(a file is in the way\)/],
   [['run', '--provider=memory', '--out=/proc/kvparity-nope'], /--out=\/proc\/kvparity-nope cannot be used as a directory/],
   [['bench', '--ops=5'], /--ops must be a whole number from 10 to 100000/],
@@ -169,6 +173,62 @@ export default defineProvider({ ...memory, id: 'strict-delete', title: 'refuses 
     const seeds = (dir: string) =>
       JSON.parse(readFileSync(join(dir, 'memory.json'), 'utf8')).results.map((r: { test: string; observed?: { seed?: number } }) => [r.test, r.observed?.seed ?? null]);
     expect(seeds(a)).toEqual(seeds(b));
+  });
+
+  it('--jobs: providers run side by side, each one\'s output in one piece, with the results of a run one at a time', () => {
+    const [one, two] = [tmp(), tmp()];
+    const args = ['run', '--provider=memory,sqlite', '--category=crud,keys,model', '--seed=11', '--runs=5'];
+    const sequential = kvparity([...args, `--out=${one}`, '--jobs=1']);
+    const parallel = kvparity([...args, `--out=${two}`, '--jobs=2']);
+    expect([sequential.code, parallel.code]).toEqual([0, 0]);
+    expect(parallel.err).toMatch(/2 providers \(memory, sqlite\), 2 at a time/);
+    for (const id of ['memory', 'sqlite']) {
+      const outcome = (dir: string) =>
+        JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8')).results.map((r: { test: string; status: string; property?: { seed: number } }) => [r.test, r.status, r.property?.seed ?? null]);
+      expect(outcome(two)).toEqual(outcome(one));
+      // One piece: from its header to its results file, no line of the other provider.
+      const block = parallel.err.slice(parallel.err.indexOf(`▶ ${id}:`), parallel.err.indexOf(join(two, `${id}.json`)));
+      expect(block).not.toMatch(new RegExp(`▶ ${id === 'memory' ? 'sqlite' : 'memory'}:`));
+    }
+  });
+
+  it('--shard=K/N: N disjoint slices that cover the selection; report joins them, and names a missing one with exit 1', () => {
+    const out = tmp();
+    const runs = [1, 2, 3].map((k) => kvparity(['run', '--provider=memory', '--category=crud,ttl', '--seed=5', `--shard=${k}/3`, `--out=${out}`]));
+    expect(runs.map((run) => run.code)).toEqual([0, 0, 0]);
+    const shard = (k: number) => JSON.parse(readFileSync(join(out, `memory.shard-${k}-of-3.json`), 'utf8'));
+    const ids = [1, 2, 3].map((k) => shard(k).results.map((r: { test: string }) => r.test) as string[]);
+    const whole = tmp();
+    kvparity(['run', '--provider=memory', '--category=crud,ttl', '--seed=5', `--out=${whole}`]);
+    const all = JSON.parse(readFileSync(join(whole, 'memory.json'), 'utf8')).results.map((r: { test: string }) => r.test);
+    expect(ids.flat()).toEqual(all);
+    expect(ids.map((slice) => slice.length).every((n) => Math.abs(n - all.length / 3) < 1)).toBe(true);
+    expect(validateResults(shard(2))).toEqual([]);
+    expect(shard(2).run_info.shard).toEqual({ index: 2, total: 3, of: all.length });
+
+    const joined = kvparity(['report', `--in=${out}`, `--out=${out}`]);
+    expect(joined.code).toBe(0);
+    expect(joined.out).toMatch(new RegExp(`memory +local +${all.length}/${all.length} pass`));
+    expect(joined.out).toMatch(/memory: joined from its 3 shards/);
+
+    rmSync(join(out, 'memory.shard-2-of-3.json'));
+    const missing = kvparity(['report', `--in=${out}`, `--out=${out}`]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/memory: shard 2 of 3 missing; their cases are absent from this report/);
+    const parity = JSON.parse(readFileSync(join(out, 'parity.json'), 'utf8'));
+    expect(parity.merge.shards).toEqual([{ provider: 'memory', total: 3, present: [1, 3], missing: [2] }]);
+    expect(parity.providers[0].total).toBe(ids[0].length + ids[2].length);
+  });
+
+  it('test ends with where the time went, and writes it to timing.json', () => {
+    const out = tmp();
+    const { code, err } = kvparity(['test', '--provider=memory,sqlite', '--category=crud', '--no-unit', `--out=${out}`]);
+    expect(code).toBe(0);
+    const last = err.trim().split('\n').at(-1);
+    expect(last).toMatch(/^time: [\d.]+ s in all; conformance [\d.]+ s \(memory [\d.]+ s, sqlite [\d.]+ s\); kit tests not run; runtime starts 0 in 0\.0 s, within the above$/);
+    const timing = JSON.parse(readFileSync(join(out, 'timing.json'), 'utf8'));
+    expect(timing).toMatchObject({ format: 'kvparity-test-timing@1', kit_tests: null, runtime_starts: { count: 0 } });
+    expect(timing.conformance.providers.map((p: { id: string }) => p.id)).toEqual(['memory', 'sqlite']);
   });
 
   it('providers lists each provider with whether it can start here', () => {

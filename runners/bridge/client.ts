@@ -12,6 +12,13 @@ export interface BridgeClientOptions {
   token?: string;
   /** Per request; a hung runtime becomes a 'timeout' NativeError instead of a stuck run. */
   timeoutMs?: number;
+  /**
+   * A fresh connection per request (default: on loopback). workerd may close an idle keep-alive
+   * connection without saying so (after long responses), and a request sent on it would fail for
+   * nothing. A runtime that keeps its connections until the client closes them (Viceroy's hyper)
+   * says false: a connection per request costs it about a third of a small request's time.
+   */
+  freshConnections?: boolean;
 }
 
 type WireResult =
@@ -27,13 +34,14 @@ export class BridgeClient {
   readonly baseUrl: string;
   private readonly token?: string;
   private readonly timeoutMs: number;
-  private readonly loopback: boolean;
+  private readonly freshConnections: boolean;
 
   constructor(options: BridgeClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/$/, '');
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 60_000;
-    this.loopback = /^https?:\/\/(127\.|localhost[:/]|\[::1\])/.test(this.baseUrl + '/');
+    // Remote targets keep their connections (a TLS handshake per request would dominate the run).
+    this.freshConnections = options.freshConnections ?? /^https?:\/\/(127\.|localhost[:/]|\[::1\])/.test(this.baseUrl + '/');
   }
 
   async health(): Promise<{ ok: boolean; protocol: number; runtime: { name: string; version: string } }> {
@@ -95,8 +103,8 @@ export class BridgeClient {
     return results;
   }
 
-  async benchInside(kind: 'put' | 'get', count: number): Promise<{ ops: number; ms: number }> {
-    return (await this.request('POST', '/bench', { kind, count, prefix: 'bench/' })) as never;
+  async benchInside(kind: 'put' | 'get', count: number, prefix = 'bench/'): Promise<{ ops: number; ms: number }> {
+    return (await this.request('POST', '/bench', { kind, count, prefix })) as never;
   }
 
   private async one(op: NativeOp): Promise<NativeOpResult> {
@@ -112,11 +120,7 @@ export class BridgeClient {
   /** One HTTP exchange; transport failures and non-2xx answers become NativeErrors. */
   private async send(method: string, path: string, body?: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
     if (this.token) headers = { ...headers, authorization: `Bearer ${this.token}` };
-    // On loopback, a fresh connection per request: a local runtime may close an idle keep-alive
-    // connection without saying so (workerd does after long responses), and a request sent on it
-    // would fail for nothing; a loopback connection costs far less than the request. Remote
-    // targets keep their connections (a TLS handshake per request would dominate the run).
-    if (this.loopback) headers = { ...headers, connection: 'close' };
+    if (this.freshConnections) headers = { ...headers, connection: 'close' };
     let response: Response;
     try {
       response = await fetch(this.baseUrl + path, { method, headers, body: body as BodyInit | undefined, signal: AbortSignal.timeout(this.timeoutMs) });
@@ -228,7 +232,7 @@ export function bridgedOps(client: BridgeClient, around: <T>(op: () => Promise<T
     delete: (key) => around(() => client.delete(key)),
     list: (options) => around(() => client.list(options)),
     batch: (ops) => around(() => client.batch(ops)),
-    benchInside: (kind, count) => around(() => client.benchInside(kind, count)),
+    benchInside: (kind, count, prefix) => around(() => client.benchInside(kind, count, prefix)),
     alive: () => client.health().then(() => true, () => false),
   };
 }

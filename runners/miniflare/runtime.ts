@@ -22,7 +22,7 @@ import type { Readable } from 'node:stream';
 import type { Availability } from '../../api/index.ts';
 import { withTimeout } from '../../api/time-limit.ts';
 import { missingPackage } from '../optional.ts';
-import { cacheDir, freePort, onExit } from '../process.ts';
+import { cacheDir, freePort, onExit, recordStart } from '../process.ts';
 import type { Miniflare, MiniflareOptions } from 'miniflare';
 import { enableControlEndpoints } from './time.ts';
 
@@ -208,6 +208,7 @@ async function startOnce(options: WorkerdOptions): Promise<RunningWorkerd> {
   try {
     const { url, port, running } = await readyOnFreePort(workerd, miniflareModule.Miniflare, config, options.readyTimeoutMs);
     options.signal?.throwIfAborted();
+    recordStart('workerd', performance.now() - started);
     return {
       url: url.href.replace(/\/$/, ''),
       info,
@@ -222,6 +223,7 @@ async function startOnce(options: WorkerdOptions): Promise<RunningWorkerd> {
             await running.setOptions(config(port));
             await running.ready;
           });
+          recordStart('workerd', performance.now() - t0);
           return performance.now() - t0;
         }),
       async stop() {

@@ -86,7 +86,7 @@ export async function startCloudflareKv(options: CloudflareKvOptions): Promise<C
         for (const { need, ops: segment } of time.segments(ops)) results.push(...(await time.run(need, () => client.batch(segment))));
         return results;
       },
-      benchInside: (kind: 'put' | 'get', count: number) => time.run('any', () => client.benchInside(kind, count)),
+      benchInside: (kind: 'put' | 'get', count: number, prefix?: string) => time.run('any', () => client.benchInside(kind, count, prefix)),
       clock: clockMode === 'off' ? undefined : { advance: (seconds: number) => time.advance(seconds), now: () => time.virtualNow() },
       stats: () => time.stats(),
       // workerd's own restarts (clock 'auto') reuse the port, so a health answer means it is up.

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
-import { freePort, spawnTracked, waitUntil, type Spawned } from '../process.ts';
+import { freePort, recordStart, spawnTracked, waitUntil, type Spawned } from '../process.ts';
 
 export const INSTALL_COMMAND = 'apt-get install -y redis-server';
 
@@ -45,6 +45,7 @@ export async function startRedisServer({ binary, tmpDir, signal }: { binary: str
     signal?.throwIfAborted();
     const port = await freePort();
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpDir, '--daemonize', 'no'];
+    const started = performance.now();
     const spawned = spawnTracked(binary, args);
     try {
       await waitUntil(`redis-server on 127.0.0.1:${port}`, () => ping('127.0.0.1', port), { timeoutMs: 10_000, intervalMs: 25, spawned });
@@ -53,6 +54,7 @@ export async function startRedisServer({ binary, tmpDir, signal }: { binary: str
       if (attempt < 3 && /Address already in use/.test(spawned.output())) continue;
       throw error;
     }
+    recordStart('redis-server', performance.now() - started);
     return { host: '127.0.0.1', port, binary, version, spawned, stop: () => spawned.stop() };
   }
 }

@@ -13,7 +13,7 @@
  */
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, spawnTracked, waitForHttp, type Spawned } from '../process.ts';
+import { freePort, recordStart, spawnTracked, waitForHttp, type Spawned } from '../process.ts';
 import { isNativeError, NativeError, type Availability } from '../../api/index.ts';
 import { addCommand, missingPackage } from '../optional.ts';
 import { viceroyAvailability, type Log } from './install.ts';
@@ -136,6 +136,7 @@ export async function serveWasm(options: ServeOptions): Promise<{ url: string; s
   writeFileSync(config, options.config);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const started = performance.now();
   const spawned = spawnTracked(options.viceroyPath, ['serve', '--addr', `127.0.0.1:${port}`, '-C', config, options.wasmPath], {
     cwd: options.tmpDir,
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'error', ...options.env },
@@ -150,6 +151,7 @@ export async function serveWasm(options: ServeOptions): Promise<{ url: string; s
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
+  recordStart('viceroy', performance.now() - started);
   return { url, spawned };
 }
 

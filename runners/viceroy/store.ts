@@ -19,12 +19,14 @@ export interface FastlyKvOptions {
   signal?: AbortSignal;
 }
 
-export async function startFastlyKv(options: FastlyKvOptions): Promise<KvInstance> {
+/** The instance carries its bridge's URL: the runtime pool (cli/pool.ts) hands it to the kit's tests. */
+export async function startFastlyKv(options: FastlyKvOptions): Promise<KvInstance & { bridge: { url: string } }> {
   const { tmpDir, log, token, signal } = options;
   const viceroy = await ensureViceroy(log, signal);
   const wasm = await ensureBridgeWasm(log, signal);
   const run = await startViceroy({ viceroyPath: viceroy.path, viceroyVersion: viceroy.version, wasmPath: wasm.path, tmpDir, token, fakeTime: options.fakeTime, log, signal });
-  const client = new BridgeClient({ baseUrl: run.url, token });
+  // Viceroy (hyper) keeps a connection until the client closes it: no fresh one per request.
+  const client = new BridgeClient({ baseUrl: run.url, token, freshConnections: false });
   // Transport failures get Viceroy's own account (guest trap or OOM, host panic) appended.
   const explained = async <T>(op: () => Promise<T>): Promise<T> => {
     run.mark();
@@ -35,6 +37,7 @@ export async function startFastlyKv(options: FastlyKvOptions): Promise<KvInstanc
     }
   };
   return {
+    bridge: { url: run.url },
     runtime: { name: 'viceroy', version: viceroy.version, detail: `${run.url} (js-compute ${wasm.jsComputeVersion}, bridge ${wasm.hash.slice(0, 12)})` },
     ...bridgedOps(client, explained),
     clock: run.clock && { advance: (seconds) => run.clock!.advance(seconds) },

@@ -1,0 +1,108 @@
+/**
+ * `kvparity test` (npm test): the kit's own tests, then the suites on every selected provider,
+ * failing on anything unexpected; ends with one line that says where the time went.
+ *
+ * Order and sharing: runtimes are started once (cli/pool.ts) and shared by the kit's tests, which
+ * reach them over loopback, and then by the conformance run. The conformance run goes last
+ * because a destructive probe may end the runtime it runs on.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { builtinIds } from '../providers/registry.ts';
+import { TIMING_FILE, breakdown, type TestTiming } from '../bench/timing.ts';
+import { STARTS_ENV, onExit, readStarts } from '../runners/process.ts';
+import { UsageError, parseArgs } from './args.ts';
+import { POOL_ENV, RuntimePool } from './pool.ts';
+import { RUN_FLAGS, planRun, printTotals, reportProblems, runPlan, type RunSummary } from './run.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const log = (line: string) => void process.stderr.write(line + '\n');
+
+export async function testCommand(argv: string[]): Promise<number> {
+  const parsed = parseArgs(argv, { values: RUN_FLAGS, booleans: ['no-unit'] });
+  if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
+  const plan = await planRun(parsed);
+  const started = performance.now();
+  const scratch = mkdtempSync(join(tmpdir(), 'kvparity-test-'));
+  const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
+  const unregister = onExit(removeScratch);
+  // Children inherit it: starts in vitest's workers and in the CLIs the tests spawn count too.
+  const startsFile = join(scratch, 'starts.log');
+  process.env[STARTS_ENV] = startsFile;
+
+  const pool = new RuntimePool(plan.options, log);
+  let kit: TestTiming['kit_tests'] = null;
+  let summary: RunSummary;
+  // The kit's own tests belong to the kit's checkout, and only to runs of its built-in providers:
+  // testing a provider given by path or by a config file runs the suites alone.
+  const ownProvidersOnly = plan.selection.loaded.every((loaded) => loaded.source === 'builtin');
+  try {
+    if (!parsed.booleans.has('no-unit') && ownProvidersOnly && existsSync(join(root, 'test'))) {
+      const ids = plan.selection.loaded.map((loaded) => loaded.definition.id);
+      kit = await runKitTests(ids, await pool.serve(), join(scratch, 'vitest.json'));
+    }
+    summary = await runPlan(plan, { log, pool });
+  } finally {
+    await pool.stop();
+  }
+
+  const totals = printTotals(summary);
+  const problems = reportProblems(summary);
+  const code = Math.max(problems || totals.failed > 0 ? 1 : 0, kit?.code ?? 0);
+
+  const timing: TestTiming = {
+    format: 'kvparity-test-timing@1',
+    total_s: round((performance.now() - started) / 1000),
+    conformance: { total_s: round(summary.wallSeconds), providers: summary.seconds.map((p) => ({ id: p.id, seconds: round(p.seconds) })) },
+    kit_tests: kit,
+    runtime_starts: readStarts(startsFile),
+  };
+  writeFileSync(join(plan.out, TIMING_FILE), JSON.stringify(timing, null, 2) + '\n');
+  removeScratch();
+  unregister();
+  log(`\n${breakdown(timing)}`);
+  return code;
+}
+
+/** The kit's own tests; a file named after a provider (test/cloudflare.test.ts) runs only when that provider is selected. */
+async function runKitTests(selected: string[], poolUrl: string, report: string): Promise<NonNullable<TestTiming['kit_tests']>> {
+  const providerIds = new Set(builtinIds());
+  const files = readdirSync(join(root, 'test'))
+    .filter((name) => name.endsWith('.test.ts'))
+    .filter((name) => {
+      const subject = name.split('.')[0];
+      return !providerIds.has(subject) || selected.includes(subject);
+    })
+    .map((name) => `test/${name}`);
+  if (files.length === 0) return { total_s: 0, code: 0, files: [] };
+  log(`\nkit tests: vitest run (${files.length} files)`);
+  const started = performance.now();
+  // Not spawnSync: this process serves the runtime pool while vitest runs.
+  const child = spawn(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...files], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, KVPARITY_PROVIDERS: selected.join(','), [POOL_ENV]: poolUrl },
+  });
+  const unregister = onExit(() => child.kill('SIGKILL'));
+  const code = await new Promise<number>((done) => child.on('exit', (exitCode, signal) => done(exitCode ?? (signal ? 1 : 0))));
+  unregister();
+  return { total_s: round((performance.now() - started) / 1000), code, files: fileDurations(report) };
+}
+
+/** Per-file wall times from vitest's JSON report, slowest first. */
+function fileDurations(report: string): Array<{ file: string; seconds: number }> {
+  if (!existsSync(report)) return [];
+  try {
+    const { testResults } = JSON.parse(readFileSync(report, 'utf8')) as { testResults: Array<{ name: string; startTime: number; endTime: number }> };
+    return testResults
+      .map((result) => ({ file: relative(root, result.name), seconds: round((result.endTime - result.startTime) / 1000) }))
+      .sort((a, b) => b.seconds - a.seconds);
+  } catch {
+    return [];
+  }
+}
+
+const round = (n: number) => Number(n.toFixed(1));
