@@ -12,10 +12,17 @@ import { loadDivergences } from '../suites/divergences.ts';
 import { runCases } from '../suites/engine.ts';
 import { caseInstance } from '../suites/instance.ts';
 import { listAllNative } from '../suites/listing.ts';
+import { MAX_OPS } from '../runners/bridge/handler.js';
+import type { TestTiming } from './timing.ts';
 import { directLoop, hasDirectLoop } from './direct.ts';
 import { descendants, memoryKiB } from './process-tree.ts';
 
-export const BATCH_SIZE = 100;
+/**
+ * Ops per batch request: as many as the bridge protocol takes (MAX_OPS), which is what the kit's
+ * batch() sends. A request has a fixed cost (Viceroy instantiates the guest for each one), so a
+ * batch of 100 measured that cost more than the kit's batches.
+ */
+export const BATCH_SIZE = MAX_OPS;
 /** Each figure is the fastest of this many rounds: the first warms connections and the JIT, and load spikes fall out. */
 export const ROUNDS = 5;
 /** What the bridges' own /bench loop writes, so kit and inside move the same bytes. */
@@ -74,10 +81,11 @@ function runtimeProcesses() {
   return descendants(process.pid).filter((p) => p.name !== 'esbuild');
 }
 
-export async function measureProvider(definition: ProviderDefinition, ops: number, log: (line: string) => void): Promise<ProviderBench> {
+/** `options`: the provider's own (--url, --token-env, --kind for http), as `run` passes them. */
+export async function measureProvider(definition: ProviderDefinition, ops: number, log: (line: string) => void, options: Record<string, string> = {}): Promise<ProviderBench> {
   const memory = new RuntimeMemory();
   const start = async (): Promise<KvInstance> => {
-    const instance = await definition.start({ tmpDir: tempDir(`bench-${definition.id}`), log: (line) => log(`  ${line}`), options: {}, signal: new AbortController().signal });
+    const instance = await definition.start({ tmpDir: tempDir(`bench-${definition.id}`), log: (line) => log(`  ${line}`), options, signal: new AbortController().signal });
     // VmHWM is the peak so far: read it just before the runtime goes away.
     const stop = instance.stop.bind(instance);
     return Object.assign(instance, { stop: () => (memory.sample(), stop()) });
@@ -144,7 +152,8 @@ async function measureThroughput(definition: ProviderDefinition, kv: KvInstance,
   let inside: { put: Rate; get: Rate } | null = null;
   if (kv.benchInside) {
     insideSource = 'runtime (benchInside)';
-    const inRuntime = (kind: 'put' | 'get') => fastest(async () => kv.benchInside!(kind, ops).then((r) => rate(r.ops, r.ms)));
+    // In the run's namespace, so a shared store (an http target) keeps nothing of it after removeAll().
+    const inRuntime = (kind: 'put' | 'get') => fastest(async () => kv.benchInside!(kind, ops, `${ns}inside/`).then((r) => rate(r.ops, r.ms)));
     inside = { put: await inRuntime('put'), get: await inRuntime('get') };
   } else if (hasDirectLoop(definition.id)) {
     insideSource = 'direct loop on the store';
@@ -242,4 +251,6 @@ export interface BenchReport {
   batch_size: number;
   machine: { cpus: number; model: string; memory_gb: number; node: string; kernel: string; load_average_at_start: number[] };
   providers: BenchEntry[];
+  /** A whole `kvparity test` timed (bench/timing.ts's breakdown), when bench ran one. */
+  test_run?: { code: number | null; load_average_at_start: number[] } & ({ timing: TestTiming; breakdown: string } | { error: string });
 }

@@ -48,6 +48,16 @@ export function renderMarkdown(report: BenchReport): string {
       ]),
     ),
   ];
+  const run = report.test_run;
+  if (run) {
+    parts.push('', `**The full test run** (\`npm test\`, all providers and the kit's own tests; load average at its start ${run.load_average_at_start.join(' / ')}; exit ${run.code}):`, '');
+    if ('error' in run) parts.push(run.error);
+    else {
+      parts.push(run.breakdown);
+      const slowest = run.timing.kit_tests?.files.slice(0, 8) ?? [];
+      if (slowest.length) parts.push('', `Slowest kit test files: ${slowest.map((f) => `${f.file} ${f.seconds} s`).join(', ')}.`);
+    }
+  }
   const problems = done.filter((p) => Object.keys(p.suite.statuses).some((s) => s === 'ERROR' || s === 'TIMEOUT'));
   if (problems.length) parts.push('', `Suite runs with errors or timeouts (their times are not comparable): ${problems.map((p) => `${p.id} ${JSON.stringify(p.suite.statuses)}`).join('; ')}.`);
   const others = report.providers.filter((entry) => !measured(entry));
