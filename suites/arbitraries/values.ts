@@ -1,5 +1,6 @@
 /** Arbitrary values: raw bytes (mostly small, sometimes kilobytes) and JSON for the typed API. */
 import fc from 'fast-check';
+import { codePoint } from './code-point.ts';
 
 export const valueBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
   { arbitrary: fc.uint8Array({ maxLength: 32 }), weight: 4 },
@@ -7,4 +8,4 @@ export const valueBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
 );
 
 /** JSON values as EdgeZero's serde_json would store them (no -0: JSON.stringify writes it as 0). */
-export const jsonValue: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }).map((value) => JSON.parse(JSON.stringify(value)));
+export const jsonValue: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 3, stringUnit: codePoint }).map((value) => JSON.parse(JSON.stringify(value)));
