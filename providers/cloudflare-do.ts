@@ -11,10 +11,10 @@
  *    time, so no clock.
  * Options: --token=<bearer> (the bridge then demands it).
  */
-import { join } from 'node:path';
 import { defineProvider } from '../api/index.ts';
 import { miniflareAvailability } from '../runners/miniflare/runtime.ts';
 import { startCloudflareDo } from '../runners/miniflare/do-store.ts';
+import { storeDir } from '../runners/process.ts';
 
 /** The runtime's process name: the kit's own tests check that it never outlives a run. */
 export const runtimeProcess = 'workerd';
@@ -29,7 +29,7 @@ export default defineProvider({
   availability: miniflareAvailability,
   async start({ tmpDir, options, signal, log }) {
     const started = performance.now();
-    const kv = await startCloudflareDo({ persistDir: join(tmpDir, 'do'), token: options.token || undefined, signal });
+    const kv = await startCloudflareDo({ persistDir: storeDir(tmpDir, 'do'), token: options.token || undefined, signal });
     log(`cloudflare-do: workerd ${kv.runtime.version} ready at ${kv.bridge.url} in ${Math.round(performance.now() - started)} ms`);
     return kv;
   },

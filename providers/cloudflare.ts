@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { defineProvider } from '../api/index.ts';
 import { miniflareAvailability } from '../runners/miniflare/runtime.ts';
 import { startCloudflareKv, type ClockMode } from '../runners/miniflare/store.ts';
+import { storeDir } from '../runners/process.ts';
 
 const CLOCK_MODES: readonly ClockMode[] = ['auto', 'eager', 'off'];
 
@@ -26,7 +27,7 @@ export default defineProvider({
     const clock = (ctx.options.clock ?? 'auto') as ClockMode;
     if (!CLOCK_MODES.includes(clock)) throw new Error(`cloudflare: --clock must be one of ${CLOCK_MODES.join(', ')} (got ${clock})`);
     const started = performance.now();
-    const kv = await startCloudflareKv({ persistDir: join(ctx.tmpDir, 'kv'), token: ctx.options.token, clock, signal: ctx.signal });
+    const kv = await startCloudflareKv({ persistDir: storeDir(ctx.tmpDir, 'kv'), token: ctx.options.token, clock, signal: ctx.signal });
     ctx.log(`cloudflare: workerd ${kv.runtime.version} ready at ${kv.bridge.url} in ${Math.round(performance.now() - started)} ms`);
     return kv;
   },

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { createServer } from 'node:net';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 const live = new Set<ChildProcess>();
@@ -146,6 +147,32 @@ export function tempDir(label: string): string {
   const dir = mkdtempSync(join(tmpdir(), `kvparity-${label}-`));
   if (!process.env.KVPARITY_KEEP_TMP) onExit(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+const MEMORY_FS = '/dev/shm';
+const memoryRoots = new Set<string>();
+
+/**
+ * Where a runtime keeps its store files for the run in `tmpDir`: on tmpfs (/dev/shm) when the
+ * machine has one, else in `tmpDir`. Emulators write files on every operation (Miniflare: a SQLite
+ * commit and a blob per put), and on a disk their syncs, not the runtime, took most of a write's
+ * time and varied with whatever else wrote to the disk. The same `tmpDir` gives the same
+ * directory, so a store that is durable survives stop() and a new start(); removed on exit.
+ */
+export function storeDir(tmpDir: string, name: string): string {
+  const fallback = join(tmpDir, name);
+  if (process.platform !== 'linux' || process.env.KVPARITY_STORE_ON_DISK || !existsSync(MEMORY_FS)) return fallback;
+  const root = join(MEMORY_FS, `kvparity-${createHash('sha256').update(tmpDir).digest('hex').slice(0, 16)}`);
+  try {
+    mkdirSync(join(root, name), { recursive: true });
+  } catch {
+    return fallback; // not writable here
+  }
+  if (!memoryRoots.has(root)) {
+    memoryRoots.add(root);
+    if (!process.env.KVPARITY_KEEP_TMP) onExit(() => rmSync(root, { recursive: true, force: true }));
+  }
+  return join(root, name);
 }
 
 /** The kit's cache, outside any clone: $KVPARITY_CACHE, else $XDG_CACHE_HOME/kvparity, else ~/.cache/kvparity. */

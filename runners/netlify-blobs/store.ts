@@ -3,12 +3,12 @@
  * directory) and the @netlify/blobs client, in a child Node process (host.js), spoken to over
  * the bridge protocol. Nothing in Netlify Blobs depends on time, so there is no clock.
  */
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Availability, KvInstance } from '../../api/index.ts';
 import { BridgeClient, bridgedOps } from '../bridge/client.ts';
 import { startNodeHost } from '../bridge/node-process.ts';
 import { missingPackage } from '../optional.ts';
+import { storeDir } from '../process.ts';
 
 /** The host's process name. */
 export const NETLIFY_BLOBS_PROCESS = 'netlify-blobs';
@@ -31,7 +31,7 @@ export interface NetlifyBlobs extends KvInstance {
 }
 
 export async function startNetlifyBlobs(options: NetlifyBlobsOptions): Promise<NetlifyBlobs> {
-  const directory = join(options.tmpDir, 'blobs');
+  const directory = storeDir(options.tmpDir, 'blobs');
   const host = await startNodeHost({
     name: 'netlify-blobs host',
     title: NETLIFY_BLOBS_PROCESS,
