@@ -13,7 +13,6 @@ import { runCases } from '../suites/engine.ts';
 import { caseInstance } from '../suites/instance.ts';
 import { listAllNative } from '../suites/listing.ts';
 import { MAX_OPS } from '../runners/bridge/handler.js';
-import type { TestTiming } from './timing.ts';
 import { directLoop, hasDirectLoop } from './direct.ts';
 import { descendants, memoryKiB } from './process-tree.ts';
 
@@ -251,6 +250,6 @@ export interface BenchReport {
   batch_size: number;
   machine: { cpus: number; model: string; memory_gb: number; node: string; kernel: string; load_average_at_start: number[] };
   providers: BenchEntry[];
-  /** A whole `kvparity test` timed (bench/timing.ts's breakdown), when bench ran one. */
-  test_run?: { code: number | null; load_average_at_start: number[] } & ({ timing: TestTiming; breakdown: string } | { error: string });
+  /** A whole `kvparity test` timed, when bench ran one: the line it ended with and its slowest test files (cli/timing.ts), or why there are none. */
+  test_run?: { code: number | null; load_average_at_start: number[] } & ({ breakdown: string; slowest_files: Array<{ file: string; seconds: number }>; timing: unknown } | { error: string });
 }

@@ -54,8 +54,7 @@ export function renderMarkdown(report: BenchReport): string {
     if ('error' in run) parts.push(run.error);
     else {
       parts.push(run.breakdown);
-      const slowest = run.timing.kit_tests?.files.slice(0, 8) ?? [];
-      if (slowest.length) parts.push('', `Slowest kit test files: ${slowest.map((f) => `${f.file} ${f.seconds} s`).join(', ')}.`);
+      if (run.slowest_files.length) parts.push('', `Slowest kit test files: ${run.slowest_files.map((f) => `${f.file} ${f.seconds} s`).join(', ')}.`);
     }
   }
   const problems = done.filter((p) => Object.keys(p.suite.statuses).some((s) => s === 'ERROR' || s === 'TIMEOUT'));

@@ -14,7 +14,7 @@ import { MAX_OPS } from '../runners/bridge/handler.js';
 import { renderMarkdown } from '../bench/table.ts';
 import { defaultIds, loadProvider, looksLikePath } from '../providers/registry.ts';
 import { onExit } from '../runners/process.ts';
-import { TIMING_FILE, breakdown, type TestTiming } from '../bench/timing.ts';
+import { TIMING_FILE, breakdown, type TestTiming } from './timing.ts';
 import { UsageError, ensureDirFlag, intFlag, listFlag, parseArgs } from './args.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -33,7 +33,7 @@ async function timeTestRun(): Promise<BenchReport['test_run']> {
   unregister();
   try {
     const timing = JSON.parse(readFileSync(join(out, TIMING_FILE), 'utf8')) as TestTiming;
-    return { code, load_average_at_start, timing, breakdown: breakdown(timing) };
+    return { code, load_average_at_start, breakdown: breakdown(timing), slowest_files: timing.kit_tests?.files.slice(0, 8) ?? [], timing };
   } catch (error) {
     return { code, load_average_at_start, error: `no timing from the test run (exit ${code}): ${(error as Error).message}` };
   } finally {

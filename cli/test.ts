@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinIds } from '../providers/registry.ts';
-import { TIMING_FILE, breakdown, type TestTiming } from '../bench/timing.ts';
+import { TIMING_FILE, breakdown, type TestTiming } from './timing.ts';
 import { STARTS_ENV, onExit, readStarts } from '../runners/process.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { POOL_ENV, RuntimePool } from './pool.ts';
@@ -50,9 +50,6 @@ export async function testCommand(argv: string[]): Promise<number> {
   }
 
   const totals = printTotals(summary);
-  const problems = reportProblems(summary);
-  const code = Math.max(problems || totals.failed > 0 ? 1 : 0, kit?.code ?? 0);
-
   const timing: TestTiming = {
     format: 'kvparity-test-timing@1',
     total_s: round((performance.now() - started) / 1000),
@@ -64,7 +61,9 @@ export async function testCommand(argv: string[]): Promise<number> {
   removeScratch();
   unregister();
   log(`\n${breakdown(timing)}`);
-  return code;
+  // A green run ends with the line above; a run that went wrong ends saying which provider and why.
+  const problems = reportProblems(summary);
+  return Math.max(problems || totals.failed > 0 ? 1 : 0, kit?.code ?? 0);
 }
 
 /** The kit's own tests; a file named after a provider (test/cloudflare.test.ts) runs only when that provider is selected. */

@@ -225,7 +225,7 @@ export default defineProvider({ ...memory, id: 'strict-delete', title: 'refuses 
     const { code, err } = kvparity(['test', '--provider=memory,sqlite', '--category=crud', '--no-unit', `--out=${out}`]);
     expect(code).toBe(0);
     const last = err.trim().split('\n').at(-1);
-    expect(last).toMatch(/^time: [\d.]+ s in all; conformance [\d.]+ s \(memory [\d.]+ s, sqlite [\d.]+ s\); kit tests not run; runtime starts 0 in 0\.0 s, within the above$/);
+    expect(last).toMatch(/^time: [\d.]+ s in all; conformance [\d.]+ s \(memory [\d.]+ s, sqlite [\d.]+ s\); runtime starts 0 in 0\.0 s, within the above$/);
     const timing = JSON.parse(readFileSync(join(out, 'timing.json'), 'utf8'));
     expect(timing).toMatchObject({ format: 'kvparity-test-timing@1', kit_tests: null, runtime_starts: { count: 0 } });
     expect(timing.conformance.providers.map((p: { id: string }) => p.id)).toEqual(['memory', 'sqlite']);

@@ -1,5 +1,5 @@
 /**
- * Where a `kvparity test` run's time went (cli/test.ts writes it, `kvparity bench` records it for a
+ * Where a `kvparity test` run's time went (test.ts writes it, `kvparity bench` records it for a
  * full run): conformance per provider, the kit's own tests per file, and runtime starts over every
  * process of the run.
  */
@@ -30,7 +30,7 @@ export function breakdown(timing: TestTiming): string {
   return [
     `time: ${s(timing.total_s)} in all`,
     `conformance ${s(timing.conformance.total_s)} (${providers})`,
-    `kit tests ${timing.kit_tests ? s(timing.kit_tests.total_s) : 'not run'}`,
+    ...(timing.kit_tests ? [`kit tests ${s(timing.kit_tests.total_s)}`] : []),
     `runtime starts ${starts.count} in ${s(starts.ms / 1000)}${perRuntime ? ` (${perRuntime})` : ''}, within the above`,
   ].join('; ');
 }
