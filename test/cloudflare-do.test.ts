@@ -19,10 +19,28 @@ const ROW_LIMIT = 2_200_000;
 /** Alive = exists and is not a zombie. */
 const alive = (pid: number) => existsSync(`/proc/${pid}/stat`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 
+/** Every instance and directory a test started: afterAll stops and removes what a failed test left. */
+const started = new Map<string, CloudflareDo>();
+
+async function stopAndRemove({ kv, dir }: { kv: CloudflareDo; dir: string }): Promise<void> {
+  started.delete(dir);
+  try {
+    await kv.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function start(options: Record<string, string> = {}): Promise<{ kv: CloudflareDo; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'kvparity-cloudflare-do-test-'));
-  const kv = (await cloudflareDo.start({ tmpDir: dir, log: () => {}, options, signal: new AbortController().signal })) as CloudflareDo;
-  return { kv, dir };
+  try {
+    const kv = (await cloudflareDo.start({ tmpDir: dir, log: () => {}, options, signal: new AbortController().signal })) as CloudflareDo;
+    started.set(dir, kv);
+    return { kv, dir };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true }); // a start that failed leaves no directory behind
+    throw error;
+  }
 }
 
 describe.skipIf(!availability.available)(`cloudflare-do provider${availability.available ? '' : ` (skipped: ${(availability as { reason: string }).reason})`}`, () => {
@@ -32,8 +50,7 @@ describe.skipIf(!availability.available)(`cloudflare-do provider${availability.a
     main = await start();
   }, 60_000);
   afterAll(async () => {
-    await main?.kv.stop();
-    if (main) rmSync(main.dir, { recursive: true, force: true });
+    for (const [dir, kv] of started) await stopAndRemove({ kv, dir });
   });
 
   it('reports the real workerd version, and round-trips bytes', async () => {
@@ -92,8 +109,7 @@ describe.skipIf(!availability.available)(`cloudflare-do provider${availability.a
     await own.kv.bridge.restart();
     expect(new TextDecoder().decode((await own.kv.get('d'))!.value)).toBe('kept');
     const restarted = own.kv.bridge.pids();
-    await own.kv.stop();
-    rmSync(own.dir, { recursive: true });
+    await stopAndRemove(own);
     expect([...pids, ...restarted].filter(alive)).toEqual([]);
   }, 60_000);
 });

@@ -17,10 +17,28 @@ import { rejection } from './fixtures/rejection.ts';
 const availability = await denoKv.availability!();
 const bytes = (text: string) => new TextEncoder().encode(text);
 
+/** Every instance and directory a test started: afterAll stops and removes what a failed test left. */
+const started = new Map<string, KvInstance>();
+
+async function stopAndRemove({ kv, dir }: { kv: KvInstance; dir: string }): Promise<void> {
+  started.delete(dir);
+  try {
+    await kv.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function start(options: Record<string, string> = {}): Promise<{ kv: KvInstance; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'kvparity-deno-kv-test-'));
-  const kv = await denoKv.start({ tmpDir: dir, log: () => {}, options, signal: new AbortController().signal });
-  return { kv, dir };
+  try {
+    const kv = await denoKv.start({ tmpDir: dir, log: () => {}, options, signal: new AbortController().signal });
+    started.set(dir, kv);
+    return { kv, dir };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true }); // a start that failed leaves no directory behind
+    throw error;
+  }
 }
 
 describe.skipIf(!availability.available)(`deno-kv provider${availability.available ? '' : ` (skipped: ${(availability as { reason: string }).reason})`}`, () => {
@@ -30,8 +48,7 @@ describe.skipIf(!availability.available)(`deno-kv provider${availability.availab
     main = await start();
   }, 60_000);
   afterAll(async () => {
-    await main?.kv.stop();
-    if (main) rmSync(main.dir, { recursive: true, force: true });
+    for (const [dir, kv] of started) await stopAndRemove({ kv, dir });
   });
 
   it('reports the engine and its version, and round-trips bytes', async () => {
@@ -119,8 +136,7 @@ describe.skipIf(!availability.available)(`deno-kv provider${availability.availab
     expect(host).toBeDefined();
     await own.kv.put('x', bytes('x'));
     expect(readdirSync(own.dir)).toContain('kv.sqlite3'); // the database lives in the run's directory, which the kit removes
-    await own.kv.stop();
+    await stopAndRemove(own);
     expect(existsSync(`/proc/${host!.pid}`)).toBe(false);
-    rmSync(own.dir, { recursive: true });
   }, 30_000);
 });

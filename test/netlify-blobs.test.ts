@@ -18,10 +18,28 @@ const availability = await netlifyBlobs.availability!();
 const bytes = (text: string) => new TextEncoder().encode(text);
 const INTERNAL_500 = 'Netlify Blobs has generated an internal error (500 status code)';
 
+/** Every instance and directory a test started: afterAll stops and removes what a failed test left. */
+const started = new Map<string, KvInstance>();
+
+async function stopAndRemove({ kv, dir }: { kv: KvInstance; dir: string }): Promise<void> {
+  started.delete(dir);
+  try {
+    await kv.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function start(): Promise<{ kv: KvInstance; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'kvparity-netlify-blobs-test-'));
-  const kv = await netlifyBlobs.start({ tmpDir: dir, log: () => {}, options: {}, signal: new AbortController().signal });
-  return { kv, dir };
+  try {
+    const kv = await netlifyBlobs.start({ tmpDir: dir, log: () => {}, options: {}, signal: new AbortController().signal });
+    started.set(dir, kv);
+    return { kv, dir };
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true }); // a start that failed leaves no directory behind
+    throw error;
+  }
 }
 
 describe.skipIf(!availability.available)(`netlify-blobs provider${availability.available ? '' : ` (skipped: ${(availability as { reason: string }).reason})`}`, () => {
@@ -31,8 +49,7 @@ describe.skipIf(!availability.available)(`netlify-blobs provider${availability.a
     main = await start();
   }, 60_000);
   afterAll(async () => {
-    await main?.kv.stop();
-    if (main) rmSync(main.dir, { recursive: true, force: true });
+    for (const [dir, kv] of started) await stopAndRemove({ kv, dir });
   });
 
   it('reports the package version, and round-trips bytes and metadata as the client returns them', async () => {
@@ -85,8 +102,7 @@ describe.skipIf(!availability.available)(`netlify-blobs provider${availability.a
     await own.kv.put('x', bytes('x'));
     // The blobs live in the run's store directory (on tmpfs when there is one), which the kit removes.
     expect(readdirSync(storeDir(own.dir, 'blobs')).length).toBeGreaterThan(0);
-    await own.kv.stop();
+    await stopAndRemove(own);
     expect(existsSync(`/proc/${host!.pid}`)).toBe(false);
-    rmSync(own.dir, { recursive: true });
   }, 30_000);
 });
