@@ -9,7 +9,7 @@
  * - `frozen`: an absolute instant that only `advance()` moves (Redis, whose expiry is
  *   `now > when` to the millisecond: a running clock would make "gone at the TTL" a race).
  */
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -32,6 +32,16 @@ const FAKETIME_CANDIDATES = [
 const GLIBC_MALLOC_CANDIDATES = [`/lib/${ARCH}-linux-gnu/libc_malloc_debug.so.0`, `/usr/lib/${ARCH}-linux-gnu/libc_malloc_debug.so.0`, '/usr/lib64/libc_malloc_debug.so.0', '/lib64/libc_malloc_debug.so.0'];
 
 export const FAKETIME_INSTALL = 'apt-get install -y libfaketime';
+
+/**
+ * libfaketime keeps a shared-memory segment and a semaphore for each process it runs in
+ * (/dev/shm/faketime_shm_<pid>, /dev/shm/sem.faketime_sem_<pid>) and removes them when that
+ * process exits, but not when it is killed: call this once such a process is gone.
+ */
+export function removeFaketimeFiles(pid: number): void {
+  if (process.platform !== 'linux') return;
+  for (const name of [`faketime_shm_${pid}`, `sem.faketime_sem_${pid}`]) rmSync(join('/dev/shm', name), { force: true });
+}
 
 /** The multithreaded libfaketime, or null. Linux only. */
 export function faketimeLibrary(): string | null {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvInstance } from '../api/index.ts';
 import denoKv, { runtimeProcess } from '../providers/deno-kv.ts';
 import { faketimeLibrary } from '../runners/faketime.ts';
+import { storeDir } from '../runners/process.ts';
 import { newestRuntime } from './fixtures/runtime-providers.ts';
 import { rejection } from './fixtures/rejection.ts';
 
@@ -130,12 +131,24 @@ describe.skipIf(!availability.available)(`deno-kv provider${availability.availab
     expect(await main.kv.get('e/1s')).toBeNull();
   });
 
+  it.skipIf(!faketimeLibrary())("leaves no libfaketime files in /dev/shm when its host is killed", async () => {
+    const own = await start();
+    const host = newestRuntime(runtimeProcess)!;
+    const files = [`/dev/shm/faketime_shm_${host.pid}`, `/dev/shm/sem.faketime_sem_${host.pid}`];
+    expect(files.filter((file) => existsSync(file))).toEqual(files); // libfaketime made them for the host
+    process.kill(host.pid, 'SIGKILL'); // so it cannot remove them itself
+    for (let i = 0; i < 100 && (await own.kv.alive!()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await stopAndRemove(own);
+    expect(files.filter((file) => existsSync(file))).toEqual([]);
+  }, 30_000);
+
   it('stops its host process with stop()', async () => {
     const own = await start();
     const host = newestRuntime(runtimeProcess);
     expect(host).toBeDefined();
     await own.kv.put('x', bytes('x'));
-    expect(readdirSync(own.dir)).toContain('kv.sqlite3'); // the database lives in the run's directory, which the kit removes
+    // The database lives in the run's store directory (on tmpfs when there is one), which the kit removes.
+    expect(readdirSync(storeDir(own.dir, 'deno-kv'))).toContain('kv.sqlite3');
     await stopAndRemove(own);
     expect(existsSync(`/proc/${host!.pid}`)).toBe(false);
   }, 30_000);

@@ -26,6 +26,8 @@ export interface NodeHostOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   signal?: AbortSignal;
+  /** Runs once the child has exited, however it ended (to remove what a killed child could not). */
+  afterExit?: (pid: number) => void;
 }
 
 export interface NodeHost {
@@ -44,6 +46,8 @@ export async function startNodeHost(options: NodeHostOptions): Promise<NodeHost>
     env: { ...process.env, ...options.env, KVPARITY_PROCESS_TITLE: options.title },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  const afterExit = options.afterExit;
+  if (afterExit) void spawned.exited.then(() => afterExit(spawned.child.pid!));
   const stop = async () => {
     spawned.child.stdin?.end();
     await spawned.stop(3000);

@@ -17,8 +17,9 @@ import { fileURLToPath } from 'node:url';
 import type { Availability, KvInstance } from '../../api/index.ts';
 import { BridgeClient, bridgedOps } from '../bridge/client.ts';
 import { startNodeHost } from '../bridge/node-process.ts';
-import { FAKETIME_INSTALL, fakeClock } from '../faketime.ts';
+import { FAKETIME_INSTALL, fakeClock, removeFaketimeFiles } from '../faketime.ts';
 import { addCommand, missingPackage } from '../optional.ts';
+import { storeDir } from '../process.ts';
 
 /** The host's process name. */
 export const DENO_KV_PROCESS = 'denokv';
@@ -69,7 +70,8 @@ export interface DenoKv extends KvInstance {
 export async function startDenoKv(options: DenoKvOptions): Promise<DenoKv> {
   const clock = options.fakeTime === false ? null : fakeClock(options.tmpDir, 'frozen');
   if (options.fakeTime && !clock) throw new Error(`deno-kv: fake time asked for, but libfaketime is not installed (${FAKETIME_INSTALL})`);
-  const database = join(options.tmpDir, 'kv.sqlite3');
+  // The database file (and SQLite's -wal and -shm beside it) on tmpfs when there is one: see storeDir.
+  const database = join(storeDir(options.tmpDir, 'deno-kv'), 'kv.sqlite3');
   const host = await startNodeHost({
     name: 'deno-kv host',
     title: DENO_KV_PROCESS,
@@ -79,6 +81,7 @@ export async function startDenoKv(options: DenoKvOptions): Promise<DenoKv> {
     // anyhow appends a backtrace to the engine's error texts when RUST_BACKTRACE is set in the environment.
     env: { RUST_LIB_BACKTRACE: '0', KVPARITY_TOKEN: options.token ?? '', ...clock?.env },
     signal: options.signal,
+    afterExit: clock ? removeFaketimeFiles : undefined,
   });
   const client = new BridgeClient({ baseUrl: host.url, token: options.token });
   const { runtime } = await client.health();
