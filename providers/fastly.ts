@@ -5,7 +5,8 @@
  */
 import { defineProvider } from '../api/index.ts';
 import { VICEROY_VERSION } from '../runners/viceroy/install.ts';
-import { faketimeLibrary, viceroyRuntimeAvailability } from '../runners/viceroy/runtime.ts';
+import { viceroyRuntimeAvailability } from '../runners/viceroy/runtime.ts';
+import { faketimeLibrary } from '../runners/faketime.ts';
 import { startFastlyKv } from '../runners/viceroy/store.ts';
 
 /** The runtime's process name: the kit's own tests check that it never outlives a run. */

@@ -6,6 +6,7 @@
  */
 import { defineProvider } from '../api/index.ts';
 import { missingPackage } from '../runners/optional.ts';
+import { faketimeLibrary } from '../runners/faketime.ts';
 
 // ioredis (and testcontainers) are optional peer dependencies: the runner is imported only when this provider is used.
 const runtime = () => import('../runners/redis/runtime.ts');
@@ -23,12 +24,13 @@ export default defineProvider({
     ttl: true,
     // Metadata is a second key of the same name in database 1, written atomically with the value.
     metadata: true,
-    // Redis expires against its own wall clock; nothing lets a client move it.
-    clock: false,
+    // redis-server under libfaketime, frozen and moved by the kit (runners/faketime.ts); the
+    // container path has no clock, and the engine skips clock cases for an instance without one.
+    clock: faketimeLibrary() !== null,
     durable: false,
     strongConsistency: true,
   },
   docs: 'https://redis.io/docs/latest/commands/scan/',
   availability: async () => missingPackage('ioredis', 'the redis provider') ?? (await runtime()).redisAvailability(),
-  start: async ({ tmpDir, log, signal }) => (await store()).startRedisKv({ tmpDir, log, signal }),
+  start: async ({ tmpDir, log, signal, options }) => (await store()).startRedisKv({ tmpDir, log, signal, fakeTime: options.faketime === '0' ? false : undefined }),
 });

@@ -17,6 +17,7 @@ import { isNativeError, type KvInstance } from '../api/index.ts';
 import { detectContainerRuntime } from '../runners/redis/container.ts';
 import { planRedis, redisAvailability } from '../runners/redis/runtime.ts';
 import { escapeGlob, expiryArguments, startRedisKv, type RedisKv, type RedisKvStore } from '../runners/redis/store.ts';
+import { faketimeLibrary } from '../runners/faketime.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const availability = await redisAvailability();
@@ -145,7 +146,9 @@ describe.skipIf(!availability.available)(`redis provider${availability.available
     try {
       const reason = containerRuntime.available ? 'KVPARITY_REDIS=server' : containerRuntime.reason;
       const version = /redis_version:(\S+)/.exec(await raw.info('server'))![1];
-      expect(started.runtime).toEqual({ name: 'redis', version, detail: `redis-server ${version} (no container runtime: ${reason})` });
+      const clock = faketimeLibrary() ? '; libfaketime, frozen clock moved by the kit' : '; real clock (libfaketime not installed: expiry cases need it)';
+      expect(started.runtime).toEqual({ name: 'redis', version, detail: `redis-server ${version} (no container runtime: ${reason})${clock}` });
+      expect(!!started.clock).toBe(faketimeLibrary() !== null);
       expect(await started.alive!()).toBe(true);
     } finally {
       await started.stop();
@@ -226,6 +229,27 @@ describe.skipIf(!availability.available)(`redis provider${availability.available
       await raw.config('SET', 'maxmemory', '0');
     }
     expect(await kv.get('oom/big')).toBeNull();
+  });
+
+  it.skipIf(!faketimeLibrary())('moves expiry by its frozen clock, lazily on access and by active expiry, without waiting for the TTL', async () => {
+    const clock = running.clock!;
+    await kv.put('clock/lazy', bytes('v'), { ttlSeconds: 60 });
+    await kv.batch(Array.from({ length: 50 }, (_, i) => ({ op: 'put' as const, key: `clock/active/${i}`, value: bytes('v'), options: { ttlSeconds: 60 } })));
+    const stored = await raw.dbsize();
+    // Keys with an expiry in database 0 (these 51, and the few-second ones of earlier tests): all gone after 60 s.
+    const volatile = Number(/db0:keys=\d+,expires=(\d+)/.exec(await raw.info('keyspace'))![1]);
+    await clock.advance(59);
+    expect(await raw.pttl('clock/lazy')).toBe(1000); // frozen: no real time passes between calls
+    await clock.advance(1);
+    // Redis expires when now > when (db.c keyIsExpired): at exactly the TTL the key is still there, a millisecond later it is not.
+    expect(await kv.get('clock/lazy')).not.toBeNull();
+    await clock.advance(0.001);
+    expect(await kv.get('clock/lazy')).toBeNull();
+    // The 50 keys nobody touches go by Redis's own active expiry cycle (every 100 ms of the real, monotonic clock).
+    const deadline = Date.now() + 5000;
+    while ((await raw.dbsize()) > stored - volatile && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await raw.dbsize()).toBe(stored - volatile);
+    expect(Number(/expired_keys:(\d+)/.exec(await raw.info('stats'))![1])).toBeGreaterThanOrEqual(51);
   });
 
   it('leaves value and metadata untouched when Redis refuses a put', async () => {

@@ -3,7 +3,8 @@
  * exists, else the redis-server binary. KVPARITY_REDIS=server|container forces one.
  */
 import { existsSync } from 'node:fs';
-import type { Availability } from '../../api/index.ts';
+import type { Availability, Clock } from '../../api/index.ts';
+import { faketimeLibrary } from '../faketime.ts';
 import { REDIS_IMAGE, detectContainerRuntime, startRedisContainer } from './container.ts';
 import { INSTALL_COMMAND, findRedisServer, startRedisServer } from './server.ts';
 
@@ -16,6 +17,8 @@ export interface RunningRedis {
   pid?: number;
   /** How it runs, in words (reports show it). */
   detail: string;
+  /** Present when redis-server runs under libfaketime (the server path only: a container has no preload). */
+  clock?: Clock;
   stop(): Promise<void>;
 }
 
@@ -45,20 +48,32 @@ export async function redisAvailability(machine: Machine = {}): Promise<Availabi
   return { available: false, reason: plan.reason, enable: `${INSTALL_COMMAND} (or start Docker, so testcontainers can run ${REDIS_IMAGE})` };
 }
 
-export async function startRedis({ tmpDir, log, signal }: { tmpDir: string; log(line: string): void; signal?: AbortSignal }): Promise<RunningRedis> {
+/** `fakeTime`: under libfaketime (default: where it is installed; a server that will not start under it runs on the real clock and says why). */
+export async function startRedis({ tmpDir, log, signal, fakeTime }: { tmpDir: string; log(line: string): void; signal?: AbortSignal; fakeTime?: boolean }): Promise<RunningRedis> {
   const plan = await planRedis();
   if (plan.via === 'none') throw new Error(`${plan.reason}; install it with: ${INSTALL_COMMAND}`);
   if (plan.via === 'container') {
     log(`starting ${REDIS_IMAGE} with testcontainers …`);
     return { via: 'container', ...(await startRedisContainer()), detail: `testcontainers ${REDIS_IMAGE}` };
   }
-  const started = await startRedisServer({ binary: plan.binary, tmpDir, signal });
+  const wantClock = fakeTime ?? faketimeLibrary() !== null;
+  let clockNote = wantClock ? '' : '; real clock (libfaketime not installed: expiry cases need it)';
+  let started;
+  try {
+    started = await startRedisServer({ binary: plan.binary, tmpDir, signal, fakeTime: wantClock });
+  } catch (error) {
+    if (!wantClock || fakeTime) throw error;
+    clockNote = `; real clock (under libfaketime it did not start: ${(error as Error).message.split('\n')[0]})`;
+    started = await startRedisServer({ binary: plan.binary, tmpDir, signal });
+  }
+  const clock = started.clock;
   return {
     via: 'server',
     host: started.host,
     port: started.port,
     pid: started.spawned.child.pid,
-    detail: `redis-server ${started.version} (no container runtime: ${plan.why})`,
+    detail: `redis-server ${started.version} (no container runtime: ${plan.why})${clock ? `; ${clock.describe}` : clockNote}`,
+    ...(clock ? { clock: { advance: (seconds: number) => clock.advance(seconds) } } : {}),
     stop: () => started.stop(),
   };
 }

@@ -8,6 +8,7 @@ import { accessSync, constants } from 'node:fs';
 import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { freePort, recordStart, spawnTracked, waitUntil, type Spawned } from '../process.ts';
+import { fakeClock, glibcMallocLibrary, type FakeClock } from '../faketime.ts';
 
 export const INSTALL_COMMAND = 'apt-get install -y redis-server';
 
@@ -18,6 +19,8 @@ export interface RedisServer {
   /** From `redis-server --version` (the server's INFO is what reports show). */
   version: string;
   spawned: Spawned;
+  /** Present when redis-server runs under libfaketime: its clock is frozen and moved by advance(). */
+  clock?: FakeClock;
   stop(): Promise<void>;
 }
 
@@ -38,24 +41,34 @@ export function redisServerVersion(binary: string): string {
   return match[1];
 }
 
-export async function startRedisServer({ binary, tmpDir, signal }: { binary: string; tmpDir: string; signal?: AbortSignal }): Promise<RedisServer> {
+/**
+ * `fakeTime`: run under libfaketime with a frozen clock that only `clock.advance()` moves, so
+ * expiry (lazy on access and Redis's active expiry cycle alike) is checked without waiting.
+ * glibc's allocator is preloaded first (see runners/faketime.ts): without it Debian's
+ * jemalloc-linked redis-server hangs at start under libfaketime. Redis's expiry, SCAN and
+ * command code are unchanged; only where malloc goes.
+ */
+export async function startRedisServer({ binary, tmpDir, signal, fakeTime = false }: { binary: string; tmpDir: string; signal?: AbortSignal; fakeTime?: boolean }): Promise<RedisServer> {
   const version = redisServerVersion(binary);
+  const malloc = glibcMallocLibrary();
+  const clock = fakeTime ? fakeClock(tmpDir, 'frozen', { preload: malloc ? [malloc] : [] }) : null;
+  if (fakeTime && !clock) throw new Error('fakeTime asked for, but libfaketime is not installed');
   // freePort() closes its probe socket before redis binds, so another process can take the port in between: retry then.
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     const port = await freePort();
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpDir, '--daemonize', 'no'];
     const started = performance.now();
-    const spawned = spawnTracked(binary, args);
+    const spawned = spawnTracked(binary, args, clock ? { env: { ...process.env, ...clock.env } } : {});
     try {
-      await waitUntil(`redis-server on 127.0.0.1:${port}`, () => ping('127.0.0.1', port), { timeoutMs: 10_000, intervalMs: 25, spawned });
+      await waitUntil(`redis-server on 127.0.0.1:${port}${clock ? ' under libfaketime' : ''}`, () => ping('127.0.0.1', port), { timeoutMs: 10_000, intervalMs: 25, spawned });
     } catch (error) {
       await spawned.stop();
       if (attempt < 3 && /Address already in use/.test(spawned.output())) continue;
       throw error;
     }
     recordStart('redis-server', performance.now() - started);
-    return { host: '127.0.0.1', port, binary, version, spawned, stop: () => spawned.stop() };
+    return { host: '127.0.0.1', port, binary, version, spawned, ...(clock ? { clock } : {}), stop: () => spawned.stop() };
   }
 }
 

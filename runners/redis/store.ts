@@ -188,7 +188,7 @@ export interface RedisKv extends KvInstance {
   server: RunningRedis;
 }
 
-export async function startRedisKv(options: { tmpDir: string; log(line: string): void; signal?: AbortSignal }): Promise<RedisKv> {
+export async function startRedisKv(options: { tmpDir: string; log(line: string): void; signal?: AbortSignal; fakeTime?: boolean }): Promise<RedisKv> {
   const server = await startRedis(options);
   let store: RedisKvStore;
   let version: string;
@@ -208,6 +208,7 @@ export async function startRedisKv(options: { tmpDir: string; log(line: string):
     delete: (key) => store.delete(key),
     list: (listOptions) => store.list(listOptions),
     batch: (ops) => store.batch(ops),
+    ...(server.clock ? { clock: server.clock } : {}),
     alive: () => store.ping(),
     async stop() {
       await store.close();

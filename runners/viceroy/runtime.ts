@@ -11,32 +11,19 @@
  * FAKETIME_DONT_FAKE_MONOTONIC=1) only the real-time clock moves, so tokio and
  * wasmtime timers (monotonic) keep behaving, and `advance(s)` rewrites the offset.
  */
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, recordStart, spawnTracked, waitForHttp, type Spawned } from '../process.ts';
 import { isNativeError, NativeError, type Availability } from '../../api/index.ts';
 import { addCommand, missingPackage } from '../optional.ts';
 import { viceroyAvailability, type Log } from './install.ts';
 import { compilerAvailable } from './wasm.ts';
+import { FAKETIME_INSTALL, fakeClock } from '../faketime.ts';
 
 const KV_STORE_NAME = 'kvparity';
 // Viceroy compiles the ~11 MB wasm with Cranelift on every start (wasmtime's cache is off in
 // Viceroy): 10-30 s on two cores, longer on a loaded machine.
 const READY_TIMEOUT_MS = 180_000;
-
-const FAKETIME_CANDIDATES = [
-  process.env.KVPARITY_FAKETIME_LIB,
-  `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/faketime/libfaketimeMT.so.1`,
-  '/usr/local/lib/faketime/libfaketimeMT.so.1',
-  '/usr/lib/faketime/libfaketimeMT.so.1',
-  '/usr/lib64/faketime/libfaketimeMT.so.1',
-];
-
-/** The multithreaded libfaketime (Viceroy runs on tokio threads), or null. Linux only. */
-export function faketimeLibrary(): string | null {
-  if (process.platform !== 'linux') return null;
-  return FAKETIME_CANDIDATES.find((path): path is string => !!path && existsSync(path)) ?? null;
-}
 
 /** What a js-compute app on Viceroy needs here: the js-compute compiler, and Viceroy (or cargo to build it). */
 export async function viceroyRuntimeAvailability(): Promise<Availability> {
@@ -158,11 +145,9 @@ export async function serveWasm(options: ServeOptions): Promise<{ url: string; s
 /** The bridge on Viceroy: under libfaketime (when installed) with a clock that advance() moves, ready once /health answers. */
 export async function startViceroy(options: ViceroyRunOptions): Promise<ViceroyRun> {
   const { tmpDir, token } = options;
-  const library = options.fakeTime === false ? null : faketimeLibrary();
-  if (options.fakeTime && !library) throw new Error('fakeTime asked for, but libfaketime is not installed (apt-get install libfaketime)');
-  const faketime = library ? fakeTimeFor(library, tmpDir) : undefined;
-
-  options.log?.(`starting Viceroy ${options.viceroyVersion}${library ? ' under libfaketime' : ''} (it compiles the wasm first: 10-30 s)`);
+  const faketime = options.fakeTime === false ? null : fakeClock(tmpDir, 'offset');
+  if (options.fakeTime && !faketime) throw new Error(`fakeTime asked for, but libfaketime is not installed (${FAKETIME_INSTALL})`);
+  options.log?.(`starting Viceroy ${options.viceroyVersion}${faketime ? ' under libfaketime' : ''} (it compiles the wasm first: 10-30 s)`);
   const started = Date.now();
   const { url, spawned } = await serveWasm({
     viceroyPath: options.viceroyPath,
@@ -185,7 +170,7 @@ export async function startViceroy(options: ViceroyRunOptions): Promise<ViceroyR
   return {
     url,
     pid: spawned.child.pid!,
-    clock: faketime?.clock,
+    ...(faketime ? { clock: { advance: (seconds: number) => faketime.advance(seconds), offsetSeconds: faketime.offsetSeconds } } : {}),
     output: spawned.output,
     async explain(error) {
       // Viceroy writes its account before it answers, but the pipe may be read a moment later.
@@ -195,38 +180,6 @@ export async function startViceroy(options: ViceroyRunOptions): Promise<ViceroyR
     mark: () => void (recent = ''),
     alive: () => spawned.child.exitCode === null && spawned.child.signalCode === null,
     stop: () => spawned.stop(2000),
-  };
-}
-
-/**
- * libfaketime for one Viceroy: the environment that preloads it, and a clock whose advance()
- * rewrites the offset file that libfaketime re-reads on every call.
- */
-function fakeTimeFor(library: string, tmpDir: string): { env: NodeJS.ProcessEnv; clock: NonNullable<ViceroyRun['clock']> } {
-  const timestampFile = join(tmpDir, 'faketime.rc');
-  let offset = 0;
-  const writeOffset = () => {
-    // Atomic replace: libfaketime re-reads the file on every call and must never see it half written.
-    writeFileSync(`${timestampFile}.next`, `+${offset}\n`);
-    renameSync(`${timestampFile}.next`, timestampFile);
-  };
-  writeOffset();
-  return {
-    env: {
-      LD_PRELOAD: [library, process.env.LD_PRELOAD].filter(Boolean).join(' '),
-      FAKETIME_TIMESTAMP_FILE: timestampFile,
-      FAKETIME_NO_CACHE: '1',
-      FAKETIME_DONT_FAKE_MONOTONIC: '1',
-      NO_FAKE_STAT: '1',
-    },
-    clock: {
-      async advance(seconds: number) {
-        if (!(seconds >= 0)) throw new Error(`clock.advance takes seconds >= 0 (got ${seconds})`);
-        offset += seconds;
-        writeOffset();
-      },
-      offsetSeconds: () => offset,
-    },
   };
 }
 
