@@ -118,7 +118,7 @@ function nativeTable(parity: Parity, columns: ProviderEntry[]): string[] {
   for (const row of rows) {
     const cells = columns.map((p) =>
       (row.providers[p.id] ?? [])
-        .map((o, _, all) => `${md(observationLabel(o, all.length) + truncate(o.value, 80))}${o.errors.length ? ': ' + o.errors.map((e) => `«${md(truncate(e, 120))}»`).join(' ') : ''}`)
+        .map((o, _, all) => `${md(observationLabel(o, all.length) + (o.fact ? o.value : truncate(o.value, 80)))}${o.errors.length ? ': ' + o.errors.map((e) => `«${md(truncate(e, 120))}»`).join(' ') : ''}`)
         .join('<br>') || '—',
     );
     lines.push(`| ${md(row.label)} | ${cells.join(' | ')} |`);

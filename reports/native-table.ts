@@ -4,6 +4,8 @@
  * probe to a row is one line here; a probe no row claims gets a row of its own.
  */
 import { truncate } from './text.ts';
+import { renderFact } from './facts.ts';
+import { isFact } from '../results/facts.ts';
 import type { Cell, NativeObservation, NativeRow } from './types.ts';
 
 type Observed = Record<string, unknown>;
@@ -69,7 +71,7 @@ export function observationLabel(observation: NativeObservation, count: number):
 const isErrorField = (key: string) => key === 'message' || /error/i.test(key);
 
 /** A short text for what was observed, with every error text found in it kept verbatim. */
-export function summarizeObservation(cell: Pick<Cell, 'observed' | 'message' | 'status'>, headline?: (o: Observed) => string | undefined): Pick<NativeObservation, 'value' | 'errors'> {
+export function summarizeObservation(cell: Pick<Cell, 'observed' | 'message' | 'status'>, headline?: (o: Observed) => string | undefined): Pick<NativeObservation, 'value' | 'errors' | 'fact'> {
   const errors = new Set<string>();
   collectErrors(cell.observed, errors);
   // A probe skipped for a capability the provider declares absent says so ("capability absent: ttl").
@@ -77,6 +79,11 @@ export function summarizeObservation(cell: Pick<Cell, 'observed' | 'message' | '
   if (cell.status === 'ERROR' || cell.status === 'TIMEOUT') {
     if (cell.message) errors.add(cell.message);
     return { value: cell.status, errors: [...errors] };
+  }
+  // A fact renders whole, never cut: its text is short by design and every number in it counts.
+  if (isFact(cell.observed)) {
+    const rendered = renderFact(cell.observed);
+    return { value: rendered.value, errors: [...new Set([...rendered.errors, ...errors])], fact: true };
   }
   const picked = headline && isRecord(cell.observed) ? headline(cell.observed) : undefined;
   return { value: truncate(picked ?? describe(cell.observed), 160), errors: [...errors] };

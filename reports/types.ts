@@ -72,6 +72,8 @@ export interface NativeObservation {
   status: Status;
   value: string;
   errors: string[];
+  /** The value is a rendered fact (results/facts.ts): shown whole, never truncated. */
+  fact?: true;
 }
 
 export interface NativeRow {

@@ -1,0 +1,57 @@
+/**
+ * One readable cell per fact (results/facts.ts): the number with its unit, or where the search
+ * stood in words; the platform's own refusal text goes beside it, verbatim.
+ */
+import { amount, type AttemptsFact, type ExpiryFact, type Fact, type LimitFact } from '../results/facts.ts';
+
+export interface FactCell {
+  value: string;
+  errors: string[];
+}
+
+export function renderFact(fact: Fact): FactCell {
+  if (fact.fact === 'limit') return { value: limitText(fact), errors: fact.error ? [fact.error] : [] };
+  if (fact.fact === 'expiry') return { value: expiryText(fact), errors: [] };
+  return { value: attemptsText(fact), errors: [] };
+}
+
+function limitText(f: LimitFact): string {
+  const of = (n: number) => amount(n, f.unit);
+  const beyond = f.beyond ? `; beyond it: ${f.beyond}` : '';
+  if (f.value !== null) return of(f.value) + beyond;
+  if (f.stopped?.startsWith('not monotonic')) return f.stopped;
+  if (f.accepted === null) {
+    if (f.refused === null) return f.stopped ?? 'nothing measured';
+    return f.bound === 'max' ? `refused at every size tried, from ${of(f.from)}` : `refused at every value tried, up to ${of(f.to)}`;
+  }
+  if (f.refused === null) {
+    const none = f.bound === 'max' ? `no limit up to ${of(f.to)}` : `no minimum down to ${of(f.from)}`;
+    if (!f.stopped) return none + beyond;
+    return `${f.bound === 'max' ? `accepted up to ${of(f.accepted)}` : `accepted down to ${of(f.accepted)}`}; ${f.stopped}`;
+  }
+  const range = f.bound === 'max' ? `accepted up to ${of(f.accepted)}, refused from ${of(f.refused)}` : `accepted down to ${of(f.accepted)}, refused at ${of(f.refused)}`;
+  return f.stopped ? `${range}; ${f.stopped}` : range;
+}
+
+/** 1 ms, 999 ms, 1.5 s, 60 s, 36 h. */
+function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 3600 * 2) return `${Number(s.toFixed(3))} s`;
+  return `${Number((s / 3600).toFixed(2))} h`;
+}
+
+function expiryText(f: ExpiryFact): string {
+  const how = f.measured === 'real-time' ? ` (measured in real time${f.resolutionMs ? `, polled every ${duration(f.resolutionMs)}` : ''})` : '';
+  if (f.earlyMs !== undefined) return `gone ${duration(f.earlyMs)} before the TTL${how}`;
+  if (f.lateMs === 0) return `gone at the TTL${how}`;
+  if (f.lateMs !== null) return `gone ${duration(f.lateMs)} after the TTL${f.presentAtMs !== undefined && f.presentAtMs > 0 ? ` (still there at +${duration(f.presentAtMs)})` : ''}${how}`;
+  return `still there ${duration(f.presentAtMs ?? 0)} after the TTL${f.stopped ? `; ${f.stopped}` : ''}${how}`;
+}
+
+function attemptsText(f: AttemptsFact): string {
+  const parts = Object.entries(f.outcomes)
+    .sort((a, b) => b[1] - a[1])
+    .map(([outcome, count]) => `${outcome} ${count}×`);
+  return `${f.nondeterministic ? 'varies from call to call' : 'the same every time'} over ${f.attempts} attempts: ${parts.join(', ')}`;
+}

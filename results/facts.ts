@@ -1,0 +1,90 @@
+/**
+ * Facts: what a probe measured, as data a report renders in one cell. A probe returns a
+ * fact as its observation (the `fact` field names the kind), so every number in a report
+ * carries its unit, the platform's own words and how it was found.
+ */
+
+/** Units a fact is measured in. */
+export type FactUnit = 'B' | 'keys' | 's' | 'ms';
+
+/**
+ * A limit found by searching the whole range: the largest (`max`) or smallest (`min`) size or
+ * number the platform accepts. `value` is set only when pinned to the unit: accepted at `value`,
+ * refused one unit beyond. Otherwise `accepted` and `refused` say where the search stood and
+ * `stopped` says why, in words.
+ */
+export interface LimitFact {
+  fact: 'limit';
+  bound: 'max' | 'min';
+  unit: FactUnit;
+  value: number | null;
+  /** The accepted size nearest the boundary, or null when nothing was accepted. */
+  accepted: number | null;
+  /** The refused size nearest the boundary, or null when nothing in range was refused. */
+  refused: number | null;
+  /** The platform's refusal at `refused`, verbatim. */
+  error?: string;
+  /** The range searched, inclusive. */
+  from: number;
+  to: number;
+  /** How the number was found, in words ("exponential steps from 21 B, then bisection"). */
+  how: string;
+  /** Why the search ended without pinning a boundary ("stopped after 512 MiB moved"), or how the platform broke the search ("not monotonic: …"). */
+  stopped?: string;
+  /** What the platform does beyond a page limit: refuse, or return fewer keys (clamp), or more. */
+  beyond?: string;
+  probes: number;
+  /** Bytes sent while searching, where sizes cost bytes. */
+  moved?: number;
+  ms: number;
+}
+
+/**
+ * How long after its TTL a key stopped being returned. Found with the provider's controlled
+ * clock (exact to the millisecond) or, only when the user asks (--real-time), measured in real
+ * time on a provider without one (then only as exact as the polling).
+ */
+export interface ExpiryFact {
+  fact: 'expiry';
+  /** The TTL the key was written with, in seconds. */
+  ttlSeconds: number;
+  /** Milliseconds after the TTL when the key was first gone; 0: gone at the TTL; null: not gone within the search. */
+  lateMs: number | null;
+  /** Still returned this many ms after the TTL (the last time it was seen). */
+  presentAtMs?: number;
+  /** The key was gone before its TTL (ms before the TTL when it was first missing). */
+  earlyMs?: number;
+  measured: 'controlled-clock' | 'real-time';
+  /** For real time: the polling interval, so the reader knows the resolution. */
+  resolutionMs?: number;
+  /** Why the measurement ended without a number, in words. */
+  stopped?: string;
+  how: string;
+}
+
+/**
+ * A verdict decided from many attempts on a platform whose answers vary from call to call (Redis
+ * SCAN): how often each outcome was seen.
+ */
+export interface AttemptsFact {
+  fact: 'attempts';
+  attempts: number;
+  /** Outcome (PASS, or the failure message) → how many attempts gave it. */
+  outcomes: Record<string, number>;
+  nondeterministic: boolean;
+}
+
+export type Fact = LimitFact | ExpiryFact | AttemptsFact;
+
+export function isFact(value: unknown): value is Fact {
+  return !!value && typeof value === 'object' && typeof (value as { fact?: unknown }).fact === 'string';
+}
+
+/** A number with its unit, as reports and probes write it: "26,214,400 B (25 MiB)", "1,000 keys", "31,536,000 s (365 d)". */
+export function amount(n: number, unit: FactUnit): string {
+  const grouped = n.toLocaleString('en-US');
+  if (unit === 'B' && n >= 1024 && n % 1048576 === 0) return `${grouped} B (${n / 1048576} MiB)`;
+  if (unit === 'B' && n >= 1024 && n % 1024 === 0) return `${grouped} B (${n / 1024} KiB)`;
+  if (unit === 's' && n >= 86400 && n % 86400 === 0) return `${grouped} s (${n / 86400} d)`;
+  return `${grouped} ${unit}`;
+}
