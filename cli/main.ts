@@ -44,6 +44,14 @@ Options for run and test:
                     own runtime, its output is printed whole when it is done
   --shard=K/N       only the K-th of N equal slices of the selected cases (for CI jobs);
                     \`report\` merges the shards of a provider and names any that is missing
+  --real-time=SECONDS
+                    a total real-time budget: on a provider without a clock, measure how late
+                    expiry comes by waiting (labelled "measured in real time"); never by default
+  --replay=SEED:PATH
+                    reproduce a property failure (with --case=<its id>), as its results record it
+  --allow-destructive
+                    also run the probes that can crash a runtime against production and http
+                    targets (on local runtimes they run last)
   --no-unit         test only: skip the kit's own unit tests
 `;
 }

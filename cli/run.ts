@@ -11,9 +11,11 @@ import { RESULTS_FORMAT, type CaseResult, type ResultsFile } from '../results/ty
 import { RESULTS_SCHEMA_PATH, validateResults } from '../results/validate.ts';
 import { baseRunInfo, newNamespace, runCases } from '../suites/engine.ts';
 import { UsageError, ensureDirFlag, intFlag, listFlag, parseArgs, type Parsed } from './args.ts';
+import type { Replay } from '../suites/case.ts';
 import type { RuntimePool } from './pool.ts';
 
-export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout', 'jobs', 'shard'];
+export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout', 'jobs', 'shard', 'real-time', 'replay'];
+export const RUN_BOOLEANS = ['allow-destructive'];
 
 const kitVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -83,6 +85,12 @@ export interface RunPlan {
   jobs: number;
   /** --shard=K/N: this run's slice of the selected cases (already applied to `cases`). */
   shard?: { index: number; total: number; of: number };
+  /** --real-time=SECONDS: a total budget for measuring, without a clock, what only time shows. */
+  realTimeSeconds?: number;
+  /** --replay=SEED:PATH[@COMMANDS]: the property failure to run again (with --case). */
+  replay?: Replay;
+  /** --allow-destructive: crash-prone probes against production and http targets too. */
+  allowDestructive: boolean;
 }
 
 /**
@@ -108,6 +116,10 @@ export async function planRun(parsed: Parsed): Promise<RunPlan> {
   const runs = intFlag(flags, 'runs', { min: 1, max: 100_000 }) ?? 50;
   const timeoutMs = (intFlag(flags, 'timeout', { min: 1, max: 3600 }) ?? 120) * 1000;
   const jobs = intFlag(flags, 'jobs', { min: 1, max: 64 }) ?? availableParallelism();
+  const realTimeSeconds = intFlag(flags, 'real-time', { min: 1, max: 86_400 });
+  const replay = replayFlag(flags);
+  if (replay && !flags.case) throw new UsageError('--replay needs --case=<id> naming the property case whose failure it reproduces');
+  const allowDestructive = parsed.booleans.has('allow-destructive');
   const out = ensureDirFlag('out', resolve(flags.out ?? 'reports/out'));
   const selection = await selectProviders(flags);
   // Loading every case file takes a moment: only the commands that run cases pay for it, after the cheap checks.
@@ -118,12 +130,21 @@ export async function planRun(parsed: Parsed): Promise<RunPlan> {
   const caseIds = ALL_CASES.map((c) => c.id);
   const divergences = mergeDivergences([loadDivergences(undefined, caseIds), ...selection.divergenceFiles.map((file) => loadDivergences(file, caseIds))], caseIds);
   const options: Record<string, string> = { ...flags };
-  return { seed, runs, timeoutMs, out, cases, selection, divergences, options, jobs, ...(shard ? { shard } : {}) };
+  return { seed, runs, timeoutMs, out, cases, selection, divergences, options, jobs, ...(shard ? { shard } : {}), ...(realTimeSeconds ? { realTimeSeconds } : {}), ...(replay ? { replay } : {}), allowDestructive };
+}
+
+/** --replay=<seed>:<path>[@<commands path>], as a property failure's results record it (property.replay). */
+function replayFlag(flags: Record<string, string>): Replay | undefined {
+  const value = flags.replay;
+  if (value === undefined) return undefined;
+  const match = /^(\d+):(\d+(?::\d+)*)(?:@(\S+))?$/.exec(value);
+  if (!match) throw new UsageError(`--replay takes a failure's property.replay from its results, <seed>:<path>[@<commands path>], e.g. --replay=1234:0:1:0 (got "${value}")`);
+  return { seed: Number(match[1]), path: match[2], ...(match[3] ? { commandsPath: match[3] } : {}) };
 }
 
 /** `kvparity run` (npm start): the suites on each provider, results files and the parity report. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv, { values: RUN_FLAGS });
+  const parsed = parseArgs(argv, { values: RUN_FLAGS, booleans: RUN_BOOLEANS });
   if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
   const summary = await runMainJob(parsed);
   await writeReport(summary);
@@ -166,7 +187,7 @@ export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string
       if (selection.named.has(definition.id)) problems.push(`${definition.id} is unavailable here: ${availability.reason}; enable it with: ${availability.enable}`);
       file = unavailableFile(definition, source, seed, runs, availability);
     } else {
-      file = await runProvider(definition, source, { cases, seed, runs, divergences, options, timeoutMs, log: providerLog, live: jobs === 1, pool });
+      file = await runProvider(definition, source, { cases, seed, runs, divergences, options, timeoutMs, log: providerLog, live: jobs === 1, pool, realTimeSeconds: plan.realTimeSeconds, replay: plan.replay, allowDestructive: plan.allowDestructive });
     }
     const seconds = (performance.now() - providerStarted) / 1000;
     if (shard) file.run_info.shard = shard;
@@ -247,6 +268,9 @@ async function runProvider(
     /** Alone on the terminal: a progress line may be drawn and redrawn. */
     live: boolean;
     pool?: RuntimePool;
+    realTimeSeconds?: number;
+    replay?: Replay;
+    allowDestructive: boolean;
   },
 ): Promise<ResultsFile> {
   const { log } = run;
@@ -267,6 +291,9 @@ async function runProvider(
     kitVersion,
     divergences: run.divergences,
     defaultTimeoutMs: run.timeoutMs,
+    ...(run.realTimeSeconds ? { realTimeSeconds: run.realTimeSeconds } : {}),
+    ...(run.replay ? { replay: run.replay } : {}),
+    allowDestructive: run.allowDestructive,
     start: async () => {
       // The first start takes the runtime the kit's tests ran on, if they started one.
       const shared = first ? await run.pool?.take(definition.id) : undefined;

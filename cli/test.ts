@@ -16,13 +16,13 @@ import { TIMING_FILE, breakdown, type TestTiming } from './timing.ts';
 import { STARTS_ENV, onExit, readStarts } from '../runners/process.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { POOL_ENV, RuntimePool } from './pool.ts';
-import { RUN_FLAGS, planRun, printTotals, reportProblems, runPlan, type RunSummary } from './run.ts';
+import { RUN_BOOLEANS, RUN_FLAGS, planRun, printTotals, reportProblems, runPlan, type RunSummary } from './run.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string) => void process.stderr.write(line + '\n');
 
 export async function testCommand(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv, { values: RUN_FLAGS, booleans: ['no-unit'] });
+  const parsed = parseArgs(argv, { values: RUN_FLAGS, booleans: [...RUN_BOOLEANS, 'no-unit'] });
   if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
   const plan = await planRun(parsed);
   const started = performance.now();

@@ -28,8 +28,28 @@ export interface CaseContext {
   runs: number;
   /** Attach what was observed (JSON-safe); probes return it instead. */
   observe(value: unknown): void;
+  /**
+   * Present only when the user asked for real-time measurement (--real-time=SECONDS) and the
+   * provider has no clock: how much of that total budget is left, in milliseconds, and what a case
+   * used of it. What it measures is labelled "measured in real time".
+   */
+  realTime?: RealTimeBudget;
+  /** A property failure to reproduce (--replay=seed:path[@commands-path]): checkProperty runs that one path. */
+  replay?: Replay;
   /** A key written outside ns (e.g. ".") that cleanup must delete too. */
   track(key: string): void;
+}
+
+/** A recorded property failure: fast-check's seed and path, and for model-based runs the commands' own replay path. */
+export interface Replay {
+  seed: number;
+  path: string;
+  commandsPath?: string;
+}
+
+export interface RealTimeBudget {
+  remainingMs(): number;
+  spend(ms: number): void;
 }
 
 /** The context of a case that requires a clock: it is there. */
@@ -52,8 +72,19 @@ interface CaseFields {
    */
   contract?: Record<string, unknown>;
   timeoutMs?: number;
-  /** The case may leave the runtime broken (a probe far outside the domain): the engine restarts it afterwards. */
-  restartAfter?: boolean;
+  /**
+   * The case can crash the runtime (Viceroy panics on a page size of 0). The engine runs such
+   * cases after all others, so a crash costs no restart in the middle of a run, and never against
+   * a production or http target unless the user passes --allow-destructive.
+   */
+  destructive?: true;
+  /**
+   * 'listing': the outcome can vary from call to call where the store's listing does (a provider
+   * whose capabilities say `listOrder: 'unordered'`, such as Redis SCAN). There the engine decides
+   * from LISTING_ATTEMPTS attempts in the run, FAILs if any attempt failed, and records how often
+   * each outcome was seen; elsewhere one attempt.
+   */
+  varies?: 'listing';
 }
 
 interface UntimedCase extends CaseFields {
@@ -67,8 +98,17 @@ interface TimedCase extends CaseFields {
   run(context: TimedCaseContext): Promise<unknown>;
 }
 
+/**
+ * Measures with the provider's clock where there is one; without, in real time when the user gave
+ * --real-time (context.realTime), else SKIP (capability absent: clock).
+ */
+interface ClockOrRealTimeCase extends CaseFields {
+  clock: 'or-real-time';
+  run(context: CaseContext): Promise<unknown>;
+}
+
 /** A case as a case file writes it. */
-export type CaseDefinition = UntimedCase | TimedCase;
+export type CaseDefinition = UntimedCase | TimedCase | ClockOrRealTimeCase;
 
 /** A case as the engine runs it: with its file's category. */
 export type Case = CaseDefinition & { category: string };
@@ -82,7 +122,8 @@ export function defineCases(category: string, cases: CaseDefinition[]): Case[] {
 export class CaseFailure extends Error {
   constructor(
     message: string,
-    readonly details: { observed?: unknown; property?: PropertyDetails } = {},
+    /** `commands`: a model-based failure's commands up to and including the failing one. */
+    readonly details: { observed?: unknown; property?: PropertyDetails; commands?: string[] } = {},
   ) {
     super(message);
     this.name = 'CaseFailure';

@@ -8,10 +8,10 @@ import { hostname } from 'node:os';
 import type { KvInstance, ProviderDefinition } from '../api/index.ts';
 import { CONTRACT_COMMIT, CONTRACT_SOURCE } from '../contract/upstream.js';
 import { RESULTS_FORMAT, type CaseResult, type ResultsFile, type RunInfo } from '../results/types.ts';
-import type { Case } from './case.ts';
+import type { Case, Replay } from './case.ts';
 import type { KnownDivergence } from './divergences.ts';
 import { withTimeout } from '../api/time-limit.ts';
-import { erroredResult, runCase } from './run-case.ts';
+import { erroredResult, runCase, skippedResult } from './run-case.ts';
 
 // A hung runtime must not stall the run: asking it if it is alive, and stopping it, are bounded.
 const ALIVE_TIMEOUT_MS = 5000;
@@ -30,6 +30,12 @@ export interface RunOptions {
   onResult?(result: CaseResult, index: number, total: number): void;
   onRestart?(message: string): void;
   defaultTimeoutMs?: number;
+  /** --allow-destructive: run destructive cases against production and http targets too. */
+  allowDestructive?: boolean;
+  /** --real-time=SECONDS: a total real-time budget for measuring, on a provider without a clock, what only time shows. */
+  realTimeSeconds?: number;
+  /** --replay=seed:path: the property failure to reproduce (with --case naming its case). */
+  replay?: Replay;
 }
 
 /** 20 bytes, so 512 − 20 = 492 is a multiple of 1, 2, 3 and 4: exact-size keys of n-byte characters fit. */
@@ -39,6 +45,18 @@ export function newNamespace(): { runId: string; namespace: string } {
 }
 
 export const caseNamespace = (namespace: string, index: number) => `${namespace}${index.toString(36).padStart(4, '0')}/`;
+
+/**
+ * The namespace of a case's attempt (run-case.ts LISTING_ATTEMPTS): other key names each time, so
+ * a store whose answer depends on where keys land (Redis hashes them) answers independently;
+ * as long as the case's own (20 bytes), and never equal to another case's: upper-case letters.
+ */
+export function attemptNamespace(namespace: string, index: number, attempt: number): string {
+  if (attempt === 0) return caseNamespace(namespace, index);
+  if (index >= 36 * 36 || attempt >= 26 * 26) throw new Error(`no attempt namespace for case ${index}, attempt ${attempt}`);
+  const letters = String.fromCharCode(65 + Math.floor(attempt / 26), 65 + (attempt % 26));
+  return `${namespace}${index.toString(36).padStart(2, '0')}${letters}/`;
+}
 
 /** A stable 31-bit seed per case, so a case replays alone from the run seed. */
 export function caseSeed(runSeed: number, caseId: string): number {
@@ -73,39 +91,59 @@ export async function runCases(options: RunOptions): Promise<ResultsFile> {
   const ns = newNamespace();
   const info = baseRunInfo(options, ns);
   const timeStart = new Date().toISOString();
-  const results: CaseResult[] = [];
   const runtime = new Supervised(options, info);
   await runtime.start('');
+  const realTime = options.realTimeSeconds ? realTimeBudget(options.realTimeSeconds * 1000) : undefined;
 
-  for (const [index, definition] of options.cases.entries()) {
-    const instance = runtime.instance;
-    let result = instance
-      ? await runCase(definition, {
-          kv: instance,
-          ns: caseNamespace(ns.namespace, index),
-          seed: caseSeed(options.seed, definition.id),
-          provider: options.provider,
-          runs: options.runs,
-          timeoutMs: options.defaultTimeoutMs,
-          divergences: options.divergences,
-          divergenceFor: divergenceIds(info),
-        })
-      : erroredResult(definition, `provider is not running: ${info.start_error}`);
-    if (instance && (result.status === 'ERROR' || result.status === 'TIMEOUT') && (await runtime.died())) {
-      result = { ...result, status: 'ERROR', message: `the runtime died during this case (${result.message})` };
-      await runtime.restartAfterDeath(definition.id);
-    } else if (instance && definition.restartAfter) {
-      // Planned: the rest of the run gets a fresh runtime whatever this case did to it.
-      await runtime.stop();
-      await runtime.start(`restart after ${definition.id} failed: `);
+  // Destructive cases last: a runtime they crash costs no restart in the middle of the run.
+  const order = [...options.cases.keys()].sort((a, b) => Number(!!options.cases[a].destructive) - Number(!!options.cases[b].destructive));
+  const results: CaseResult[] = new Array(options.cases.length);
+  for (const [done, index] of order.entries()) {
+    const definition = options.cases[index];
+    if (definition.destructive && !runtime.instance && done > 0 && order.slice(0, done).some((i) => options.cases[i].destructive)) {
+      // An earlier destructive case took the runtime down: the others still get one, at the end of the run.
+      await runtime.start(`restart for ${definition.id} after a destructive case failed: `);
     }
-    results.push(result);
+    const instance = runtime.instance;
+    const refused = definition.destructive && !options.allowDestructive && remoteOrProduction(info, options.provider);
+    let result = refused
+      ? skippedResult(definition, `destructive: it can crash the runtime, so it does not run against a ${info.kind === 'production' ? 'production' : 'remote'} target unless --allow-destructive is given`)
+      : instance
+        ? await runCase(definition, {
+            kv: instance,
+            ns: caseNamespace(ns.namespace, index),
+            attemptNs: (attempt) => attemptNamespace(ns.namespace, index, attempt),
+            seed: caseSeed(options.seed, definition.id),
+            provider: options.provider,
+            runs: options.runs,
+            timeoutMs: options.defaultTimeoutMs,
+            divergences: options.divergences,
+            divergenceFor: divergenceIds(info),
+            realTime,
+            replay: options.replay,
+          })
+        : erroredResult(definition, `provider is not running: ${info.start_error}`);
+    if (instance && !refused && (result.status === 'ERROR' || result.status === 'TIMEOUT') && (await runtime.died())) {
+      result = { ...result, status: 'ERROR', message: `the runtime died during this case (${result.message})` };
+      if (definition.destructive) await runtime.stop();
+      else await runtime.restartAfterDeath(definition.id);
+    }
+    results[index] = result;
     options.onResult?.(result, index, options.cases.length);
   }
   if (runtime.restarts) info.restarts = runtime.restarts;
 
   await runtime.stop();
   return { format: RESULTS_FORMAT, run_info: info, time_start: timeStart, time_end: new Date().toISOString(), results };
+}
+
+/** A production target, or one reached over the network (the http provider): what a destructive case must not touch by default. */
+const remoteOrProduction = (info: RunInfo, provider: ProviderDefinition) => info.kind === 'production' || provider.id === 'http';
+
+/** The real-time budget shared by every case of a run. */
+function realTimeBudget(totalMs: number) {
+  let spent = 0;
+  return { remainingMs: () => Math.max(0, totalMs - spent), spend: (ms: number) => void (spent += ms) };
 }
 
 /** The provider's running instance over a run: started, asked if alive, restarted once after it died, stopped (each bounded). */

@@ -3,18 +3,27 @@ import type { KvInstance } from '../api/index.ts';
 import { TimeoutError, withTimeout } from '../api/time-limit.ts';
 import { KvHandle } from '../contract/handle.ts';
 import type { CaseResult, PropertyDetails, Status } from '../results/types.ts';
-import { CaseFailure, type Case, type CaseContext, type TimedCaseContext } from './case.ts';
+import { CaseFailure, type Case, type CaseContext, type RealTimeBudget, type Replay, type TimedCaseContext } from './case.ts';
 import { applyDivergence, matchesPartial, type KnownDivergence } from './divergences.ts';
 import { caseInstance, type CaseInstance } from './instance.ts';
 import { listAllNative } from './listing.ts';
 import { describeValue } from './observe.ts';
+import { isFact, type AttemptsFact } from '../results/facts.ts';
 
 const DEFAULT_CASE_TIMEOUT_MS = 120_000;
+
+/**
+ * Attempts for a case that `varies` on a store with unordered listing. Redis shows a violation in
+ * as few as one attempt in six (a page over its limit): 40 attempts miss it with odds under 1 in 1,000.
+ */
+export const LISTING_ATTEMPTS = 40;
 
 export interface CaseRun {
   kv: KvInstance;
   /** This case's key prefix. */
   ns: string;
+  /** The key prefix of each further attempt of a case that `varies` (attempt 0 is `ns`). */
+  attemptNs?: (attempt: number) => string;
   /** The case's own seed (derived from the run seed and the case id). */
   seed: number;
   /** Context shared by every case of the run. */
@@ -24,6 +33,9 @@ export interface CaseRun {
   divergences: KnownDivergence[];
   /** Whose recorded divergences apply, in order. */
   divergenceFor: string[];
+  /** The run's real-time budget (--real-time), for cases that measure without a clock. */
+  realTime?: RealTimeBudget;
+  replay?: Replay;
 }
 
 /** Who the result is about: the case's id and description. */
@@ -34,10 +46,17 @@ export function erroredResult(definition: Case, message: string): CaseResult {
   return { ...about(definition), status: 'ERROR', message, duration_ms: 0 };
 }
 
+/** The result of a case the run leaves out, with why. */
+export function skippedResult(definition: Case, message: string): CaseResult {
+  return { ...about(definition), ...(definition.contract ? { contract: definition.contract } : {}), status: 'SKIP', message, duration_ms: 0 };
+}
+
 /** Capabilities the case needs and this provider lacks; a clock counts only if the instance has one. */
 function missingCapabilities(definition: Case, run: CaseRun): string[] {
   const missing: string[] = (definition.requires ?? []).filter((need) => !run.provider.capabilities[need]);
-  if (definition.clock === 'required' && !(run.provider.capabilities.clock && run.kv.clock)) missing.push('clock');
+  const hasClock = !!(run.provider.capabilities.clock && run.kv.clock);
+  if (definition.clock === 'required' && !hasClock) missing.push('clock');
+  if (definition.clock === 'or-real-time' && !hasClock && !run.realTime) missing.push('clock (--real-time=SECONDS measures it in real time)');
   return missing;
 }
 
@@ -50,23 +69,36 @@ export async function runCase(definition: Case, run: CaseRun): Promise<CaseResul
   const kv = caseInstance(run.kv);
   const tracked = new Set<string>();
   let observed: unknown;
-  const context: CaseContext = {
+  const contextIn = (ns: string): CaseContext => ({
     provider: run.provider,
     kv,
     handle: new KvHandle(kv),
-    ns: run.ns,
-    key: (suffix) => run.ns + suffix,
+    ns,
+    key: (suffix) => ns + suffix,
     clock: run.kv.clock,
     seed: run.seed,
     runs: run.runs,
     observe: (value) => void (observed = value),
     track: (key) => void tracked.add(key),
-  };
+    // Real time only where there is no clock to move: a clock is exact, real time is not.
+    ...(definition.clock === 'or-real-time' && !(run.provider.capabilities.clock && run.kv.clock) && run.realTime ? { realTime: run.realTime } : {}),
+    ...(run.replay ? { replay: run.replay } : {}),
+  });
+  const context = contextIn(run.ns);
 
   const timeoutMs = definition.timeoutMs ?? run.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS;
-  let outcome = await settle(definition, context, timeoutMs);
+  const attempts = definition.varies === 'listing' && run.provider.capabilities.listOrder === 'unordered' && run.attemptNs ? LISTING_ATTEMPTS : 1;
+  let outcome =
+    attempts === 1
+      ? await settle(definition, context, timeoutMs)
+      : await decide(definition, timeoutMs, attempts, async (attempt) => {
+          const ns = run.attemptNs!(attempt);
+          return { context: contextIn(ns), clean: () => cleanup(kv, ns, tracked) };
+        });
   if (outcome.observed !== undefined) observed = outcome.observed;
-  if (outcome.status === 'PASS' && definition.check === 'probe' && definition.contract && !matchesPartial(describeValue(observed), definition.contract)) {
+  // A measurement in real time is an estimate: shown, never judged against the contract.
+  const judged = !(isFact(observed) && observed.fact === 'expiry' && observed.measured === 'real-time');
+  if (outcome.status === 'PASS' && definition.check === 'probe' && definition.contract && judged && !matchesPartial(describeValue(observed), definition.contract)) {
     outcome = { status: 'FAIL', message: `observed ${brief(describeValue(observed))}; the contract says ${brief(definition.contract)}` };
   }
   // Bounded like the case itself: a hung runtime must not stall the run in cleanup.
@@ -89,6 +121,37 @@ interface Outcome {
   /** What the case returned, or what its failed assertion carried. */
   observed?: unknown;
   property?: PropertyDetails;
+}
+
+/**
+ * Runs the case `attempts` times, each in a namespace of its own (other key names, so a store that
+ * hashes keys answers independently): the first FAIL decides (with how often it showed), any ERROR
+ * or TIMEOUT stops at once; the observation records every outcome.
+ */
+async function decide(
+  definition: Case,
+  timeoutMs: number,
+  attempts: number,
+  attempt: (n: number) => Promise<{ context: CaseContext; clean: () => Promise<void> }>,
+): Promise<Outcome> {
+  const outcomes: Record<string, number> = {};
+  let failed: Outcome | undefined;
+  let last: Outcome | undefined;
+  for (let i = 0; i < attempts; i++) {
+    const { context, clean } = await attempt(i);
+    last = await settle(definition, context, timeoutMs);
+    // Attempt 0's namespace is the case's own: the engine's cleanup clears it after the case.
+    if (i > 0) await withTimeout(clean(), timeoutMs).catch(() => {});
+    if (last.status === 'ERROR' || last.status === 'TIMEOUT') return last;
+    // The outcome without this attempt's key names, so equal outcomes count together.
+    const label = last.status === 'PASS' ? 'PASS' : last.message.replaceAll(context.ns, '…/');
+    outcomes[label] = (outcomes[label] ?? 0) + 1;
+    failed ??= last.status === 'FAIL' ? last : undefined;
+  }
+  const fact: AttemptsFact = { fact: 'attempts', attempts, outcomes, nondeterministic: Object.keys(outcomes).length > 1 };
+  if (!failed) return { ...last!, observed: last!.observed === undefined ? fact : { attempts: fact, last: last!.observed } };
+  const failures = attempts - (outcomes.PASS ?? 0);
+  return { ...failed, message: `${failed.message} (failed in ${failures} of ${attempts} attempts)`, observed: { attempts: fact, first: failed.observed } };
 }
 
 /** Runs the case within its time limit: PASS, FAIL (an assertion that did not hold), TIMEOUT or ERROR (anything else thrown). */
