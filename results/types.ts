@@ -22,6 +22,8 @@ export interface PropertyDetails {
   path?: string;
   counterexample?: string;
   numRuns: number;
+  /** What --replay takes (with --case) to reproduce the failure: `seed:path`, plus `@commands-path` for model-based runs. */
+  replay?: string;
 }
 
 export interface CaseResult {

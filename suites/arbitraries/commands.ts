@@ -10,21 +10,23 @@ import type { Clock, NativeOp, NativeOpResult } from '../../api/index.ts';
 import { KvModel } from '../../contract/model.ts';
 import type { KvHandle } from '../../contract/handle.ts';
 import { equal, fail, walk } from '../expect.ts';
+import { CaseFailure } from '../case.ts';
 import type { CaseInstance } from '../instance.ts';
 
 /** Key suffixes the commands pick from: few, so sequences collide; NFC/NFD and astral ones for order. */
 export const KEY_POOL = ['a', 'b', 'a/b', 'A', '\u00e9', 'e\u0301', '\u{1f600}', '\ufffd', '\u{10000}', 'z'];
 
 interface Pending {
-  label: string;
+  /** Where the command stands in the history. */
+  index: number;
   op: NativeOp;
-  check(result: NativeOpResult): void;
+  check(result: NativeOpResult, what: string): void;
 }
 
 /** The provider side: a key prefix of its own, a queue of native ops, the client for walks. */
 export class RealSystem {
   private pending: Pending[] = [];
-  /** Commands run so far, for failure messages. */
+  /** Commands run so far, in order: a failure names those up to and including its own, and records them as the counterexample. */
   readonly history: string[] = [];
 
   constructor(
@@ -42,9 +44,32 @@ export class RealSystem {
     return (await walk(this.handle, this.prefix, pageSize)).keys.map((key) => key.slice(this.prefix.length));
   }
 
+  /** Adds a command to the history; returns its place. */
+  record(label: string): number {
+    return this.history.push(label) - 1;
+  }
+
   enqueue(label: string, op: NativeOp, check: Pending['check']): void {
-    this.history.push(label);
-    this.pending.push({ label, op, check });
+    this.pending.push({ index: this.record(label), op, check });
+  }
+
+  /** "cmd after a; b; c": the command at `index` with the ones before it. */
+  what(index: number): string {
+    const before = this.history.slice(0, index);
+    return before.length ? `${this.history[index]} after ${before.join('; ')}` : this.history[index];
+  }
+
+  /**
+   * Runs `check` for the command at `index`; a failure carries exactly the commands up to and
+   * including that one, in order, as the counterexample (batched commands after it are not part of it).
+   */
+  async judge(index: number, check: (what: string) => unknown): Promise<void> {
+    try {
+      await check(this.what(index));
+    } catch (error) {
+      if (!(error instanceof CaseFailure)) throw error;
+      throw new CaseFailure(error.message, { ...error.details, commands: this.history.slice(0, index + 1) });
+    }
   }
 
   async flush(): Promise<void> {
@@ -52,14 +77,15 @@ export class RealSystem {
     this.pending = [];
     if (batch.length === 0) return;
     const results = await this.kv.batch(batch.map((p) => p.op));
-    batch.forEach((pending, i) => pending.check(results[i]));
+    // In order: the first command that does not hold is the failure.
+    for (const [i, pending] of batch.entries()) await this.judge(pending.index, (what) => pending.check(results[i], what));
   }
 }
 
 const text = (value: Uint8Array | null | undefined) => (value ? `${value.byteLength} bytes [${Array.from(value.slice(0, 8)).join(',')}]` : 'null');
 
-function mustSucceed(label: string, result: NativeOpResult, history: string[]): void {
-  if (!result.ok) fail(`${label} failed: ${result.error.message} (after ${history.join('; ')})`, result.error);
+function mustSucceed(what: string, result: NativeOpResult): void {
+  if (!result.ok) fail(`${what}: failed: ${result.error.message}`, result.error);
 }
 
 type Cmd = fc.AsyncCommand<KvModel, RealSystem>;
@@ -76,7 +102,7 @@ class Put implements Cmd {
     const options = this.ttl === undefined ? undefined : { ttlSeconds: this.ttl };
     model.put(KEY_POOL[this.slot], this.value, options);
     const label = this.toString();
-    real.enqueue(label, { op: 'put', key, value: this.value, ...(options ? { options } : {}) }, (result) => mustSucceed(label, result, real.history));
+    real.enqueue(label, { op: 'put', key, value: this.value, ...(options ? { options } : {}) }, (result, what) => mustSucceed(what, result));
   }
   toString = () => `put(${JSON.stringify(KEY_POOL[this.slot])}, ${text(this.value)}${this.ttl === undefined ? '' : `, ttl ${this.ttl}`})`;
 }
@@ -91,7 +117,7 @@ class Delete implements Cmd {
     const key = real.key(this.slot);
     model.delete(KEY_POOL[this.slot]);
     const label = this.toString();
-    real.enqueue(label, { op: 'delete', key }, (result) => mustSucceed(label, result, real.history));
+    real.enqueue(label, { op: 'delete', key }, (result, what) => mustSucceed(what, result));
   }
   toString = () => `delete(${JSON.stringify(KEY_POOL[this.slot])})`;
 }
@@ -103,11 +129,11 @@ class Get implements Cmd {
     const key = real.key(this.slot);
     const expected = model.get(KEY_POOL[this.slot])?.value ?? null;
     const label = this.toString();
-    real.enqueue(label, { op: 'get', key }, (result) => {
-      mustSucceed(label, result, real.history);
+    real.enqueue(label, { op: 'get', key }, (result, what) => {
+      mustSucceed(what, result);
       const got = (result as { entry?: { value: Uint8Array } | null }).entry?.value ?? null;
       if (text(got) !== text(expected) || (got && expected && Buffer.compare(Buffer.from(got), Buffer.from(expected)) !== 0)) {
-        fail(`${label}: the model has ${text(expected)}, the provider returned ${text(got)} (after ${real.history.join('; ')})`, got);
+        fail(`${what}: the model has ${text(expected)}, the provider returned ${text(got)}`, got);
       }
     });
   }
@@ -119,8 +145,8 @@ class ListWalk implements Cmd {
   check = () => true;
   async run(model: KvModel, real: RealSystem) {
     await real.flush();
-    real.history.push(this.toString());
-    equal(await real.walk(this.pageSize), model.keys(), `${this.toString()} after ${real.history.join('; ')}`);
+    const index = real.record(this.toString());
+    await real.judge(index, async (what) => equal(await real.walk(this.pageSize), model.keys(), what));
   }
   toString = () => `list-walk(page ${this.pageSize})`;
 }
@@ -133,7 +159,7 @@ class Advance implements Cmd {
   check = () => true;
   async run(model: KvModel, real: RealSystem) {
     await real.flush();
-    real.history.push(this.toString());
+    real.record(this.toString());
     model.advance(this.seconds);
     await this.clock.advance(this.seconds);
   }
@@ -147,7 +173,7 @@ class Advance implements Cmd {
  * The expiry instant itself has its own cases (ttl.expiry.*).
  */
 /** With a clock, TTL puts and clock steps join the commands. */
-export function kvCommands(options: { clock?: Clock; maxCommands?: number; presentOnlyDeletes?: boolean }): fc.Arbitrary<Iterable<Cmd>> {
+export function kvCommands(options: { clock?: Clock; maxCommands?: number; presentOnlyDeletes?: boolean; replayPath?: string }): fc.Arbitrary<Iterable<Cmd>> {
   const slot = fc.nat({ max: KEY_POOL.length - 1 });
   const value = fc.uint8Array({ maxLength: 8 });
   const arbitraries: fc.Arbitrary<Cmd>[] = [
@@ -163,7 +189,7 @@ export function kvCommands(options: { clock?: Clock; maxCommands?: number; prese
       fc.constantFrom(10, 30, 60, 120).map((seconds) => new Advance(seconds, clock)),
     );
   }
-  return fc.commands(arbitraries, { maxCommands: options.maxCommands ?? 30 });
+  return fc.commands(arbitraries, { maxCommands: options.maxCommands ?? 30, ...(options.replayPath ? { replayPath: options.replayPath } : {}) });
 }
 
 /** After a sequence: every slot and the whole listing must match the model. */

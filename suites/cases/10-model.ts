@@ -14,7 +14,7 @@ async function modelRun(context: CaseContext, options: { clock?: Clock; maxComma
   let run = 0;
   await checkProperty(
     context,
-    fc.asyncProperty(kvCommands(options), async (commands) => {
+    fc.asyncProperty(kvCommands({ ...options, replayPath: context.replay?.commandsPath }), async (commands) => {
       const model = new KvModel();
       const real = new RealSystem(context.kv, context.handle, context.key(`m${(run++).toString(36)}/`));
       await fc.asyncModelRun(() => ({ model, real }), commands);
