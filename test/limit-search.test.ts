@@ -85,7 +85,7 @@ describe('limit search', () => {
   });
 
   it('reports a platform that is not monotonic instead of a number', async () => {
-    const fact = await searchLimit({ ...key(0), accepts: async (n) => (n <= 512 && n !== 64 ? { ok: true } : { ok: false, error: 'no' }) });
+    const fact = await searchLimit({ ...key(0), accepts: async (n) => (n <= 512 && n !== 64 ? { ok: true } : { ok: false, error: 'no', class: 'too-large' }) });
     expect(fact.value).toBeNull();
     expect(renderFact(fact).value).toBe('not monotonic: 512 B accepted, 64 B refused');
   });

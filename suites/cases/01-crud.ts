@@ -65,6 +65,20 @@ export default defineCases('crud', [
     },
   },
   {
+    id: 'crud.typed.falsy',
+    check: 'contract',
+    title: 'typed 0, false, "", [] and {} come back from get and get_or as themselves, never as missing',
+    ref: 'contract §1.2 get_or "missing → default"; unstorage testDriver "getItem - return falsy values", keyv "value can be false"',
+    async run({ handle, key }) {
+      for (const [name, value] of [['zero', 0], ['false', false], ['empty-string', ''], ['empty-array', []], ['empty-object', {}]] as Array<[string, unknown]>) {
+        await must(`put(${name})`, () => handle.put(key(name), value));
+        equal(await handle.get(key(name)), value, `get of ${JSON.stringify(value)}`);
+        equal(await handle.getOr<unknown>(key(name), 'default'), value, `get_or of ${JSON.stringify(value)}`);
+        equal(await handle.exists(key(name)), true, `exists of ${JSON.stringify(value)}`);
+      }
+    },
+  },
+  {
     id: 'crud.typed.bad-json',
     check: 'contract',
     title: 'typed get of bytes that are not JSON is a Serialization error',

@@ -2,12 +2,15 @@
  * TTL: the client's [60 s, 1 year] bounds, expiry at exactly the TTL (moved by
  * ctx.clock, never by waiting), and what the platform itself accepts.
  */
-import { defineCases, type CaseContext } from '../case.ts';
-import { equal, expectNothingUnder, expectValidation, must, walk } from '../expect.ts';
-import { attempt, bisect, type Attempt } from '../probe.ts';
+import { defineCases, type CaseContext, type TimedCaseContext } from '../case.ts';
+import { equal, expectNothingUnder, expectValidation, keysUnder, must } from '../expect.ts';
+import { attempt, putMany } from '../probe.ts';
+import { searchLimit } from '../limit-search.ts';
+import type { ExpiryFact, LimitFact } from '../../results/facts.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const YEAR = 365 * 24 * 60 * 60;
+const numbered = (count: number, prefix = 'k') => Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(5, '0')}`);
 
 async function rejectedTtl(context: CaseContext, ttl: number, message: string): Promise<void> {
   const { handle, key, kv, ns } = context;
@@ -24,26 +27,94 @@ async function acceptedTtl(context: CaseContext, ttl: number): Promise<void> {
   equal(await handle.get(key('typed')), { v: 1 }, `get after put_with_ttl(${ttl})`);
 }
 
-/** Smallest TTL in 1..120 s the platform accepts, by bisection (acceptance is taken to be monotonic). */
-async function smallestTtl(tryAt: (ttl: number) => Promise<Attempt>) {
-  const errors = new Map<number, string>();
-  const accepts = async (ttl: number) => {
-    const result = await tryAt(ttl);
-    if (!result.ok) errors.set(ttl, result.error);
-    return result.ok;
-  };
-  let good: number;
-  let bad: number | null;
-  if (await accepts(60)) {
-    if (!(await accepts(59))) [good, bad] = [60, 59];
-    else if (await accepts(1)) [good, bad] = [1, null];
-    else ({ good, bad } = await bisect(59, 1, accepts));
-  } else if (await accepts(120)) {
-    ({ good, bad } = await bisect(120, 60, accepts));
-  } else {
-    return { minTtlSeconds: null, probed: '1..120', error: errors.get(120) };
+/**
+ * The smallest TTL the platform accepts: whole seconds from 1 s to an hour first; then, where the
+ * platform takes fractions just below that boundary (or has none down to 1 s), milliseconds.
+ */
+async function smallestTtl(context: CaseContext): Promise<LimitFact> {
+  const seconds = await searchLimit({ bound: 'min', unit: 's', from: 1, to: 3600, hint: 60, accepts: (s) => nativeTtl(context, s) });
+  const boundary = seconds.value ?? (seconds.refused === null && seconds.accepted === 1 ? 1 : null);
+  if (boundary === null) return seconds;
+  if (seconds.value !== null && !(await nativeTtl(context, boundary - 0.001)).ok) return { ...seconds, how: `${seconds.how}; ${boundary - 0.001} s refused too, so whole seconds` };
+  const ms = await searchLimit({ bound: 'min', unit: 'ms', from: 1, to: boundary * 1000, accepts: (n) => nativeTtl(context, n / 1000) });
+  return { ...ms, how: `whole seconds (${seconds.how}), then milliseconds below ${boundary} s (${ms.how})`, probes: seconds.probes + ms.probes + 1, ms: seconds.ms + ms.ms };
+}
+
+/**
+ * How long after its TTL a key is gone, with the provider's clock: present a second before, then at
+ * the TTL, then steps of 1, 2, 4, … ms after it (up to two days), then bisection with fresh keys.
+ */
+async function expiryLateness(context: TimedCaseContext): Promise<ExpiryFact> {
+  const { kv, key, clock } = context;
+  const ttl = await firstAcceptedTtl(context, [60, 120, 300, 3600]);
+  const how = 'the controlled clock moved to a second before the TTL, to the TTL, then 1, 2, 4, … ms after it, then bisection';
+  if (ttl === null) return { fact: 'expiry', ttlSeconds: 60, lateMs: null, measured: 'controlled-clock', stopped: 'no TTL of 60 s, 120 s, 300 s or an hour was accepted', how };
+  const present = async (name: string) => (await kv.get(key(name))) !== null;
+  await clock.advance(ttl - 1);
+  if (!(await present('late-0'))) return { fact: 'expiry', ttlSeconds: ttl, lateMs: null, earlyMs: 1000, measured: 'controlled-clock', how };
+  await clock.advance(1);
+  if (!(await present('late-0'))) return { fact: 'expiry', ttlSeconds: ttl, lateMs: 0, measured: 'controlled-clock', how };
+  const LIMIT_MS = 2 * 24 * 3600 * 1000;
+  let presentAt = 0;
+  let goneAt: number | null = null;
+  for (let late = 1; late <= LIMIT_MS; late *= 2) {
+    await clock.advance((late - presentAt) / 1000);
+    if (!(await present('late-0'))) {
+      goneAt = late;
+      break;
+    }
+    presentAt = late;
   }
-  return { minTtlSeconds: good, probed: '1..120', ...(bad !== null ? { errorBelow: errors.get(bad) } : {}) };
+  if (goneAt === null) return { fact: 'expiry', ttlSeconds: ttl, lateMs: null, presentAtMs: presentAt, measured: 'controlled-clock', stopped: 'still there two days after its TTL', how };
+  // Bisection: a fresh key for each point, since the clock only moves forward.
+  for (let probe = 1; goneAt - presentAt > 1; probe++) {
+    const mid = Math.floor((presentAt + goneAt) / 2);
+    await kv.put(key(`late-${probe}`), bytes('v'), { ttlSeconds: ttl });
+    await clock.advance(ttl + mid / 1000);
+    if (await present(`late-${probe}`)) presentAt = mid;
+    else goneAt = mid;
+  }
+  return { fact: 'expiry', ttlSeconds: ttl, lateMs: goneAt, presentAtMs: presentAt, measured: 'controlled-clock', how };
+}
+
+const POLL_MS = 100;
+
+/**
+ * How late expiry comes, measured in real time (only when the user gave --real-time and the provider
+ * has no clock): a key with the shortest TTL the platform takes that fits the budget, read every
+ * 100 ms from when its put answered until it is gone. Only as exact as the polling and the round trip.
+ */
+async function realTimeLateness(context: CaseContext): Promise<ExpiryFact> {
+  const budget = context.realTime!;
+  const how = `a key read every ${POLL_MS} ms in real time from when its put answered`;
+  const fits = [1, 2, 5, 10, 30, 60, 120, 300, 600, 3600].filter((ttl) => ttl * 1000 < budget.remainingMs());
+  const started = performance.now();
+  const ttl = await firstAcceptedTtl(context, fits);
+  const putAnswered = performance.now();
+  budget.spend(putAnswered - started);
+  if (ttl === null) return { fact: 'expiry', ttlSeconds: fits[0] ?? 1, lateMs: null, measured: 'real-time', resolutionMs: POLL_MS, stopped: `no TTL the platform accepts fits the real-time budget (${Math.round(budget.remainingMs() / 1000)} s left)`, how };
+  let lastSeen = 0;
+  for (;;) {
+    const before = performance.now();
+    const present = (await context.kv.get(context.key('late-0'))) !== null;
+    const at = performance.now() - putAnswered - ttl * 1000;
+    budget.spend(performance.now() - before);
+    if (!present) {
+      return at < 0
+        ? { fact: 'expiry', ttlSeconds: ttl, lateMs: null, earlyMs: Math.round(-at), measured: 'real-time', resolutionMs: POLL_MS, how }
+        : { fact: 'expiry', ttlSeconds: ttl, lateMs: Math.round(at), presentAtMs: Math.max(0, Math.round(lastSeen)), measured: 'real-time', resolutionMs: POLL_MS, how };
+    }
+    lastSeen = at;
+    if (budget.remainingMs() < POLL_MS) return { fact: 'expiry', ttlSeconds: ttl, lateMs: null, presentAtMs: Math.max(0, Math.round(at)), measured: 'real-time', resolutionMs: POLL_MS, stopped: 'the real-time budget ran out', how };
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    budget.spend(POLL_MS);
+  }
+}
+
+/** Writes key "late-0" with the first of `ttls` the platform accepts; null when it takes none. */
+async function firstAcceptedTtl(context: CaseContext, ttls: number[]): Promise<number | null> {
+  for (const ttl of ttls) if ((await attempt(() => context.kv.put(context.key('late-0'), bytes('v'), { ttlSeconds: ttl }))).ok) return ttl;
+  return null;
 }
 
 const nativeTtl = (context: CaseContext, ttl: number) => attempt(() => context.kv.put(context.key(`ttl-${ttl}`), bytes('v'), { ttlSeconds: ttl }));
@@ -138,9 +209,9 @@ export default defineCases('ttl', [
       await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('expiring'), bytes('v'), 60));
       await must('put_bytes', () => handle.putBytes(key('lasting'), bytes('v')));
       await clock.advance(59);
-      equal((await walk(handle, ns, 10)).keys, [key('expiring'), key('lasting')], 'keys listed at 59 s');
+      equal(await keysUnder(handle, ns), [key('expiring'), key('lasting')], 'keys listed at 59 s');
       await clock.advance(1);
-      equal((await walk(handle, ns, 10)).keys, [key('lasting')], 'keys listed at 60 s');
+      equal(await keysUnder(handle, ns), [key('lasting')], 'keys listed at 60 s');
     },
   },
   {
@@ -183,11 +254,12 @@ export default defineCases('ttl', [
     async run({ handle, key, ns, clock }) {
       await must('put_with_ttl', () => handle.putWithTtl(key('expiring'), { n: 1 }, 60));
       await must('put', () => handle.put(key('lasting'), { n: 2 }));
-      await clock.advance(60);
+      // Past the TTL: the expiry instant itself is ttl.expiry.exact's rule.
+      await clock.advance(61);
       equal(await handle.getBytes(key('expiring')), null, 'get_bytes of an expired key');
       equal(await handle.exists(key('expiring')), false, 'exists of an expired key');
       equal(await handle.getOr(key('expiring'), 'default'), 'default', 'get_or of an expired key');
-      equal((await walk(handle, ns, 10)).keys, [key('lasting')], 'keys listed after one expired');
+      equal(await keysUnder(handle, ns), [key('lasting')], 'keys listed after one expired');
     },
   },
   {
@@ -201,7 +273,40 @@ export default defineCases('ttl', [
       for (const name of ['a', 'b', 'c']) await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key(name), bytes(name), 60));
       await must('put_bytes', () => handle.putBytes(key('d'), bytes('d')));
       await clock.advance(61);
-      equal((await walk(handle, ns, 1)).keys, [key('d')], 'keys listed page by page after three expired');
+      equal(await keysUnder(handle, ns, 1), [key('d')], 'keys listed page by page after three expired');
+    },
+  },
+  {
+    id: 'ttl.expired.left-out-of-every-page',
+    check: 'contract',
+    title: 'with every other key expired, a walk in pages of 2 lists only the live ones, and ends',
+    ref: 'contract §3 "Expired keys: never listed"; platform-kv-behaviour §D3 (empty pages with list_complete false)',
+    requires: ['ttl'],
+    clock: 'required',
+    async run(context) {
+      const { kv, key, ns, handle } = context;
+      const all = numbered(10).map(key);
+      await putMany(kv, all.map((k, i) => ({ key: k, value: bytes('v'), ...(i % 2 === 0 ? { options: { ttlSeconds: 60 } } : {}) })));
+      await context.clock.advance(61);
+      equal(await keysUnder(handle, ns, 2), all.filter((_, i) => i % 2 === 1), 'keys listed after half of them expired');
+    },
+  },
+  {
+    id: 'ttl.expired.long-run-before-live',
+    check: 'contract',
+    title: '300 expired keys before 3 live ones: a walk in pages of 10 reaches the live keys and ends',
+    ref: 'contract §3 "Expired keys: never listed"; EdgeZero axum list_keys_page_returns_resume_cursor_when_scan_cap_is_hit',
+    requires: ['ttl'],
+    clock: 'required',
+    timeoutMs: 300_000,
+    async run(context) {
+      const { kv, key, ns, handle } = context;
+      const expired = numbered(300, 'a-expired-').map(key);
+      const live = numbered(3, 'z-live-').map(key);
+      await putMany(kv, expired.map((k) => ({ key: k, value: bytes('v'), options: { ttlSeconds: 60 } })));
+      await putMany(kv, live.map((k) => ({ key: k, value: bytes('v') })));
+      await context.clock.advance(61);
+      equal(await keysUnder(handle, ns, 10), live, 'keys listed after a run of expired ones');
     },
   },
   {
@@ -244,11 +349,12 @@ export default defineCases('ttl', [
     async run({ handle, key, clock }) {
       await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('short'), bytes('s'), 60));
       await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('long'), bytes('l'), 120));
+      // A second past each TTL: the expiry instant itself is ttl.expiry.exact's rule.
+      await clock.advance(61);
+      equal(await handle.getBytes(key('short')), null, 'the 60 s key at 61 s');
+      equal(await handle.getBytes(key('long')), bytes('l'), 'the 120 s key at 61 s');
       await clock.advance(60);
-      equal(await handle.getBytes(key('short')), null, 'the 60 s key at 60 s');
-      equal(await handle.getBytes(key('long')), bytes('l'), 'the 120 s key at 60 s');
-      await clock.advance(60);
-      equal(await handle.getBytes(key('long')), null, 'the 120 s key at 120 s');
+      equal(await handle.getBytes(key('long')), null, 'the 120 s key at 121 s');
     },
   },
   {
@@ -268,11 +374,11 @@ export default defineCases('ttl', [
   {
     id: 'ttl.native.min',
     check: 'probe',
-    title: 'the smallest TTL the platform accepts (bisection over 1..120 s)',
+    title: 'the smallest TTL the platform accepts (whole seconds from 1 s to an hour, then milliseconds where it takes fractions)',
     ref: 'platform-kv-behaviour §C0 TTL; §D4',
     requires: ['ttl'],
-    contract: { minTtlSeconds: 60 },
-    run: (context) => smallestTtl((ttl) => nativeTtl(context, ttl)),
+    contract: { unit: 's', value: 60 },
+    run: (context) => smallestTtl(context),
   },
   {
     id: 'ttl.native.zero',
@@ -303,35 +409,23 @@ export default defineCases('ttl', [
     },
   },
   {
-    id: 'ttl.native.over-one-year',
+    id: 'ttl.native.max',
     check: 'probe',
-    title: 'whether the platform accepts a TTL over one year',
-    ref: 'contract §2.1 MAX_TTL "Prevents overflow"; platform-kv-behaviour §C0',
+    title: 'the largest TTL the platform accepts (searched from 1 s to 100 years, to the second)',
+    ref: 'contract §2.1 MAX_TTL "1 year. Prevents overflow"; platform-kv-behaviour §C0',
     requires: ['ttl'],
-    contract: { overOneYear: 'rejected' },
-    async run(context) {
-      const oneYear = await nativeTtl(context, YEAR);
-      const over = await nativeTtl(context, YEAR + 1);
-      const tenYears = await nativeTtl(context, 10 * YEAR);
-      return { oneYear, overOneYear: over.ok ? 'accepted' : 'rejected', ...(over.ok ? {} : { error: over.error }), tenYears };
-    },
+    contract: { value: YEAR },
+    run: (context) => searchLimit({ bound: 'max', unit: 's', from: 1, to: 100 * YEAR, hint: YEAR, accepts: (s) => nativeTtl(context, s) }),
   },
   {
     id: 'ttl.native.expiry-at-ttl',
     check: 'probe',
-    title: 'whether a native 60 s TTL is present at 59 s and gone at 60 s',
-    ref: 'platform-kv-behaviour §C0 TTL (Fastly: "within 24 hours"; Viceroy: exact, lazy)',
+    title: 'how long after its TTL a key is gone (controlled clock: to the millisecond, up to two days)',
+    ref: 'contract §4 "expired when now >= expires_at"; platform-kv-behaviour §C0 TTL (Fastly: "within 24 hours"; Viceroy: exact, lazy)',
     requires: ['ttl'],
-    clock: 'required',
-    contract: { at59: 'present', at60: 'gone' },
-    async run({ kv, key, clock }) {
-      const put = await attempt(() => kv.put(key('k'), bytes('v'), { ttlSeconds: 60 }));
-      if (!put.ok) return { put };
-      await clock.advance(59);
-      const at59 = (await kv.get(key('k'))) ? 'present' : 'gone';
-      await clock.advance(1);
-      const at60 = (await kv.get(key('k'))) ? 'present' : 'gone';
-      return { at59, at60 };
-    },
+    clock: 'or-real-time',
+    contract: { lateMs: 0 },
+    // A clock gives the exact lateness; real time (only when asked for) an estimate, labelled so.
+    run: (context) => (context.clock ? expiryLateness(context as TimedCaseContext) : realTimeLateness(context)),
   },
 ]);

@@ -4,9 +4,12 @@
  * before the provider, and probes record what each platform accepts itself.
  */
 import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
-import { distinctKeys, equal, expectKeyRejected, lifeOfKey, must, ok, walk } from '../expect.ts';
+import { distinctKeys, equal, expectKeyRejected, keysUnder, lifeOfKey, must, ok } from '../expect.ts';
 import { ACME_PREFIX, CONTROL_CHARS, FASTLY_FORBIDDEN, WIDTH_NAME, charId, keyOfBytes, type CharWidth } from '../edge-keys.ts';
-import { attempt, attemptPuts, probeUpperLimit, tally } from '../probe.ts';
+import { attempt, attemptPuts, tally } from '../probe.ts';
+import { searchLimit } from '../limit-search.ts';
+import { utf8Length } from '../../contract/rules.ts';
+import type { LimitFact } from '../../results/facts.ts';
 import { outcome } from '../observe.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -21,6 +24,16 @@ const controlCases: CaseDefinition[] = CONTROL_CHARS.map((char) => ({
   title: `a key containing U+${charId(char).slice(1).toUpperCase()} is rejected`,
   ref: 'contract §2.2 key rule 4 (char::is_control)',
   run: (context) => expectKeyRejected(context, context.key(`a${char}b`), CONTROL_MESSAGE),
+}));
+
+const maxKeyProbes: CaseDefinition[] = WIDTHS.map((width) => ({
+  id: `keys.native.max-bytes.${WIDTH_NAME[width]}-chars`,
+  check: 'probe',
+  title: `the longest key the platform accepts, in bytes of ${WIDTH_NAME[width]} characters (searched from 21 B to 64 KiB)`,
+  ref: width === 1 ? 'platform-kv-behaviour §C0 key length' : 'platform-kv-behaviour §C1 "length is UTF-8 bytes"; §C2 "check is on encoded length"',
+  contract: { value: 512 },
+  timeoutMs: 300_000,
+  run: (context) => probeKeyBytes(context, width),
 }));
 
 const maxBytesCases: CaseDefinition[] = WIDTHS.map((width) => ({
@@ -169,24 +182,7 @@ export default defineCases('keys', [
       await distinctKeys(context, chars.map((char) => `c${char}`));
     },
   },
-  {
-    id: 'keys.native.max-bytes.1-byte-chars',
-    check: 'probe',
-    title: 'the longest key the platform accepts, in bytes of ASCII (bisection up to 8 KiB)',
-    ref: 'platform-kv-behaviour §C0 key length',
-    contract: { maxBytes: 512 },
-    timeoutMs: 300_000,
-    run: (context) => probeKeyBytes(context, 1),
-  },
-  {
-    id: 'keys.native.max-bytes.4-byte-chars',
-    check: 'probe',
-    title: 'the longest key the platform accepts, in bytes of 4-byte characters (bytes or characters?)',
-    ref: 'platform-kv-behaviour §C1 "length is UTF-8 bytes"; §C2 "check is on encoded length"',
-    contract: { maxBytes: 512 },
-    timeoutMs: 300_000,
-    run: (context) => probeKeyBytes(context, 4),
-  },
+  ...maxKeyProbes,
   {
     id: 'keys.native.reserved',
     check: 'probe',
@@ -250,20 +246,33 @@ export default defineCases('keys', [
       await must('put_bytes', () => handle.putBytes(key('kept'), bytes('kept')));
       await expectKeyRejected({ kv: context.kv, ns: key('nothing-here/') }, key('kept\u0000'), CONTROL_MESSAGE);
       equal(await handle.getBytes(key('kept')), bytes('kept'), 'get_bytes of the stored key');
-      ok((await walk(handle, context.ns, 10)).keys.length === 1, 'only the stored key is listed');
+      ok((await keysUnder(handle, context.ns)).length === 1, 'only the stored key is listed');
     },
   },
 ]);
 
-async function probeKeyBytes(context: CaseContext, width: CharWidth) {
+/**
+ * The longest key the platform takes, in UTF-8 bytes of one character width, searched from the
+ * namespace's 21 bytes to 64 KiB. Accepted means written and read back under that very name, so a
+ * store that cuts long keys short does not pass for one without a limit.
+ */
+async function probeKeyBytes(context: CaseContext, width: CharWidth): Promise<LimitFact> {
   const { kv, ns } = context;
-  const result = await probeUpperLimit({
-    contractLimit: 512,
-    floor: 21,
-    cap: 8192,
-    budget: 24,
-    tryAt: (size) => attempt(() => kv.put(keyOfBytes(ns, size, width), bytes('v'))),
+  return searchLimit({
+    bound: 'max',
+    unit: 'B',
+    from: utf8Length(ns) + 1,
+    to: 64 * 1024,
+    hint: 512,
+    bytesAt: (size) => size,
+    async accepts(size) {
+      const key = keyOfBytes(ns, size, width);
+      const put = await attempt(() => kv.put(key, bytes('v')));
+      if (!put.ok) return put;
+      // Every accepted probe key lives under ns, so the engine's cleanup removes it.
+      const read = await outcome(() => kv.get(key));
+      if (!read.ok) return { ok: false, error: `written, then not read back: ${read.error}`, class: read.class };
+      return read.value ? { ok: true } : { ok: false, error: 'written, then not found under its name', class: 'not-found' };
+    },
   });
-  // Every accepted probe key lives under ns, so the engine's cleanup removes it.
-  return result;
 }

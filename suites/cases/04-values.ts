@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { defineCases, type CaseContext } from '../case.ts';
 import { equal, expectNothingUnder, expectValidation, fail, must, ok, spiedHandle } from '../expect.ts';
-import { attempt, probeUpperLimit } from '../probe.ts';
+import { attempt } from '../probe.ts';
+import { searchLimit } from '../limit-search.ts';
 import { checkProperty } from '../property.ts';
 
 const MAX = 25 * 1024 * 1024;
@@ -151,19 +152,22 @@ export default defineCases('values', [
   {
     id: 'values.native.max',
     check: 'probe',
-    title: 'the largest value the platform accepts (25 MiB, 25 MiB + 1, then doubling and bisection up to 64 MiB)',
+    title: 'the largest value the platform accepts (searched from 1 B to 64 MiB, at most 1 GiB moved)',
     ref: 'platform-kv-behaviour §C0 value size; §D10',
-    contract: { maxBytes: MAX },
+    contract: { value: MAX },
     timeoutMs: 900_000,
     async run({ kv, key }) {
       // One buffer, viewed at each size: probes move megabytes, so none is built twice.
       const buffer = new Uint8Array(64 * 1024 * 1024);
-      return probeUpperLimit({
-        contractLimit: MAX,
-        floor: 0,
-        cap: 64 * 1024 * 1024,
-        budget: 10,
-        async tryAt(size) {
+      return searchLimit({
+        bound: 'max',
+        unit: 'B',
+        from: 1,
+        to: buffer.byteLength,
+        hint: MAX,
+        bytesAt: (size) => size,
+        budget: { bytes: 1024 * 1024 * 1024 },
+        async accepts(size) {
           const result = await attempt(() => kv.put(key('big'), buffer.subarray(0, size)));
           if (result.ok) await kv.delete(key('big'));
           return result;

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { defineCases, type CaseContext } from '../case.ts';
-import { distinctKeys, equal, expectKeyRejected, expectValidation, must, ok, spiedHandle, walk } from '../expect.ts';
+import { distinctKeys, equal, expectKeyRejected, expectValidation, must, ok, keysUnder, spiedHandle } from '../expect.ts';
 import { checkProperty } from '../property.ts';
 import { nonAsciiKeySuffix, validKeySuffix } from '../arbitraries/key-suffixes.ts';
 import { jsonValue, valueBytes } from '../arbitraries/values.ts';
@@ -29,7 +29,7 @@ function roundTripProperty(context: CaseContext, suffix: (prefix: string) => fc.
       const { handle } = context;
       await must(`put_bytes(${JSON.stringify(key)})`, () => handle.putBytes(key, value));
       equal(await must('get_bytes', () => handle.getBytes(key)), value, `get_bytes(${JSON.stringify(tail)})`);
-      equal((await walk(handle, prefix, 1000)).keys, [key], `keys listed under the run prefix`);
+      equal(await keysUnder(handle, prefix), [key], `keys listed under the run prefix`);
       await must('delete', () => handle.delete(key));
       equal(await must('get_bytes', () => handle.getBytes(key)), null, 'get_bytes after delete');
     }),
@@ -136,7 +136,7 @@ export default defineCases('unicode', [
     ref: 'contract §3',
     async run(context) {
       for (const suffix of ['\u{1f600}a', '\u{1f601}a', '\u{1f600}']) await must('put_bytes', () => context.handle.putBytes(context.key(suffix), bytes('v')));
-      equal((await walk(context.handle, context.key('\u{1f600}'), 10)).keys, [context.key('\u{1f600}'), context.key('\u{1f600}a')], 'keys under 😀');
+      equal(await keysUnder(context.handle, context.key('\u{1f600}')), [context.key('\u{1f600}'), context.key('\u{1f600}a')], 'keys under 😀');
     },
   },
   {

@@ -6,7 +6,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
 import type { JsonValue } from '../../api/index.ts';
-import { attempt, probeUpperLimit } from '../probe.ts';
+import { attempt } from '../probe.ts';
+import { searchLimit } from '../limit-search.ts';
 import { outcome } from '../observe.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -98,19 +99,20 @@ export default defineCases('metadata', [
   {
     id: 'metadata.native.max-bytes',
     check: 'probe',
-    title: 'the largest metadata the platform accepts, in bytes of serialized JSON (bisection up to 64 KiB)',
+    title: 'the largest metadata the platform accepts, in bytes of serialized JSON (searched from 2 B to 64 KiB)',
     ref: 'platform-kv-behaviour §C0 "Metadata" (CF 1024 B; Fastly 2000/1000/2048 B; Viceroy no limit)',
     requires: ['metadata'],
     timeoutMs: 300_000,
-    async run({ kv, key }) {
-      // A JSON string of n − 2 letters serializes to exactly n bytes.
-      return probeUpperLimit({
-        contractLimit: 1024,
-        floor: 2,
-        cap: 64 * 1024,
-        budget: 24,
-        tryAt: (size) => attempt(() => kv.put(key('m'), bytes('v'), { metadata: 'm'.repeat(size - 2) })),
-      });
-    },
+    run: ({ kv, key }) =>
+      // A JSON string of n − 2 letters serializes to exactly n bytes; "" (2 bytes) is the smallest.
+      searchLimit({
+        bound: 'max',
+        unit: 'B',
+        from: 2,
+        to: 64 * 1024,
+        hint: 1024,
+        bytesAt: (size) => size,
+        accepts: (size) => attempt(() => kv.put(key('m'), bytes('v'), { metadata: 'm'.repeat(size - 2) })),
+      }),
   },
 ]);

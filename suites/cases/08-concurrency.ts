@@ -4,7 +4,7 @@
  * read_modify_write (documented as not atomic) are measured, not asserted.
  */
 import { defineCases } from '../case.ts';
-import { equal, expectSameKeysInOrder, must, ok, walk } from '../expect.ts';
+import { equal, keysUnder, must, ok, walk } from '../expect.ts';
 import { putMany } from '../probe.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -21,7 +21,7 @@ export default defineCases('concurrency', [
       const keys = numbered(WRITERS, 'key:').map(key);
       await Promise.all(keys.map((k) => must(`put_bytes(${k})`, () => handle.putBytes(k, bytes(k)))));
       for (const k of keys) equal(await handle.getBytes(k), bytes(k), `get_bytes(${k})`);
-      expectSameKeysInOrder((await walk(handle, ns, 1000)).keys, keys, 'keys listed after concurrent writes');
+      equal(await keysUnder(handle, ns), keys, 'keys listed after concurrent writes');
     },
   },
   {
@@ -93,9 +93,10 @@ export default defineCases('concurrency', [
       const before = numbered(30, 'a').map(key);
       await putMany(kv, before.map((k) => ({ key: k, value: bytes('v') })));
       const writes = numbered(WRITERS, 'b').map((suffix) => must('put_bytes', () => handle.putBytes(key(suffix), bytes('v'))));
-      const [seen] = await Promise.all([walk(handle, ns, 7), Promise.all(writes)]);
-      const earlier = seen.keys.filter((k) => before.includes(k));
-      expectSameKeysInOrder(earlier, before, 'earlier keys seen by a walk during writes');
+      // Lost or repeated keys are this case's rule; page sizes and order are pagination's.
+      const [seen] = await Promise.all([walk(handle, ns, 7, { pageBound: false }), Promise.all(writes)]);
+      const missing = before.filter((k) => !seen.keys.includes(k));
+      ok(missing.length === 0, `${missing.length} earlier key(s) not seen by a walk during writes`, { missing: missing.slice(0, 20) });
       ok(new Set(seen.keys).size === seen.keys.length, 'a key was returned twice', seen.keys);
     },
   },

@@ -5,8 +5,9 @@
  * their own cases in keys, ttl, values and pagination; these are the rest.)
  */
 import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
-import type { KvHandle } from '../../contract/handle.ts';
-import { isKvError, type KvErrorKind } from '../../contract/errors.ts';
+import { KvHandle, type KvPage } from '../../contract/handle.ts';
+import { isKvError, KvError, type KvErrorKind } from '../../contract/errors.ts';
+import { NativeError, type NativeErrorClass } from '../../api/index.ts';
 import { equal, expectNothingUnder, fail, must, ok, show, spiedHandle } from '../expect.ts';
 import { keyOfBytes } from '../edge-keys.ts';
 
@@ -234,8 +235,14 @@ export default defineCases('validation', [
     ref: 'contract §2.2 prefix "An empty prefix is allowed and means all keys"',
     async run({ handle, key }) {
       await must('put_bytes', () => handle.putBytes(key('k'), bytes('v')));
-      const page = await must('list_keys_page("")', () => handle.listKeysPage('', null, 1));
-      ok(page.keys.length === 1, `a page of limit 1 over the whole store held ${page.keys.length} keys`, page);
+      // Pages of the whole store until one holds a key: an unordered store (Redis SCAN) may answer empty pages first.
+      let cursor: string | null = null;
+      for (let pages = 1; ; pages++) {
+        const page: KvPage = await must('list_keys_page("")', () => handle.listKeysPage('', cursor, 1));
+        if (page.keys.length > 0) return { pagesUntilAKey: pages };
+        ok(page.cursor !== null, 'the empty prefix listed no key of a store that holds one', page);
+        cursor = page.cursor;
+      }
     },
   },
   {
@@ -275,6 +282,40 @@ export default defineCases('validation', [
       equal(error.httpStatus, 400, 'HTTP status');
       equal(error.toResponseBody(), { error: { kind: 'bad_request', message: 'kv validation error: key cannot be empty', status: 400 } }, 'response body');
       equal(error.message, 'validation error: key cannot be empty', 'Display text');
+    },
+  },
+  {
+    id: 'validation.http-mapping.every-kind',
+    check: 'contract',
+    title: 'every KvError kind maps to its HTTP status and body: NotFound 404, Unavailable 503, Serialization 500, Internal 500, LimitExceeded 503, Unsupported 501',
+    ref: 'contract §2.3 KvError → EdgeError; upstream e483723 (LimitExceeded, Unsupported); EdgeZero kv_error_*_converts_to_* tests',
+    async run({ key }) {
+      // A platform refusal of each class, through the client as a provider's would come: the kind it becomes, and what a handler answers.
+      const refusing = (errorClass: NativeErrorClass) => {
+        const refuse = async (): Promise<never> => {
+          throw new NativeError(`refused (${errorClass})`, errorClass);
+        };
+        return new KvHandle({ get: refuse, put: refuse, delete: refuse, list: refuse });
+      };
+      const expected: Array<[NativeErrorClass, KvErrorKind, number, string, string]> = [
+        ['unavailable', 'Unavailable', 503, 'service_unavailable', 'kv store unavailable'],
+        ['internal', 'Internal', 500, 'internal', 'internal error: refused (internal)'],
+        ['limit-exceeded', 'LimitExceeded', 503, 'service_unavailable', 'kv backend limit exceeded: refused (limit-exceeded)'],
+        ['unsupported', 'Unsupported', 501, 'not_implemented', 'kv operation not supported by backend: refused (unsupported)'],
+      ];
+      for (const [errorClass, kind, status, bodyKind, message] of expected) {
+        const error = await refusing(errorClass).getBytes(key('k')).then(() => null, (e: unknown) => e);
+        ok(isKvError(error, kind), `a native ${errorClass} refusal became ${(error as Error)?.message ?? 'no error'}, not KvError ${kind}`, error);
+        equal(error.toResponseBody(), { error: { kind: bodyKind, message, status } }, `the response to KvError ${kind}`);
+      }
+      const serialization = await new KvHandle({ get: async () => ({ value: bytes('not json {'), metadata: null }), put: async () => {}, delete: async () => {}, list: async () => ({ keys: [], cursor: null, complete: true }) })
+        .get(key('k'))
+        .then(() => null, (e: unknown) => e);
+      ok(isKvError(serialization, 'Serialization'), 'a typed get of non-JSON bytes is not KvError Serialization', serialization);
+      equal([serialization.httpStatus, serialization.httpKind], [500, 'internal'], 'the response to KvError Serialization');
+      // No store produces NotFound (delete of a missing key is Ok); its mapping still holds.
+      const notFound = new KvError('NotFound', key('k'));
+      equal(notFound.toResponseBody(), { error: { kind: 'not_found', message: `no route matched path: kv key: ${key('k')}`, status: 404 } }, 'the response to KvError NotFound');
     },
   },
 ]);

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineCases, type CaseContext } from '../case.ts';
-import { fail, must, walk } from '../expect.ts';
+import { fail, keysUnder, must } from '../expect.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const POLL_MS = 100;
@@ -88,7 +88,7 @@ export default defineCases('consistency', [
         context,
         'list-after-write',
         () => must('put_bytes', () => handle.putBytes(key('listed'), bytes('v'))),
-        async () => (await walk(handle, ns, 1000)).keys.includes(key('listed')),
+        async () => (await keysUnder(handle, ns)).includes(key('listed')),
       );
     },
   },
@@ -104,7 +104,7 @@ export default defineCases('consistency', [
         context,
         'list-after-delete',
         () => must('delete', () => handle.delete(key('listed'))),
-        async () => !(await walk(handle, ns, 1000)).keys.includes(key('listed')),
+        async () => !(await keysUnder(handle, ns)).includes(key('listed')),
       );
     },
   },
