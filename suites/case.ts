@@ -79,10 +79,11 @@ interface CaseFields {
    */
   destructive?: true;
   /**
-   * 'listing': the outcome can vary from call to call where the store's listing does (a provider
-   * whose capabilities say `listOrder: 'unordered'`, such as Redis SCAN). There the engine decides
-   * from LISTING_ATTEMPTS attempts in the run, FAILs if any attempt failed, and records how often
-   * each outcome was seen; elsewhere one attempt.
+   * 'listing': the outcome can vary from call to call where the store's listing does. The engine
+   * observes that once a run (suites/listing.ts listingVaries: the same names under two prefixes
+   * listed in different orders or pages, as Redis SCAN does); there it decides from
+   * LISTING_ATTEMPTS attempts, FAILs if any attempt failed, and records how often each outcome was
+   * seen; elsewhere one attempt.
    */
   varies?: 'listing';
 }

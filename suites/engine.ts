@@ -12,6 +12,8 @@ import type { Case, Replay } from './case.ts';
 import type { KnownDivergence } from './divergences.ts';
 import { withTimeout } from '../api/time-limit.ts';
 import { erroredResult, runCase, skippedResult } from './run-case.ts';
+import { caseInstance } from './instance.ts';
+import { listingVaries as observeListing } from './listing.ts';
 
 // A hung runtime must not stall the run: asking it if it is alive, and stopping it, are bounded.
 const ALIVE_TIMEOUT_MS = 5000;
@@ -94,6 +96,9 @@ export async function runCases(options: RunOptions): Promise<ResultsFile> {
   const runtime = new Supervised(options, info);
   await runtime.start('');
   const realTime = options.realTimeSeconds ? realTimeBudget(options.realTimeSeconds * 1000) : undefined;
+  // Observed once, when the first case that depends on it runs, under a prefix no case uses ("~" is not base 36).
+  let varies: Promise<boolean> | undefined;
+  const listingVaries = () => (varies ??= runtime.instance ? observeListing(caseInstance(runtime.instance), `${ns.namespace}~listing/`) : Promise.resolve(false));
 
   // Destructive cases last: a runtime they crash costs no restart in the middle of the run.
   const order = [...options.cases.keys()].sort((a, b) => Number(!!options.cases[a].destructive) - Number(!!options.cases[b].destructive));
@@ -113,6 +118,7 @@ export async function runCases(options: RunOptions): Promise<ResultsFile> {
             kv: instance,
             ns: caseNamespace(ns.namespace, index),
             attemptNs: (attempt) => attemptNamespace(ns.namespace, index, attempt),
+            listingVaries,
             seed: caseSeed(options.seed, definition.id),
             provider: options.provider,
             runs: options.runs,
