@@ -83,8 +83,9 @@ export function isFact(value: unknown): value is Fact {
 /** A number with its unit, as reports and probes write it: "26,214,400 B (25 MiB)", "1,000 keys", "31,536,000 s (365 d)". */
 export function amount(n: number, unit: FactUnit): string {
   const grouped = n.toLocaleString('en-US');
+  if (unit === 'keys' && n === 1) return '1 key';
   if (unit === 'B' && n >= 1024 && n % 1048576 === 0) return `${grouped} B (${n / 1048576} MiB)`;
   if (unit === 'B' && n >= 1024 && n % 1024 === 0) return `${grouped} B (${n / 1024} KiB)`;
-  if (unit === 's' && n >= 86400 && n % 86400 === 0) return `${grouped} s (${n / 86400} d)`;
+  if (unit === 's' && n >= 86400 && n % 86400 === 0) return `${grouped} s (${(n / 86400).toLocaleString('en-US')} d)`;
   return `${grouped} ${unit}`;
 }

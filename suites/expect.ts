@@ -141,6 +141,25 @@ export async function walk(handle: KvHandle, prefix: string, limit: number, opti
 }
 
 /**
+ * The pages of a walk through the client, from `start` (a cursor, or the first page), with
+ * `limit` keys a page (or `limit(n)` for the n-th page): for cases that act between pages. A walk
+ * that does not advance FAILs, never spins.
+ */
+export async function* clientPages(handle: KvHandle, prefix: string, limit: number | ((page: number) => number), start: string | null = null): AsyncGenerator<KvPage> {
+  let n = 0;
+  const listPage = (cursor: string | undefined) => {
+    const size = typeof limit === 'number' ? limit : limit(n++);
+    return must(`list_keys_page(${show(prefix)}, limit ${size})`, () => handle.listKeysPage(prefix, cursor ?? start, size));
+  };
+  try {
+    yield* eachPage<string, KvPage>(listPage, (page) => page.cursor);
+  } catch (error) {
+    if (error instanceof WalkStuck) fail(`the walk of ${show(prefix)}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
  * The keys under `prefix` as a set (UTF-8 order, each once), for cases about another rule than
  * listing itself: a walk with small pages whose page sizes, order and repeats are not judged here
  * (pagination's cases judge them), so a store whose pages vary (Redis SCAN) answers the same way
@@ -189,6 +208,20 @@ export async function expectKeyRejected(context: Pick<CaseContext, 'kv' | 'ns'>,
   for (const [name, call] of operations) await expectValidation(`${name}(${show(key)})`, call, message);
   ok(calls.length === 0, `a rejected key still reached the provider (${calls.join(', ')})`, calls);
   await expectNothingUnder(context.kv, context.ns, `after rejecting ${show(key)}`);
+}
+
+/**
+ * Whether `key` is listed: a walk under the key itself as prefix, where it is the first of few
+ * names, so the answer depends on the listing's filter and expiry only, not on how the store pages.
+ */
+export async function isListed(handle: KvHandle, key: string): Promise<boolean> {
+  return (await keysUnder(handle, key)).includes(key);
+}
+
+/** No key of `unwanted` is listed under `prefix` (which other keys a walk returns is pagination's rule). */
+export async function expectNoneListed(handle: KvHandle, prefix: string, unwanted: string[], what: string, pageSize = 10): Promise<void> {
+  const listed = (await keysUnder(handle, prefix, pageSize)).filter((key) => unwanted.includes(key));
+  ok(listed.length === 0, `${what}: ${listed.length} key(s) listed that should not be`, listed);
 }
 
 /**

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { searchLimit, roundPoint, type LimitSearch } from '../suites/limit-search.ts';
 import { renderFact } from '../reports/facts.ts';
+import { nativeRowFor, summarizeObservation } from '../reports/native-table.ts';
 import type { Attempt } from '../suites/probe.ts';
 
 const MiB = 1024 * 1024;
@@ -94,5 +95,24 @@ describe('limit search', () => {
     expect(roundPoint(16 * MiB, 32 * MiB)).toBe(24 * MiB);
     expect(roundPoint(512, 1024)).toBe(768);
     expect(roundPoint(1, 3)).toBe(2);
+  });
+
+  it('is one whole cell in the native table: never cut, the platform\'s text beside it', async () => {
+    const fact = await searchLimit(value(40_000_123, 200 * MiB));
+    const cell = summarizeObservation({ observed: fact, status: 'FAIL' });
+    expect(cell).toEqual({ value: renderFact(fact).value, errors: [fact.error], fact: true });
+    expect(cell.value.length).toBeGreaterThan(80); // longer than other cells may be, and still whole
+    expect(nativeRowFor('ttl.native.max')).toBe('largest-ttl');
+    expect(nativeRowFor('ttl.native.expiry-at-ttl')).toBe('expiry');
+    expect(nativeRowFor('pagination.native.default-limit')).toBe('default-page');
+  });
+
+  it('renders expiry in words, saying when it was measured in real time', () => {
+    const base = { fact: 'expiry' as const, ttlSeconds: 60, how: 'x' };
+    expect(renderFact({ ...base, lateMs: 0, measured: 'controlled-clock' }).value).toBe('gone at the TTL');
+    expect(renderFact({ ...base, lateMs: 1, presentAtMs: 0, measured: 'controlled-clock' }).value).toBe('gone 1 ms after the TTL');
+    expect(renderFact({ ...base, lateMs: 30_000, presentAtMs: 29_999, measured: 'controlled-clock' }).value).toBe('gone 30 s after the TTL (still there at +29.999 s)');
+    expect(renderFact({ ...base, lateMs: 61_250, presentAtMs: 61_150, measured: 'real-time', resolutionMs: 100 }).value).toBe('gone 61.25 s after the TTL (still there at +61.15 s) (measured in real time, polled every 100 ms)');
+    expect(renderFact({ ...base, lateMs: null, presentAtMs: 134_217_728, measured: 'controlled-clock', stopped: 'still there two days after its TTL' }).value).toBe('still there 37.28 h after the TTL; still there two days after its TTL');
   });
 });

@@ -124,34 +124,6 @@ export default defineCases('crud', [
     },
   },
   {
-    id: 'crud.overwrite.clears-ttl',
-    check: 'contract',
-    title: 'a plain put over a key with a TTL removes the expiry',
-    ref: 'contract §4 "Overwrite clears the TTL"',
-    requires: ['ttl'],
-    clock: 'required',
-    async run({ handle, key, clock }) {
-      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('expiring'), 60));
-      await must('put_bytes', () => handle.putBytes(key('k'), bytes('forever')));
-      await clock.advance(61);
-      equal(await handle.getBytes(key('k')), bytes('forever'), 'get_bytes 61 s after a plain overwrite of a 60 s key');
-    },
-  },
-  {
-    id: 'crud.overwrite.replaces-ttl',
-    check: 'contract',
-    title: 'a put with a shorter TTL replaces the longer one',
-    ref: 'contract §4 "a new put_*_with_ttl replaces the expiry"',
-    requires: ['ttl'],
-    clock: 'required',
-    async run({ handle, key, clock }) {
-      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('long'), 600));
-      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('short'), 60));
-      await clock.advance(61);
-      equal(await handle.getBytes(key('k')), null, 'get_bytes 61 s after the 60 s overwrite');
-    },
-  },
-  {
     id: 'crud.overwrite.replaces-metadata',
     check: 'probe',
     title: 'a put without metadata over a key with metadata leaves none',

@@ -3,7 +3,7 @@
  * ctx.clock, never by waiting), and what the platform itself accepts.
  */
 import { defineCases, type CaseContext, type TimedCaseContext } from '../case.ts';
-import { equal, expectNothingUnder, expectValidation, keysUnder, must } from '../expect.ts';
+import { equal, expectNoneListed, expectNothingUnder, expectValidation, isListed, keysUnder, must, ok } from '../expect.ts';
 import { attempt, putMany } from '../probe.ts';
 import { searchLimit } from '../limit-search.ts';
 import type { ExpiryFact, LimitFact } from '../../results/facts.ts';
@@ -209,9 +209,10 @@ export default defineCases('ttl', [
       await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('expiring'), bytes('v'), 60));
       await must('put_bytes', () => handle.putBytes(key('lasting'), bytes('v')));
       await clock.advance(59);
-      equal(await keysUnder(handle, ns), [key('expiring'), key('lasting')], 'keys listed at 59 s');
+      equal(await isListed(handle, key('expiring')), true, 'the 60 s key listed at 59 s');
       await clock.advance(1);
-      equal(await keysUnder(handle, ns), [key('lasting')], 'keys listed at 60 s');
+      equal(await isListed(handle, key('expiring')), false, 'the 60 s key listed at 60 s');
+      equal(await isListed(handle, key('lasting')), true, 'the key without a TTL listed at 60 s');
     },
   },
   {
@@ -259,7 +260,7 @@ export default defineCases('ttl', [
       equal(await handle.getBytes(key('expiring')), null, 'get_bytes of an expired key');
       equal(await handle.exists(key('expiring')), false, 'exists of an expired key');
       equal(await handle.getOr(key('expiring'), 'default'), 'default', 'get_or of an expired key');
-      equal(await keysUnder(handle, ns), [key('lasting')], 'keys listed after one expired');
+      equal(await isListed(handle, key('expiring')), false, 'an expired key listed');
     },
   },
   {
@@ -273,7 +274,36 @@ export default defineCases('ttl', [
       for (const name of ['a', 'b', 'c']) await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key(name), bytes(name), 60));
       await must('put_bytes', () => handle.putBytes(key('d'), bytes('d')));
       await clock.advance(61);
-      equal(await keysUnder(handle, ns, 1), [key('d')], 'keys listed page by page after three expired');
+      // Which keys a walk returns is pagination's rule: here, that no expired one is among them.
+      await expectNoneListed(handle, ns, ['a', 'b', 'c'].map(key), 'a walk after three keys expired', 1);
+    },
+  },
+  {
+    id: 'ttl.overwrite.clears-ttl',
+    check: 'contract',
+    title: 'a plain put over a key with a TTL removes the expiry',
+    ref: 'contract §4 "Overwrite clears the TTL"',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, clock }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('expiring'), 60));
+      await must('put_bytes', () => handle.putBytes(key('k'), bytes('forever')));
+      await clock.advance(61);
+      equal(await handle.getBytes(key('k')), bytes('forever'), 'get_bytes 61 s after a plain overwrite of a 60 s key');
+    },
+  },
+  {
+    id: 'ttl.overwrite.replaces-ttl',
+    check: 'contract',
+    title: 'a put with a shorter TTL replaces the longer one',
+    ref: 'contract §4 "a new put_*_with_ttl replaces the expiry"',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, clock }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('long'), 600));
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('short'), 60));
+      await clock.advance(61);
+      equal(await handle.getBytes(key('k')), null, 'get_bytes 61 s after the 60 s overwrite');
     },
   },
   {
@@ -288,7 +318,7 @@ export default defineCases('ttl', [
       const all = numbered(10).map(key);
       await putMany(kv, all.map((k, i) => ({ key: k, value: bytes('v'), ...(i % 2 === 0 ? { options: { ttlSeconds: 60 } } : {}) })));
       await context.clock.advance(61);
-      equal(await keysUnder(handle, ns, 2), all.filter((_, i) => i % 2 === 1), 'keys listed after half of them expired');
+      await expectNoneListed(handle, ns, all.filter((_, i) => i % 2 === 0), 'a walk in pages of 2 after half the keys expired', 2);
     },
   },
   {
@@ -306,7 +336,11 @@ export default defineCases('ttl', [
       await putMany(kv, expired.map((k) => ({ key: k, value: bytes('v'), options: { ttlSeconds: 60 } })));
       await putMany(kv, live.map((k) => ({ key: k, value: bytes('v') })));
       await context.clock.advance(61);
-      equal(await keysUnder(handle, ns, 10), live, 'keys listed after a run of expired ones');
+      const listed = await keysUnder(handle, ns, 10);
+      const stale = listed.filter((k) => expired.includes(k));
+      ok(stale.length === 0, `${stale.length} expired key(s) listed`, stale.slice(0, 20));
+      // A store that gives up inside the expired run (Axum's scan cap before upstream fixed it) never gets here.
+      ok(live.some((k) => listed.includes(k)), 'the walk ended inside the run of expired keys: no live key was listed', { listed: listed.length });
     },
   },
   {
@@ -415,7 +449,18 @@ export default defineCases('ttl', [
     ref: 'contract §2.1 MAX_TTL "1 year. Prevents overflow"; platform-kv-behaviour §C0',
     requires: ['ttl'],
     contract: { value: YEAR },
-    run: (context) => searchLimit({ bound: 'max', unit: 's', from: 1, to: 100 * YEAR, hint: YEAR, accepts: (s) => nativeTtl(context, s) }),
+    async run(context) {
+      // The search starts from a TTL the platform takes: TTLs below its minimum are refused too.
+      const accepts = (s: number) => nativeTtl(context, s);
+      let from: number | undefined;
+      for (const ttl of [1, 60, 300, 3600, 86_400, YEAR]) {
+        if ((await accepts(ttl)).ok) {
+          from = ttl;
+          break;
+        }
+      }
+      return searchLimit({ bound: 'max', unit: 's', from: from ?? YEAR, to: 100 * YEAR, hint: YEAR, accepts });
+    },
   },
   {
     id: 'ttl.native.expiry-at-ttl',

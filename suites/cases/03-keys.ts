@@ -55,26 +55,34 @@ const overMaxCases: CaseDefinition[] = WIDTHS.map((width) => ({
 const fastlyForbiddenCases: CaseDefinition[] = FASTLY_FORBIDDEN.map(({ id, char }) => ({
   id: `keys.fastly-forbidden.${id}`,
   check: 'contract',
-  title: `a key containing "${char}" is a valid contract key and works`,
+  title: `a key containing "${char}" is a valid contract key and works, distinct from the key cut at "${char}"`,
   ref: 'contract §2.2 key rule 5 ("#", "?", "|" allowed); §7.4 Fastly key rules',
-  run: (context) => lifeOfKey(context, context.key(`a${char}b`)),
+  async run(context) {
+    // A store that cuts the key at the character (a URL's "?" or "#") makes these one key: get shows it.
+    await distinctKeys(context, [`a${char}b`, `a${char}c`, 'a']);
+    await lifeOfKey(context, context.key(`a${char}d`));
+  },
 }));
 
-/** Dot segments inside a longer key: only the whole keys "." and ".." are refused. */
-const DOT_SEGMENTS: Array<[string, string]> = [
-  ['three-dots', '...'],
-  ['dot-slash', './a'],
-  ['ends-with-dot', 'a/.'],
-  ['ends-with-dotdot', 'a/..'],
-  ['dotdot-inside', 'a/../b'],
+/** Dot segments inside a longer key: only the whole keys "." and ".." are refused. Beside each, the key a path resolver would make of it (none for "..."). */
+const DOT_SEGMENTS: Array<[string, string, string | null]> = [
+  ['three-dots', '...', null],
+  ['dot-slash', './a', 'a'],
+  ['ends-with-dot', 'a/.', 'a/'],
+  ['ends-with-dotdot', 'a/..', ''],
+  ['dotdot-inside', 'a/../b', 'b'],
 ];
 
-const dotSegmentCases: CaseDefinition[] = DOT_SEGMENTS.map(([id, suffix]) => ({
+const dotSegmentCases: CaseDefinition[] = DOT_SEGMENTS.map(([id, suffix, resolved]) => ({
   id: `keys.dot-segment.${id}`,
   check: 'contract',
-  title: `a key ending in "${suffix}" works (only "." and ".." as whole keys are refused)`,
+  title: `a key ending in "${suffix}" works${resolved === null ? '' : ` and stays apart from one ending in "${resolved}"`} (only "." and ".." as whole keys are refused)`,
   ref: 'contract §2.2 key rule 3 (\'"...", "./a" and "a/.." are accepted\')',
-  run: (context) => lifeOfKey(context, context.key(suffix)),
+  async run(context) {
+    // A store that resolves path segments makes these one key: get shows it.
+    if (resolved !== null) await distinctKeys(context, [suffix, resolved]);
+    await lifeOfKey(context, context.key(suffix));
+  },
 }));
 
 export default defineCases('keys', [
@@ -160,9 +168,9 @@ export default defineCases('keys', [
   {
     id: 'keys.whitespace',
     check: 'contract',
-    title: 'spaces and non-breaking spaces are kept, leading and trailing too',
+    title: 'spaces and non-breaking spaces are kept, leading and trailing too: each key stays apart from its trimmed form',
     ref: 'contract §2.2 key rule 5 "spaces ... allowed"',
-    run: (context) => distinctKeys(context, [' lead', 'trail ', 'in side', 'nb\u00a0sp', '  ']),
+    run: (context) => distinctKeys(context, [' lead', 'lead', 'trail ', 'trail', 'in side', 'inside', 'nb\u00a0sp', 'nb sp', '  ', ' ']),
   },
   {
     id: 'keys.slashes',

@@ -130,16 +130,6 @@ export default defineCases('unicode', [
     run: (context) => distinctKeys(context, ['a\ufffe', 'a\uffff', 'a\ufdd0', 'a\u{10ffff}', 'a\ufffd']),
   },
   {
-    id: 'unicode.prefix.astral',
-    check: 'contract',
-    title: 'prefix 😀 (U+1F600) does not match 😁 (U+1F601), which shares its high surrogate',
-    ref: 'contract §3',
-    async run(context) {
-      for (const suffix of ['\u{1f600}a', '\u{1f601}a', '\u{1f600}']) await must('put_bytes', () => context.handle.putBytes(context.key(suffix), bytes('v')));
-      equal(await keysUnder(context.handle, context.key('\u{1f600}')), [context.key('\u{1f600}'), context.key('\u{1f600}a')], 'keys under 😀');
-    },
-  },
-  {
     id: 'unicode.lone-surrogate.high',
     check: 'contract',
     title: 'a key with a lone high surrogate (U+D800) is rejected by the client',

@@ -5,10 +5,10 @@
  * their own cases in keys, ttl, values and pagination; these are the rest.)
  */
 import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
-import { KvHandle, type KvPage } from '../../contract/handle.ts';
+import { KvHandle } from '../../contract/handle.ts';
 import { isKvError, KvError, type KvErrorKind } from '../../contract/errors.ts';
 import { NativeError, type NativeErrorClass } from '../../api/index.ts';
-import { equal, expectNothingUnder, fail, must, ok, show, spiedHandle } from '../expect.ts';
+import { clientPages, equal, expectNothingUnder, fail, must, ok, show, spiedHandle } from '../expect.ts';
 import { keyOfBytes } from '../edge-keys.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -236,13 +236,12 @@ export default defineCases('validation', [
     async run({ handle, key }) {
       await must('put_bytes', () => handle.putBytes(key('k'), bytes('v')));
       // Pages of the whole store until one holds a key: an unordered store (Redis SCAN) may answer empty pages first.
-      let cursor: string | null = null;
-      for (let pages = 1; ; pages++) {
-        const page: KvPage = await must('list_keys_page("")', () => handle.listKeysPage('', cursor, 1));
+      let pages = 0;
+      for await (const page of clientPages(handle, '', 1)) {
+        pages++;
         if (page.keys.length > 0) return { pagesUntilAKey: pages };
-        ok(page.cursor !== null, 'the empty prefix listed no key of a store that holds one', page);
-        cursor = page.cursor;
       }
+      return fail('the empty prefix listed no key of a store that holds one', { pages });
     },
   },
   {
