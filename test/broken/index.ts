@@ -1,4 +1,8 @@
-/** Every broken provider, with the cases that must catch its fault. */
+/**
+ * Every broken provider: the cases that must catch its one fault, the only categories it may
+ * fail (one defect, one area; `model` is the second net every fault may show in), and, for a
+ * changed limit, the fact the report must state exactly.
+ */
 import type { ProviderDefinition } from '../../api/index.ts';
 import jsStringOrder from './js-string-order.ts';
 import dropsKeyPerPage from './drops-key-per-page.ts';
@@ -7,13 +11,59 @@ import accepts513ByteKeys from './accepts-513-byte-keys.ts';
 import mergesNfcNfd from './merges-nfc-nfd.ts';
 import cursorRepeatsLastKey from './cursor-repeats-last-key.ts';
 import deleteMissingFails from './delete-missing-fails.ts';
+import smallPageLimit, { SMALL_PAGE_LIMIT } from './small-page-limit.ts';
+import smallValueLimit, { SMALL_VALUE_LIMIT } from './small-value-limit.ts';
+import smallKeyLimit, { SMALL_KEY_LIMIT } from './small-key-limit.ts';
+import lateExpiry, { LATE_SECONDS } from './late-expiry.ts';
 
-export const BROKEN: Array<{ provider: ProviderDefinition; mustFail: string[] }> = [
-  { provider: jsStringOrder, mustFail: ['pagination.order.utf8-bytes', 'pagination.native.order'] },
-  { provider: dropsKeyPerPage, mustFail: ['pagination.walk.page-2', 'pagination.walk.2500-keys'] },
-  { provider: ignoresTtl, mustFail: ['ttl.expiry.exact', 'ttl.expired.vanishes', 'pagination.expired-left-out'] },
-  { provider: accepts513ByteKeys, mustFail: ['keys.native.max-bytes.1-byte-chars', 'keys.native.max-bytes.4-byte-chars'] },
-  { provider: mergesNfcNfd, mustFail: ['unicode.nfc-nfd-distinct', 'unicode.nfc-nfd-distinct.hangul'] },
-  { provider: cursorRepeatsLastKey, mustFail: ['pagination.walk.page-2', 'pagination.walk.small'] },
-  { provider: deleteMissingFails, mustFail: ['crud.delete-missing', 'crud.native-delete-missing', 'crud.delete.twice'] },
+export interface Broken {
+  provider: ProviderDefinition;
+  mustFail: string[];
+  /** The categories its failures may fall in; a failure anywhere else is the suite's bug. */
+  categories: string[];
+  /** Case id → fields its observed fact must have (the limits the report states). */
+  facts?: Record<string, Record<string, unknown>>;
+}
+
+const WIDTHS = ['1-byte', '2-byte', '3-byte', '4-byte'];
+
+export const BROKEN: Broken[] = [
+  { provider: jsStringOrder, mustFail: ['pagination.order.utf8-bytes', 'pagination.native.order'], categories: ['pagination', 'model'] },
+  { provider: dropsKeyPerPage, mustFail: ['pagination.walk.page-2', 'pagination.walk.2500-keys'], categories: ['pagination', 'model'] },
+  { provider: ignoresTtl, mustFail: ['ttl.expiry.exact', 'ttl.expired.vanishes', 'ttl.expired.left-out-of-every-page'], categories: ['ttl', 'model'] },
+  {
+    provider: accepts513ByteKeys,
+    mustFail: WIDTHS.map((width) => `keys.native.max-bytes.${width}-chars`),
+    categories: ['keys'],
+    facts: Object.fromEntries(WIDTHS.map((width) => [`keys.native.max-bytes.${width}-chars`, { value: 513 }])),
+  },
+  // Normalised names are one key to get, and show so in listings too (prefix é, names as written).
+  { provider: mergesNfcNfd, mustFail: ['unicode.nfc-nfd-distinct', 'unicode.nfc-nfd-distinct.hangul'], categories: ['unicode', 'pagination', 'model'] },
+  { provider: cursorRepeatsLastKey, mustFail: ['pagination.walk.page-2', 'pagination.walk.small', 'pagination.cursor.variable-limit'], categories: ['pagination', 'model'] },
+  // An expired key is a missing key: deleting it fails too (ttl.expired.delete).
+  { provider: deleteMissingFails, mustFail: ['crud.delete-missing', 'crud.native-delete-missing', 'crud.delete.twice'], categories: ['crud', 'ttl', 'model'] },
+  {
+    provider: smallPageLimit,
+    mustFail: ['pagination.native.max-page', 'pagination.walk.page-1000', 'pagination.limits.accepted'],
+    categories: ['pagination', 'model'],
+    facts: { 'pagination.native.max-page': { value: SMALL_PAGE_LIMIT, refused: SMALL_PAGE_LIMIT + 1 }, 'pagination.native.default-limit': { keys: SMALL_PAGE_LIMIT } },
+  },
+  {
+    provider: smallValueLimit,
+    mustFail: ['values.native.max', 'values.max.exactly-25-mib', 'values.1-mib'],
+    categories: ['values'],
+    facts: { 'values.native.max': { value: SMALL_VALUE_LIMIT, refused: SMALL_VALUE_LIMIT + 1, error: `value of ${SMALL_VALUE_LIMIT + 1} bytes exceeds ${SMALL_VALUE_LIMIT}` } },
+  },
+  {
+    provider: smallKeyLimit,
+    mustFail: [...WIDTHS.map((width) => `keys.native.max-bytes.${width}-chars`), 'keys.max-bytes.1-byte-chars'],
+    categories: ['keys'],
+    facts: Object.fromEntries(WIDTHS.map((width) => [`keys.native.max-bytes.${width}-chars`, { value: SMALL_KEY_LIMIT, refused: SMALL_KEY_LIMIT + 1 }])),
+  },
+  {
+    provider: lateExpiry,
+    mustFail: ['ttl.expiry.exact', 'ttl.native.expiry-at-ttl'],
+    categories: ['ttl', 'model'],
+    facts: { 'ttl.native.expiry-at-ttl': { lateMs: LATE_SECONDS * 1000, presentAtMs: LATE_SECONDS * 1000 - 1, measured: 'controlled-clock' } },
+  },
 ];
