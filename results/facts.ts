@@ -34,9 +34,8 @@ export interface LimitFact {
   /** What the platform does beyond a page limit: refuse, or return fewer keys (clamp), or more. */
   beyond?: string;
   probes: number;
-  /** Bytes sent while searching, where sizes cost bytes. */
+  /** Bytes sent while searching, where sizes cost bytes (the time it took is the case's duration). */
   moved?: number;
-  ms: number;
 }
 
 /**

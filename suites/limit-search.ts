@@ -140,7 +140,6 @@ export async function searchLimit(search: LimitSearch): Promise<LimitFact> {
     ...(stopped ? { stopped } : {}),
     probes,
     ...(search.bytesAt ? { moved } : {}),
-    ms: Math.round(performance.now() - started),
   };
 }
 

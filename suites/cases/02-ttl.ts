@@ -37,7 +37,7 @@ async function smallestTtl(context: CaseContext): Promise<LimitFact> {
   if (boundary === null) return seconds;
   if (seconds.value !== null && !(await nativeTtl(context, boundary - 0.001)).ok) return { ...seconds, how: `${seconds.how}; ${boundary - 0.001} s refused too, so whole seconds` };
   const ms = await searchLimit({ bound: 'min', unit: 'ms', from: 1, to: boundary * 1000, accepts: (n) => nativeTtl(context, n / 1000) });
-  return { ...ms, how: `whole seconds (${seconds.how}), then milliseconds below ${boundary} s (${ms.how})`, probes: seconds.probes + ms.probes + 1, ms: seconds.ms + ms.ms };
+  return { ...ms, how: `whole seconds (${seconds.how}), then milliseconds below ${boundary} s (${ms.how})`, probes: seconds.probes + ms.probes + 1 };
 }
 
 /**
