@@ -8,7 +8,7 @@ import { accessSync, constants } from 'node:fs';
 import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { freePort, recordStart, spawnTracked, waitUntil, type Spawned } from '../process.ts';
-import { fakeClock, glibcMallocLibrary, type FakeClock } from '../faketime.ts';
+import { fakeClock, glibcMallocLibrary, removeFaketimeFiles, type FakeClock } from '../faketime.ts';
 
 export const INSTALL_COMMAND = 'apt-get install -y redis-server';
 
@@ -67,6 +67,8 @@ export async function startRedisServer({ binary, tmpDir, signal, fakeTime = fals
       if (attempt < 3 && /Address already in use/.test(spawned.output())) continue;
       throw error;
     }
+    // libfaketime removes its /dev/shm files on a normal exit only: also after a kill.
+    if (clock) void spawned.exited.then(() => removeFaketimeFiles(spawned.child.pid!));
     recordStart('redis-server', performance.now() - started);
     return { host: '127.0.0.1', port, binary, version, spawned, ...(clock ? { clock } : {}), stop: () => spawned.stop() };
   }

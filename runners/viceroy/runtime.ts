@@ -18,7 +18,7 @@ import { isNativeError, NativeError, type Availability } from '../../api/index.t
 import { addCommand, missingPackage } from '../optional.ts';
 import { viceroyAvailability, type Log } from './install.ts';
 import { compilerAvailable } from './wasm.ts';
-import { FAKETIME_INSTALL, fakeClock } from '../faketime.ts';
+import { FAKETIME_INSTALL, fakeClock, removeFaketimeFiles } from '../faketime.ts';
 
 const KV_STORE_NAME = 'kvparity';
 // Viceroy compiles the ~11 MB wasm with Cranelift on every start (wasmtime's cache is off in
@@ -159,6 +159,8 @@ export async function startViceroy(options: ViceroyRunOptions): Promise<ViceroyR
     readyHeaders: token ? { authorization: `Bearer ${token}` } : {},
     signal: options.signal,
   });
+  // libfaketime removes its /dev/shm files on a normal exit only, and Viceroy is stopped by a signal.
+  if (faketime) void spawned.exited.then(() => removeFaketimeFiles(spawned.child.pid!));
   let exitedWith: string | null = null;
   let recent = '';
   const remember = (chunk: Buffer) => void (recent = (recent + chunk.toString()).slice(-16384));
