@@ -2,7 +2,7 @@
 // the token rules, whole-batch validation, the raw /value encoding and base64. The real bridges
 // are exercised inside workerd and Viceroy by cloudflare.test.ts, fastly.test.ts and remote.test.ts.
 import { describe, expect, it } from 'vitest';
-import { FRAME_TYPE, checkBatch, decodeBase64, encodeBase64, handleBridgeRequest } from '../runners/bridge/handler.js';
+import { FRAME_TYPE, checkBatch, decodeBase64, encodeBase64, firstNewline, handleBridgeRequest } from '../runners/bridge/handler.js';
 import { decodeFrame, encodeFrame } from '../runners/bridge/client.ts';
 import { KvModel } from '../contract/model.ts';
 import type { JsonValue, NativeOp } from '../api/index.ts';
@@ -71,6 +71,19 @@ describe('bridge handler', () => {
     const results = (head as { results: Array<{ entry: { size: number; metadata: unknown } | null }> }).results;
     expect(results.map((r) => r.entry)).toEqual([...values.map((v, i) => ({ size: v.byteLength, metadata: i === 1 ? { n: 1 } : null })), null]);
     expect([...bytes]).toEqual(values.flatMap((v) => [...v]));
+  });
+
+  it("finds the frame's newline wherever it lies (window edges, past 64 KiB), and no other byte reads as one", () => {
+    const at = (size: number, index: number) => {
+      const bytes = new Uint8Array(size);
+      if (index >= 0) bytes[index] = 10;
+      return firstNewline(bytes);
+    };
+    for (const index of [0, 1, 65_535, 65_536, 65_537, 196_607, 196_608, 299_999]) expect(at(300_000, index)).toBe(index);
+    expect(at(300_000, -1)).toBe(-1);
+    expect(firstNewline(new Uint8Array(0))).toBe(-1);
+    const everyByte = Uint8Array.from({ length: 256 }, (_, i) => (i + 11) % 256); // 0x0A last
+    expect(firstNewline(everyByte)).toBe(255);
   });
 
   it('round-trips any key through /value, lone surrogates included, and reports missing keys', async () => {

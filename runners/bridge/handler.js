@@ -102,9 +102,25 @@ function withFramedBody(run) {
  */
 /** @param {Uint8Array} frame */
 function splitFrame(frame) {
-  const newline = frame.indexOf(10);
+  const newline = firstNewline(frame);
   const head = newline < 0 ? frame : frame.subarray(0, newline);
   return { body: JSON.parse(new TextDecoder().decode(head)), bytes: newline < 0 ? frame.subarray(0, 0) : frame.subarray(newline + 1) };
+}
+
+/**
+ * The index of the first byte 0x0A, or -1. Not bytes.indexOf(10): in js-compute that is interpreted
+ * (self-hosted) JavaScript, 4 ms for the JSON line of a batch of 1000 puts. Windows of the bytes
+ * decoded as latin1 (one character per byte, so a character's index is its byte's) are searched
+ * natively instead; each window twice the last, so at most twice the JSON line is decoded.
+ * @param {Uint8Array} bytes
+ */
+export function firstNewline(bytes) {
+  const latin1 = new TextDecoder('latin1');
+  for (let start = 0, size = 65536; start < bytes.byteLength; start += size, size *= 2) {
+    const found = latin1.decode(bytes.subarray(start, start + size)).indexOf('\n');
+    if (found >= 0) return start + found;
+  }
+  return -1;
 }
 
 /**
@@ -342,6 +358,9 @@ async function readBounded(request, limit) {
   const declared = Number(request.headers.get('content-length'));
   if (declared > limit) throw { tooLarge: true };
   if (!request.body) return new Uint8Array(0);
+  // A declared length within the bound: the runtime reads it in one native call (the loop below
+  // costs an interpreted await per chunk in js-compute). HTTP framing holds the body to that length.
+  if (request.headers.get('content-length') !== null && Number.isInteger(declared)) return new Uint8Array(await request.arrayBuffer());
   const reader = request.body.getReader();
   /** @type {Uint8Array[]} */
   const chunks = [];
