@@ -12,6 +12,8 @@ export default defineConfig({
     globalSetup: ['test/fixtures/pool-setup.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
-    maxWorkers: 2,
+    // Three on two cores: the process-hygiene and reliability files spend much of their time waiting
+    // (runtime starts, timeouts they provoke), and a third file fills those waits.
+    maxWorkers: 3,
   },
 });

@@ -13,6 +13,7 @@ import { baseRunInfo, newNamespace, runCases } from '../suites/engine.ts';
 import { UsageError, ensureDirFlag, intFlag, listFlag, parseArgs, type Parsed } from './args.ts';
 import type { Replay } from '../suites/case.ts';
 import type { RuntimePool } from './pool.ts';
+import { TIMING_FILE, type TestTiming } from './timing.ts';
 
 export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout', 'jobs', 'shard', 'real-time', 'replay'];
 export const RUN_BOOLEANS = ['allow-destructive'];
@@ -175,7 +176,10 @@ export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string
   if (shard) log(`shard ${shard.index} of ${shard.total}: ${cases.length} of the ${shard.of} selected cases (give every shard the same --seed)`);
 
   const started = performance.now();
-  const each = await inParallel(selection.loaded, jobs, async ({ definition, source }) => {
+  // The slowest providers of the last run in this --out start first, so the lanes end together.
+  const last = lastSeconds(out);
+  const startOrder = selection.loaded.map((_, i) => i).sort((a, b) => (last[selection.loaded[b].definition.id] ?? Infinity) - (last[selection.loaded[a].definition.id] ?? Infinity));
+  const each = await inParallel(selection.loaded, jobs, startOrder, async ({ definition, source }) => {
     const lines: string[] = [];
     const providerLog = jobs > 1 ? (line: string) => void lines.push(line) : log;
     const providerStarted = performance.now();
@@ -210,13 +214,23 @@ export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string
   };
 }
 
-/** `work` over `items`, at most `jobs` at a time; the results in the items' order. */
-async function inParallel<T, R>(items: readonly T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/** Each provider's seconds in the last `kvparity test` that wrote to `out` (cli/timing.ts), if any. */
+function lastSeconds(out: string): Record<string, number> {
+  try {
+    const timing = JSON.parse(readFileSync(join(out, TIMING_FILE), 'utf8')) as TestTiming;
+    return Object.fromEntries(timing.conformance.providers.map((p) => [p.id, p.seconds]));
+  } catch {
+    return {};
+  }
+}
+
+/** `work` over `items` in `order`, at most `jobs` at a time; the results in the items' order. */
+async function inParallel<T, R>(items: readonly T[], jobs: number, order: number[], work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
+    while (next < order.length) {
+      const index = order[next++];
       results[index] = await work(items[index]);
     }
   };
