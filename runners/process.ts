@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -136,10 +136,54 @@ export async function answers200(url: string, headers: Record<string, string> = 
   return response.status === 200;
 }
 
-/** Waits until `url` answers 200 (a runtime listening and serving), the child dies, or `timeoutMs` passes. */
+/**
+ * Waits until `url` answers 200 (a runtime listening and serving), the child dies, or `timeoutMs`
+ * passes. With `spawned`, the answer must come from that child: it must hold the listening socket
+ * (listensOn), since a runtime that binds late leaves its port to whoever takes it first.
+ */
 export function waitForHttp(what: string, url: string, options: { headers?: Record<string, string>; timeoutMs?: number; intervalMs?: number; spawned?: Spawned } = {}): Promise<void> {
   const { headers, ...waiting } = options;
-  return waitUntil(what, () => answers200(url, headers), waiting);
+  const port = Number(new URL(url).port);
+  const pid = options.spawned?.child.pid;
+  return waitUntil(what, async () => (await answers200(url, headers)) && (pid === undefined || listensOn(pid, port)), waiting);
+}
+
+/**
+ * Does process `pid` hold a listening TCP socket on `port`? Linux reads /proc (elsewhere: true).
+ * freePort() finds a port and lets it go; a runtime that binds it only after a long start (Viceroy
+ * compiles its wasm first) leaves seconds in which another process can take it, and an answer on
+ * the port is then another process's.
+ */
+export function listensOn(pid: number, port: number): boolean {
+  if (process.platform !== 'linux') return true;
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+      const fields = line.trim().split(/\s+/);
+      if (fields.length > 9 && fields[3] === '0A' && parseInt(fields[1].split(':')[1], 16) === port) inodes.add(fields[9]);
+    }
+  }
+  if (inodes.size === 0) return false;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  return fds.some((fd) => {
+    try {
+      return inodes.has(/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '');
+    } catch {
+      return false; // closed meanwhile
+    }
+  });
 }
 
 /** A fresh temp directory, removed on exit unless KVPARITY_KEEP_TMP is set. */

@@ -121,25 +121,30 @@ export interface ServeOptions {
 export async function serveWasm(options: ServeOptions): Promise<{ url: string; spawned: Spawned }> {
   const config = join(options.tmpDir, 'fastly.toml');
   writeFileSync(config, options.config);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const started = performance.now();
-  const spawned = spawnTracked(options.viceroyPath, ['serve', '--addr', `127.0.0.1:${port}`, '-C', config, options.wasmPath], {
-    cwd: options.tmpDir,
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'error', ...options.env },
-  });
-  const onAbort = () => void spawned.stop(500);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    await waitForHttp(`viceroy on ${url}`, `${url}${options.readyPath ?? '/'}`, { headers: options.readyHeaders, timeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS, intervalMs: 100, spawned });
-  } catch (error) {
-    await spawned.stop(500);
-    throw error;
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+  // Viceroy binds its port only once the wasm is compiled: another process may have taken it by
+  // then. It then exits saying so, and is started again on another port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const started = performance.now();
+    const spawned = spawnTracked(options.viceroyPath, ['serve', '--addr', `127.0.0.1:${port}`, '-C', config, options.wasmPath], {
+      cwd: options.tmpDir,
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'error', ...options.env },
+    });
+    const onAbort = () => void spawned.stop(500);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await waitForHttp(`viceroy on ${url}`, `${url}${options.readyPath ?? '/'}`, { headers: options.readyHeaders, timeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS, intervalMs: 100, spawned });
+    } catch (error) {
+      await spawned.stop(500);
+      if (attempt < 3 && !options.signal?.aborted && /address already in use|os error 98/i.test(spawned.output())) continue;
+      throw error;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    recordStart('viceroy', performance.now() - started);
+    return { url, spawned };
   }
-  recordStart('viceroy', performance.now() - started);
-  return { url, spawned };
 }
 
 /** The bridge on Viceroy: under libfaketime (when installed) with a clock that advance() moves, ready once /health answers. */
