@@ -1,0 +1,109 @@
+/**
+ * Findings hold for any provider: stores whose rules lie far from the contract's, on either side
+ * and in odd units, must be reported with exactly those rules by the native probes: every limit to
+ * the unit, or, where the store has none within the searched range, "no boundary found" with the
+ * largest size accepted. The stores are the parameterised in-memory fixture (test/fixtures/limited-store.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { ALL_CASES } from '../suites/cases/index.ts';
+import { runCases } from '../suites/engine.ts';
+import type { ProviderDefinition } from '../api/index.ts';
+import { limitedProvider } from './fixtures/limited-store.ts';
+
+const KEY_PROBES = ['1-byte', '2-byte', '3-byte', '4-byte'].map((width) => `keys.native.max-bytes.${width}-chars`);
+const everyWidth = (fact: Record<string, unknown>) => Object.fromEntries(KEY_PROBES.map((id) => [id, fact]));
+
+interface Far {
+  provider: ProviderDefinition;
+  /** Case id → fields its observed fact must have. */
+  facts: Record<string, Record<string, unknown>>;
+}
+
+const FAR: Far[] = [
+  {
+    provider: limitedProvider('far-tiny', 'small everywhere', {
+      keyMax: 64, valueMax: 4096, metadataMax: 100, pageMax: 10, beyondPage: 'refuse', defaultPage: 5, ttlMinSeconds: 0.001, ttlMaxSeconds: 86_400,
+    }),
+    facts: {
+      ...everyWidth({ value: 64, refused: 65 }),
+      'values.native.max': { value: 4096, refused: 4097 },
+      'metadata.native.max-bytes': { value: 100, refused: 101 },
+      'pagination.native.max-page': { value: 10, refused: 11 },
+      'pagination.native.default-limit': { keys: 5 },
+      // 1 ms is the smallest TTL asked: accepted, so no lower boundary exists to pin.
+      'ttl.native.min': { unit: 'ms', value: null, accepted: 1, refused: null },
+      'ttl.native.max': { value: 86_400, refused: 86_401 },
+      'ttl.native.expiry-at-ttl': { lateMs: 0 },
+    },
+  },
+  {
+    provider: limitedProvider('far-big', 'large everywhere, pages clamped', {
+      keyMax: 4096, valueMax: 48 * 1024 * 1024, metadataMax: 10_000, pageMax: 5000, beyondPage: 'clamp', defaultPage: 2500,
+      ttlMinSeconds: 300, ttlMaxSeconds: 10 * 365 * 86_400 + 86_400,
+    }),
+    facts: {
+      ...everyWidth({ value: 4096, refused: 4097 }),
+      'values.native.max': { value: 48 * 1024 * 1024, refused: 48 * 1024 * 1024 + 1 },
+      'metadata.native.max-bytes': { value: 10_000, refused: 10_001 },
+      'pagination.native.max-page': { value: 5000, refused: 5001 },
+      'pagination.native.default-limit': { keys: 2500 },
+      'ttl.native.min': { unit: 's', value: 300, refused: 299 },
+      'ttl.native.max': { value: 10 * 365 * 86_400 + 86_400, refused: 10 * 365 * 86_400 + 86_401 },
+    },
+  },
+  {
+    // Keys counted in UTF-16 units: 300 of them is 300 B of ASCII but more bytes of wider characters
+    // (the probe's key starts with a 20-byte ASCII prefix).
+    provider: limitedProvider('far-odd', 'odd numbers and units, late expiry', {
+      keyMax: 300, keyLength: (key) => key.length, valueMax: 1_000_000, metadataMax: 1234, pageMax: 777, beyondPage: 'refuse',
+      ttlMinSeconds: 7, ttlMaxSeconds: 2 ** 31 - 1, wholeSecondTtls: true, lateSeconds: 90,
+    }),
+    facts: {
+      'keys.native.max-bytes.1-byte-chars': { value: 300 },
+      'keys.native.max-bytes.2-byte-chars': { value: 580 },
+      'keys.native.max-bytes.3-byte-chars': { value: 860 },
+      'keys.native.max-bytes.4-byte-chars': { value: 580 },
+      'values.native.max': { value: 1_000_000, refused: 1_000_001 },
+      'metadata.native.max-bytes': { value: 1234, refused: 1235 },
+      'pagination.native.max-page': { value: 777, refused: 778 },
+      'pagination.native.default-limit': { keys: 777 },
+      'ttl.native.min': { unit: 's', value: 7, refused: 6 },
+      'ttl.native.max': { value: 2 ** 31 - 1, refused: 2 ** 31 },
+      'ttl.native.expiry-at-ttl': { lateMs: 90_000 },
+    },
+  },
+  {
+    // Shaped like Deno KV: no page limit, TTLs in milliseconds without an upper bound, expiry a minute late.
+    provider: limitedProvider('far-denoish', 'shaped like Deno KV', { keyMax: 2048, valueMax: 65_536, ttlMinSeconds: 0.001, lateSeconds: 60 }),
+    facts: {
+      ...everyWidth({ value: 2048, refused: 2049 }),
+      'values.native.max': { value: 65_536, refused: 65_537 },
+      'metadata.native.max-bytes': { value: null, accepted: 65_536, refused: null },
+      'pagination.native.max-page': { value: null, accepted: 10_000, refused: null },
+      'ttl.native.min': { unit: 'ms', value: null, accepted: 1 },
+      'ttl.native.max': { value: null, accepted: 3_153_600_000, refused: null },
+      'ttl.native.expiry-at-ttl': { lateMs: 60_000 },
+    },
+  },
+];
+
+describe('stores far from the contract are reported with exactly their rules', () => {
+  for (const { provider, facts } of FAR) {
+    it(`${provider.id}: ${provider.title}`, async () => {
+      const cases = ALL_CASES.filter((c) => c.id in facts);
+      expect(cases.map((c) => c.id).sort()).toEqual(Object.keys(facts).sort());
+      const file = await runCases({
+        provider,
+        source: 'test',
+        cases,
+        seed: 20260101,
+        runs: 1,
+        kitVersion: 'test',
+        divergences: [],
+        start: () => provider.start({ tmpDir: '/nonexistent', log: () => {}, options: {}, signal: new AbortController().signal }),
+        defaultTimeoutMs: 120_000,
+      });
+      for (const result of file.results) expect(result.observed, `${result.test} on ${provider.id}: ${result.message}`).toMatchObject(facts[result.test]);
+    }, 300_000);
+  }
+});
