@@ -21,12 +21,33 @@ export const NATIVE_ROWS: { key: string; label: string; match: RegExp; headline?
   { key: 'largest-ttl', label: 'Largest TTL', match: /^ttl\.(native\.)?(max|maximum|largest)\b/ },
   { key: 'expiry', label: 'Expiry after the TTL', match: /^ttl\.native\.expiry\b/ },
   { key: 'largest-page', label: 'Largest page', match: /^pagination\.(native\.)?(max|largest)[-.]?(page|limit)\b/, headline: (o) => upperLimit({ maxBytes: o.maxPageSize, rejectedFrom: o.over === 'accepted' ? null : undefined, probedUpTo: o.probedUpTo }, 'keys') },
-  { key: 'default-page', label: 'List without a limit', match: /^pagination\.native\.default-(limit|page)\b/ },
+  { key: 'default-page', label: 'List without a limit', match: /^pagination\.native\.default-(limit|page)\b/, headline: defaultPage },
   { key: 'list-order', label: 'List order', match: /^pagination\.(native\.)?(list-)?order\b/, headline: (o) => (typeof o.order === 'string' ? o.order : undefined) },
   { key: 'delete-missing', label: 'Delete of a missing key', match: /(native[.-])delete-missing\b/ },
-  { key: 'malformed-cursor', label: 'Malformed cursor', match: /\b(malformed|bad|invalid|garbage)-cursor\b/ },
+  { key: 'malformed-cursor', label: 'Malformed cursor', match: /\b(malformed|bad|invalid|garbage)-cursor\b/, headline: cursorOutcomes },
   { key: 'metadata-limit', label: 'Metadata limit', match: /^metadata\.(native\.)?(max|largest|limit)\b/, headline: (o) => upperLimit(o, 'B') },
 ];
+
+/** A list without a limit over `over` keys: how many came back, and whether a cursor followed. */
+function defaultPage(o: Observed): string | undefined {
+  if (typeof o.keys !== 'number' || typeof o.over !== 'number') return undefined;
+  const n = (count: number) => count.toLocaleString('en-US');
+  if (o.complete === true && o.keys >= o.over) return `all ${n(o.keys)} keys in one page (no default page size up to ${n(o.over)})`;
+  return `${n(o.keys)} of ${n(o.over)} keys${o.complete === false ? ', then a cursor' : ', and no cursor'}`;
+}
+
+/** Each cursor the store never issued: refused (with its class), or taken and what the page held. */
+function cursorOutcomes(o: Observed): string | undefined {
+  const outcomes = Object.entries(o);
+  if (!outcomes.every(([, v]) => isRecord(v) && typeof v.ok === 'boolean')) return undefined;
+  return outcomes
+    .map(([label, v]) => {
+      const outcome = v as Observed;
+      if (outcome.ok === false) return `${label}: rejected${typeof outcome.class === 'string' ? ` (${outcome.class})` : ''}`;
+      return `${label}: accepted, ${outcome.keys} key(s) listed${outcome.complete === true ? ', no cursor' : ''}`;
+    })
+    .join('; ');
+}
 
 /** An upper limit found by bisection (suites/probe.ts UpperLimit): exact, or "none up to" the probe's cap. */
 function upperLimit(o: Observed, unit: string): string | undefined {
@@ -88,8 +109,10 @@ export function summarizeObservation(cell: Pick<Cell, 'observed' | 'message' | '
     const rendered = renderFact(cell.observed);
     return { value: rendered.value, errors: [...new Set([...rendered.errors, ...errors])], fact: true };
   }
+  // A row's headline is written to be read whole too; anything else is described, and cut.
   const picked = headline && isRecord(cell.observed) ? headline(cell.observed) : undefined;
-  return { value: truncate(picked ?? describe(cell.observed), 160), errors: [...errors] };
+  if (picked !== undefined) return { value: picked, errors: [...errors], fact: true };
+  return { value: truncate(describe(cell.observed), 160), errors: [...errors] };
 }
 
 function collectErrors(value: unknown, into: Set<string>, depth = 0): void {

@@ -72,7 +72,7 @@ export interface NativeObservation {
   status: Status;
   value: string;
   errors: string[];
-  /** The value is a rendered fact (results/facts.ts): shown whole, never truncated. */
+  /** The value is a rendered fact (results/facts.ts) or a row's headline: shown whole, never truncated. */
   fact?: true;
 }
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { searchLimit, roundPoint, type LimitSearch } from '../suites/limit-search.ts';
 import { renderFact } from '../reports/facts.ts';
-import { nativeRowFor, summarizeObservation } from '../reports/native-table.ts';
+import { NATIVE_ROWS, nativeRowFor, summarizeObservation } from '../reports/native-table.ts';
 import type { Attempt } from '../suites/probe.ts';
 
 const MiB = 1024 * 1024;
@@ -105,6 +105,17 @@ describe('limit search', () => {
     expect(nativeRowFor('ttl.native.max')).toBe('largest-ttl');
     expect(nativeRowFor('ttl.native.expiry-at-ttl')).toBe('expiry');
     expect(nativeRowFor('pagination.native.default-limit')).toBe('default-page');
+  });
+
+  it('renders a list without a limit and malformed cursors in words, whole', () => {
+    const headline = (id: string, observed: Record<string, unknown>) => summarizeObservation({ observed, status: 'PASS' }, NATIVE_ROWS.find((row) => row.key === nativeRowFor(id))!.headline);
+    expect(headline('pagination.native.default-limit', { keys: 1000, complete: false, over: 1001 })).toEqual({ value: '1,000 of 1,001 keys, then a cursor', errors: [], fact: true });
+    expect(headline('pagination.native.default-limit', { keys: 10_001, complete: true, over: 10_001 }).value).toBe('all 10,001 keys in one page (no default page size up to 10,001)');
+    const cursors = headline('pagination.native.malformed-cursor', {
+      garbage: { ok: false, error: 'Invalid cursor', class: 'invalid-argument' },
+      'random-base64': { ok: true, keys: 2, complete: true, names: ['a', 'b'] },
+    });
+    expect(cursors).toEqual({ value: 'garbage: rejected (invalid-argument); random-base64: accepted, 2 key(s) listed, no cursor', errors: ['Invalid cursor'], fact: true });
   });
 
   it('renders expiry in words, saying when it was measured in real time', () => {
