@@ -69,6 +69,11 @@ function wrap(text: string, width: number, indent: number): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `kvparity run --help` as `kvparity --help` (smoke and divergences print usages of their own).
+  if (command !== 'smoke' && command !== 'divergences' && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(await usage());
+    return 0;
+  }
   try {
     switch (command) {
       // Each command's module loads when it runs: a bad flag is answered without loading the suites.

@@ -54,6 +54,12 @@ describe('bad input', () => {
     expect(err).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 
+  it.each([['--help'], ['run', '--help'], ['test', '-h'], ['report', '--help'], ['providers', '--help']])('%j → the usage on stdout, exit 0', (...args) => {
+    const { code, out, err } = kvparity(args);
+    expect([code, err]).toEqual([0, '']);
+    expect(out).toMatch(/^Usage: kvparity <command> \[options\]/);
+  });
+
   it('a provider file with the wrong shape names every field that is wrong', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'bad.ts'), 'export default { id: "Bad Id", start: 1, capabilities: { ttl: "yes" } };\n');
