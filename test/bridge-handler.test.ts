@@ -73,6 +73,34 @@ describe('bridge handler', () => {
     expect([...bytes]).toEqual(values.flatMap((v) => [...v]));
   });
 
+  it('hands consecutive puts to an adapter with putMany together, the values and outcomes in op order', async () => {
+    const model = new KvModel();
+    const calls: string[][] = [];
+    const kv = {
+      get: async (key: string) => model.get(key),
+      put: async (key: string, value: Uint8Array) => model.put(key, value),
+      putMany: async (puts: Array<{ key: string; value: Uint8Array }>) => {
+        calls.push(puts.map((p) => p.key));
+        return puts.map((p) => (p.key === 'bad' ? { ok: false as const, error: new TypeError('refused') } : (model.put(p.key, p.value), { ok: true as const })));
+      },
+      delete: async (key: string) => model.delete(key),
+      list: async (o: { prefix?: string; limit?: number; cursor?: string }) => model.list(o),
+    };
+    const ops: NativeOp[] = [
+      { op: 'put', key: 'a', value: new TextEncoder().encode('1') },
+      { op: 'put', key: 'bad', value: new TextEncoder().encode('22') },
+      { op: 'put', key: 'b', value: new TextEncoder().encode('333') },
+      { op: 'get', key: 'b' },
+      { op: 'put', key: 'c', value: new TextEncoder().encode('4444') },
+    ];
+    const response = await handleBridgeRequest(new Request('http://bridge/ops', { method: 'POST', body: encodeFrame(ops) }), { kv, runtime: { name: 'test', version: '0' } });
+    const { head, bytes } = decodeFrame(new Uint8Array(await response.arrayBuffer()));
+    expect(calls).toEqual([['a', 'bad', 'b'], ['c']]);
+    expect((head as { results: unknown[] }).results).toEqual([{ ok: true }, { ok: false, error: { name: 'TypeError', message: 'refused' } }, { ok: true }, { ok: true, entry: { size: 3, metadata: null } }, { ok: true }]);
+    expect(new TextDecoder().decode(bytes)).toBe('333');
+    expect(new TextDecoder().decode(model.get('c')!.value)).toBe('4444');
+  });
+
   it("finds the frame's newline wherever it lies (window edges, past 64 KiB), and no other byte reads as one", () => {
     const at = (size: number, index: number) => {
       const bytes = new Uint8Array(size);

@@ -13,6 +13,7 @@ import netlifyBlobs, { runtimeProcess } from '../providers/netlify-blobs.ts';
 import { newestRuntime } from './fixtures/runtime-providers.ts';
 import { rejection } from './fixtures/rejection.ts';
 import { storeDir } from '../runners/process.ts';
+import { sideBySide } from '../runners/netlify-blobs/side-by-side.js';
 
 const availability = await netlifyBlobs.availability!();
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -88,6 +89,22 @@ describe.skipIf(!availability.available)(`netlify-blobs provider${availability.a
     await main.kv.put('u/é', bytes('e'));
     expect(await main.kv.get('u/é')).not.toBeNull();
     expect((await main.kv.list({ prefix: 'u/' })).keys).toEqual(['u/%C3%A9', 'u/a']);
+  });
+
+  it('writes the puts of a batch side by side only where order cannot matter: a key and its folder stay in order', async () => {
+    const put = (key: string) => ({ key, value: bytes(key), options: {} });
+    const groups = (keys: string[]) => sideBySide(keys.map(put)).map((group) => group.map((p) => p.key));
+    expect(groups(['b/1', 'b/2', 'b/1/x', 'b/3', 'b/2', 'b x', 'b/4'])).toEqual([['b/1', 'b/2'], ['b/1/x', 'b/3', 'b/2'], ['b x'], ['b/4']]);
+    expect(groups(['b/1/x', 'b/1'])).toEqual([['b/1/x'], ['b/1']]);
+    expect(groups(Array.from({ length: 10 }, (_, i) => `n/${i}`)).map((group) => group.length)).toEqual([8, 2]);
+    // Through the real server: as one at a time, the key first written wins and the other fails.
+    const results = await main.kv.batch!([
+      { op: 'put', key: 'o/dir', value: bytes('x') },
+      { op: 'put', key: 'o/dir/child', value: bytes('y') },
+      { op: 'put', key: 'o/other', value: bytes('z') },
+    ]);
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    expect((await main.kv.list({ prefix: 'o/' })).keys).toEqual(['o/dir', 'o/other']);
   });
 
   it('lists every key under a prefix as one complete page: no limit, no cursor', async () => {

@@ -8,6 +8,9 @@
 // and, optionally, streaming forms for /value (large values never pass through JSON):
 //   kv.getRaw(key)                   -> { body: ReadableStream | Uint8Array, metadata } | null
 //   kv.putRaw(key, stream, {ttl, metadata})
+// and, optionally, for the consecutive puts of one /ops batch, where the platform's own client
+// may write several at once (the adapter decides which; each put's outcome comes back in order):
+//   kv.putMany([{key, value, options}])  -> [{ ok: true } | { ok: false, error }]
 // Its types are the JSDoc below (checked with the kit's TypeScript, `npm run typecheck`).
 
 /**
@@ -21,6 +24,8 @@
  * @property {(options: PageOptions) => Promise<Page>} list
  * @property {(key: string) => Promise<{ body: ReadableStream | Uint8Array, metadata: unknown } | null>} [getRaw]
  * @property {(key: string, body: ReadableStream, options: WriteOptions) => Promise<unknown>} [putRaw]
+ * @property {(puts: PutEntry[]) => Promise<Array<{ ok: true } | { ok: false, error: unknown }>>} [putMany]
+ * @typedef {{ key: string, value: Uint8Array, options: WriteOptions }} PutEntry
  * @typedef {{ name: string, version: string, platform?: string, kind?: string }} BridgeRuntime
  * @typedef {object} BridgeOptions
  * @property {BridgeKvAdapter} kv
@@ -265,11 +270,28 @@ async function runOps(body, kv, bytes) {
           break;
         }
         case 'put': {
+          if (kv.putMany) {
+            // This put and the ones right after it, handed over together.
+            /** @type {PutEntry[]} */
+            const puts = [];
+            for (let j = i; j < ops.length && ops[j].op === 'put'; j++) {
+              const put = /** @type {{ key: string, size: number, ttl?: number, metadata?: unknown }} */ (ops[j]);
+              puts.push({ key: put.key, value: new Uint8Array(bytes.buffer, bytes.byteOffset + offset, put.size), options: writeOptions(put) });
+              offset += put.size;
+            }
+            const outcomes = await kv.putMany(puts);
+            for (let k = 0; k < puts.length; k++) {
+              const outcome = outcomes[k];
+              results[i + k] = outcome.ok ? OK : { ok: false, error: nativeError(outcome.error) };
+            }
+            i += puts.length - 1;
+            break;
+          }
           // A view into the request body, which nothing writes to. The constructor, not subarray():
           // in js-compute subarray() costs twenty times as much (its species lookup is interpreted).
           const value = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, op.size);
           offset += op.size;
-          await kv.put(op.key, value, op.ttl === undefined && op.metadata === undefined ? NO_OPTIONS : { ttl: op.ttl, metadata: op.metadata });
+          await kv.put(op.key, value, writeOptions(op));
           results[i] = OK;
           break;
         }
@@ -291,6 +313,9 @@ async function runOps(body, kv, bytes) {
 const OK = { ok: true };
 const MISSING = { ok: true, entry: null };
 const NO_OPTIONS = {};
+
+/** @param {{ ttl?: number, metadata?: unknown }} op */
+const writeOptions = (op) => (op.ttl === undefined && op.metadata === undefined ? NO_OPTIONS : { ttl: op.ttl, metadata: op.metadata });
 
 // In-runtime loop for benchmarks: the same native ops the kit would send, without the HTTP hop.
 /**

@@ -14,8 +14,13 @@
 //     server's cursor to the end itself. So a listing is one complete page of every key under
 //     the prefix; `limit` and `cursor` have nothing to go to and are not used.
 //   - Netlify Blobs has no expiry: a put carrying a TTL is refused.
+//   - The puts of one batch are written several at a time, as an app would with Promise.all, where
+//     that cannot change what happens: plain path-like keys, none the same as or a folder of
+//     another in its group (the server stores a key as a file path, so `a` and `a/b` conflict and
+//     their order decides which fails). Any other key is written on its own, in order.
 import { randomBytes } from 'node:crypto';
 import { hostBridge, packageVersion } from '../bridge/node-server.js';
+import { sideBySide } from './side-by-side.js';
 
 const [directory] = process.argv.slice(2);
 const SITE_ID = 'kvparity';
@@ -50,6 +55,14 @@ function adapter(store) {
       // The client takes the bytes as they are (its BlobInput type names ArrayBuffer, not its views).
       await store.set(key, /** @type {ArrayBuffer} */ (/** @type {unknown} */ (value)), metadata === undefined ? {} : { metadata: /** @type {Record<string, unknown>} */ (metadata) });
     },
+    async putMany(puts) {
+      /** @type {Array<{ ok: true } | { ok: false, error: unknown }>} */
+      const outcomes = [];
+      const write = (/** @type {import('../bridge/handler.js').PutEntry} */ put) =>
+        this.put(put.key, put.value, put.options).then(() => ({ ok: /** @type {const} */ (true) }), (error) => ({ ok: /** @type {const} */ (false), error }));
+      for (const group of sideBySide(puts)) outcomes.push(...(await Promise.all(group.map(write))));
+      return outcomes;
+    },
     async delete(key) {
       await store.delete(key);
     },
@@ -59,3 +72,4 @@ function adapter(store) {
     },
   };
 }
+
