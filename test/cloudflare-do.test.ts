@@ -3,10 +3,9 @@
  * workerd: the storage API's own texts come through verbatim, pages follow startAfter, and no
  * workerd is left behind. Skipped (with the reason) when miniflare or workerd is missing.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownInstances, type OwnInstance } from './fixtures/own-instances.ts';
 import cloudflareDo from '../providers/cloudflare-do.ts';
 import type { CloudflareDo } from '../runners/miniflare/do-store.ts';
 import { rejection } from './fixtures/rejection.ts';
@@ -19,39 +18,15 @@ const ROW_LIMIT = 2_200_000;
 /** Alive = exists and is not a zombie. */
 const alive = (pid: number) => existsSync(`/proc/${pid}/stat`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 
-/** Every instance and directory a test started: afterAll stops and removes what a failed test left. */
-const started = new Map<string, CloudflareDo>();
-
-async function stopAndRemove({ kv, dir }: { kv: CloudflareDo; dir: string }): Promise<void> {
-  started.delete(dir);
-  try {
-    await kv.stop();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function start(options: Record<string, string> = {}): Promise<{ kv: CloudflareDo; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'kvparity-cloudflare-do-test-'));
-  try {
-    const kv = (await cloudflareDo.start({ tmpDir: dir, log: () => {}, options, signal: new AbortController().signal })) as CloudflareDo;
-    started.set(dir, kv);
-    return { kv, dir };
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true }); // a start that failed leaves no directory behind
-    throw error;
-  }
-}
+const { start, stopAndRemove, stopAll } = ownInstances<CloudflareDo>(cloudflareDo);
 
 describe.skipIf(!availability.available)(`cloudflare-do provider${availability.available ? '' : ` (skipped: ${(availability as { reason: string }).reason})`}`, () => {
-  let main: { kv: CloudflareDo; dir: string };
+  let main: OwnInstance<CloudflareDo>;
 
   beforeAll(async () => {
     main = await start();
   }, 60_000);
-  afterAll(async () => {
-    for (const [dir, kv] of started) await stopAndRemove({ kv, dir });
-  });
+  afterAll(stopAll);
 
   it('reports the real workerd version, and round-trips bytes', async () => {
     expect(main.kv.runtime.name).toBe('workerd');

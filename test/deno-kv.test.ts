@@ -4,10 +4,9 @@
  * key ranges, expiry follows the libfaketime clock, and nothing is left behind.
  * Skipped (with the reason) when @deno/kv is not installed.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownInstances, type OwnInstance } from './fixtures/own-instances.ts';
 import type { KvInstance } from '../api/index.ts';
 import denoKv, { runtimeProcess } from '../providers/deno-kv.ts';
 import { faketimeLibrary } from '../runners/faketime.ts';
@@ -18,39 +17,15 @@ import { rejection } from './fixtures/rejection.ts';
 const availability = await denoKv.availability!();
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-/** Every instance and directory a test started: afterAll stops and removes what a failed test left. */
-const started = new Map<string, KvInstance>();
-
-async function stopAndRemove({ kv, dir }: { kv: KvInstance; dir: string }): Promise<void> {
-  started.delete(dir);
-  try {
-    await kv.stop();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function start(options: Record<string, string> = {}): Promise<{ kv: KvInstance; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'kvparity-deno-kv-test-'));
-  try {
-    const kv = await denoKv.start({ tmpDir: dir, log: () => {}, options, signal: new AbortController().signal });
-    started.set(dir, kv);
-    return { kv, dir };
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true }); // a start that failed leaves no directory behind
-    throw error;
-  }
-}
+const { start, stopAndRemove, stopAll } = ownInstances(denoKv);
 
 describe.skipIf(!availability.available)(`deno-kv provider${availability.available ? '' : ` (skipped: ${(availability as { reason: string }).reason})`}`, () => {
-  let main: { kv: KvInstance; dir: string };
+  let main: OwnInstance<KvInstance>;
 
   beforeAll(async () => {
     main = await start();
   }, 60_000);
-  afterAll(async () => {
-    for (const [dir, kv] of started) await stopAndRemove({ kv, dir });
-  });
+  afterAll(stopAll);
 
   it('reports the engine and its version, and round-trips bytes', async () => {
     expect(main.kv.runtime).toMatchObject({ name: 'denokv', version: '0.14.0' });

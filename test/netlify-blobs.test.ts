@@ -4,10 +4,9 @@
  * shows, a listing is one complete page, and nothing is left behind.
  * Skipped (with the reason) when @netlify/blobs is not installed.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownInstances, type OwnInstance } from './fixtures/own-instances.ts';
 import type { KvInstance } from '../api/index.ts';
 import netlifyBlobs, { runtimeProcess } from '../providers/netlify-blobs.ts';
 import { newestRuntime } from './fixtures/runtime-providers.ts';
@@ -19,39 +18,15 @@ const availability = await netlifyBlobs.availability!();
 const bytes = (text: string) => new TextEncoder().encode(text);
 const INTERNAL_500 = 'Netlify Blobs has generated an internal error (500 status code)';
 
-/** Every instance and directory a test started: afterAll stops and removes what a failed test left. */
-const started = new Map<string, KvInstance>();
-
-async function stopAndRemove({ kv, dir }: { kv: KvInstance; dir: string }): Promise<void> {
-  started.delete(dir);
-  try {
-    await kv.stop();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function start(): Promise<{ kv: KvInstance; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'kvparity-netlify-blobs-test-'));
-  try {
-    const kv = await netlifyBlobs.start({ tmpDir: dir, log: () => {}, options: {}, signal: new AbortController().signal });
-    started.set(dir, kv);
-    return { kv, dir };
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true }); // a start that failed leaves no directory behind
-    throw error;
-  }
-}
+const { start, stopAndRemove, stopAll } = ownInstances(netlifyBlobs);
 
 describe.skipIf(!availability.available)(`netlify-blobs provider${availability.available ? '' : ` (skipped: ${(availability as { reason: string }).reason})`}`, () => {
-  let main: { kv: KvInstance; dir: string };
+  let main: OwnInstance<KvInstance>;
 
   beforeAll(async () => {
     main = await start();
   }, 60_000);
-  afterAll(async () => {
-    for (const [dir, kv] of started) await stopAndRemove({ kv, dir });
-  });
+  afterAll(stopAll);
 
   it('reports the package version, and round-trips bytes and metadata as the client returns them', async () => {
     expect(main.kv.runtime).toMatchObject({ name: 'netlify-blobs-server', version: '10.7.13' });
