@@ -6,26 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_CASES } from '../suites/cases/index.ts';
 import type { ResultsFile } from '../results/types.ts';
-import { runCases } from '../suites/engine.ts';
 import memory from '../providers/memory.ts';
 import type { ProviderDefinition } from '../api/index.ts';
 import { BROKEN } from './broken/index.ts';
+import { runInProcess } from './fixtures/run-in-process.ts';
 
 /** Five seeds: a broken provider must be caught on each (properties only add to the example cases). */
 const SEEDS = [20260101, 1, 777, 424242, 2 ** 31 - 1];
 
-const run = (provider: ProviderDefinition, seed: number, cases = ALL_CASES): Promise<ResultsFile> =>
-  runCases({
-    provider,
-    source: 'test',
-    cases,
-    seed,
-    runs: 10,
-    kitVersion: 'test',
-    divergences: [],
-    start: () => provider.start({ tmpDir: '/nonexistent', log: () => {}, options: {}, signal: new AbortController().signal }),
-    defaultTimeoutMs: 60_000,
-  });
+const run = (provider: ProviderDefinition, seed: number, cases = ALL_CASES): Promise<ResultsFile> => runInProcess(provider, { seed, runs: 10, cases });
 
 const failing = (file: ResultsFile) => file.results.filter((r) => r.status !== 'PASS' && r.status !== 'SKIP');
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ALL_CASES } from '../suites/cases/index.ts';
-import { runCases } from '../suites/engine.ts';
+import { runInProcess } from './fixtures/run-in-process.ts';
 import type { ProviderDefinition } from '../api/index.ts';
 import { limitedProvider } from './fixtures/limited-store.ts';
 
@@ -92,17 +92,7 @@ describe('stores far from the contract are reported with exactly their rules', (
     it(`${provider.id}: ${provider.title}`, async () => {
       const cases = ALL_CASES.filter((c) => c.id in facts);
       expect(cases.map((c) => c.id).sort()).toEqual(Object.keys(facts).sort());
-      const file = await runCases({
-        provider,
-        source: 'test',
-        cases,
-        seed: 20260101,
-        runs: 1,
-        kitVersion: 'test',
-        divergences: [],
-        start: () => provider.start({ tmpDir: '/nonexistent', log: () => {}, options: {}, signal: new AbortController().signal }),
-        defaultTimeoutMs: 120_000,
-      });
+      const file = await runInProcess(provider, { seed: 20260101, runs: 1, cases, timeoutMs: 120_000 });
       for (const result of file.results) expect(result.observed, `${result.test} on ${provider.id}: ${result.message}`).toMatchObject(facts[result.test]);
     }, 300_000);
   }
