@@ -16,24 +16,27 @@ export function sideBySide(puts) {
   const groups = [];
   /** @type {import('../bridge/handler.js').PutEntry[]} */
   let group = [];
-  /** @type {Set<string>} Keys of the group and every folder above them. */
-  let taken = new Set();
+  /** The group's keys, and every folder above them. */
+  let keys = new Set();
+  let folders = new Set();
   const close = () => {
     if (group.length) groups.push(group);
     group = [];
-    taken = new Set();
+    keys = new Set();
+    folders = new Set();
   };
   for (const put of puts) {
-    const folders = put.key.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
-    const plain = PLAIN_PATH.test(put.key);
-    if (!plain || group.length >= AT_ONCE || taken.has(put.key) || folders.some((folder) => taken.has(folder) && group.some((other) => other.key === folder))) close();
-    if (!plain) {
+    if (!PLAIN_PATH.test(put.key)) {
+      close();
       groups.push([put]);
       continue;
     }
+    const above = put.key.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+    // The same key, a folder of one in the group, or a key of the group above this one: in order.
+    if (group.length >= AT_ONCE || keys.has(put.key) || folders.has(put.key) || above.some((folder) => keys.has(folder))) close();
     group.push(put);
-    taken.add(put.key);
-    for (const folder of folders) taken.add(folder);
+    keys.add(put.key);
+    for (const folder of above) folders.add(folder);
   }
   close();
   return groups;
