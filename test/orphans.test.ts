@@ -38,8 +38,9 @@ describe.each(providers)('$id', (provider) => {
   }, TEST_MS);
 
   it.skipIf(!!provider.skip)(`${name}: SIGTERM while the runtime is starting → nothing is left`, async () => {
-    // The serving process, not a `--version` probe that comes and goes before it.
-    const serving = (p: ProcessInfo) => p.name === processName && !p.cmdline.includes('--version');
+    // The serving process, not a `--version` probe that comes and goes before it: a probe that has
+    // exited but is not yet reaped is a zombie with the runtime's name and an empty command line.
+    const serving = (p: ProcessInfo) => p.name === processName && p.state !== 'Z' && p.cmdline !== '' && !p.cmdline.includes('--version');
     const run = await watchedRun(longRun, { interrupt: { signal: 'SIGTERM', when: ({ tree }) => tree.some(serving) } });
     expect(run.interrupted).toBe(true);
     expect([run.code, run.signal]).toEqual([143, null]);
