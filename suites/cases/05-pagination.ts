@@ -71,19 +71,24 @@ async function largestPage(context: CaseContext): Promise<LimitFact> {
   await putKeys(context, ['hint-a', 'hint-b']);
   const two = await context.kv.list({ prefix: context.key('hint-'), limit: 1 });
   if (two.keys.length > 1) return { ...refusal, value: null, beyond: `pages hold more keys than the limit (${two.keys.length} for a limit of 1: it is a hint)` };
+  // Decoys beside the counted keys: a store that fills a page before filtering by prefix (Redis
+  // SCAN counts the keys it visits, then drops those that do not match) answers short pages here,
+  // and shows it at every limit instead of agreeing by chance at two neighbouring ones.
+  await putKeys(context, numbered(100, 'j-'));
   for (let start = 0; start <= limit; start += 1000) await putKeys(context, numbered(Math.min(1000, limit + 1 - start), `k${String(start / 1000).padStart(2, '0')}-`));
-  const full = await context.kv.list({ prefix: context.key('k'), limit });
-  if (full.keys.length === limit) return { ...refusal, how: `${refusal.how}; a page at ${limit} over ${limit + 1} keys held ${limit}` };
-  if (full.keys.length > limit) {
-    return { ...refusal, value: null, beyond: `pages hold more keys than the limit (${full.keys.length} for a limit of ${limit}: it is a hint)` };
+  const pageAt = async (size: number) => (await context.kv.list({ prefix: context.key('k'), limit: size })).keys.length;
+  const full = await pageAt(limit);
+  if (full === limit) return { ...refusal, how: `${refusal.how}; a page at ${limit} over ${limit + 1} keys held ${limit}` };
+  if (full > limit) return { ...refusal, value: null, beyond: `pages hold more keys than the limit (${full} for a limit of ${limit}: it is a hint)` };
+  // Fewer keys than asked while more remain: a clamp only if the pages keep to it everywhere, one
+  // more than it gives it again, and it and half of it are each given exactly.
+  const clamp = full;
+  const half = Math.max(1, Math.floor(clamp / 2));
+  const [at, above, atHalf] = await Promise.all([pageAt(clamp), pageAt(clamp + 1), pageAt(half)]);
+  if (clamp > 0 && at === clamp && above === clamp && atHalf === half) {
+    return { ...refusal, value: clamp, accepted: clamp, refused: clamp + 1, beyond: `a larger limit returns ${clamp} keys (clamped, not refused)`, how: `${refusal.how}; a page at ${limit} held ${clamp} keys, and so did one at ${clamp + 1}; one at ${half} held ${half}` };
   }
-  // Fewer keys than asked while more remain: a clamp, if a limit of that many and one more both give that many.
-  const clamp = full.keys.length;
-  const [at, above] = await Promise.all([context.kv.list({ prefix: context.key('k'), limit: clamp }), context.kv.list({ prefix: context.key('k'), limit: clamp + 1 })]);
-  if (clamp > 0 && at.keys.length === clamp && above.keys.length === clamp) {
-    return { ...refusal, value: clamp, accepted: clamp, refused: clamp + 1, beyond: `a larger limit returns ${clamp} keys (clamped, not refused)`, how: `${refusal.how}; a page at ${limit} held ${clamp} keys, and so did one at ${clamp + 1}` };
-  }
-  return { ...refusal, value: null, stopped: `pages do not keep to the limit: ${full.keys.length} keys for a limit of ${limit}, ${at.keys.length} for ${clamp}, ${above.keys.length} for ${clamp + 1}` };
+  return { ...refusal, value: null, stopped: `pages do not keep to the limit: ${full} keys for a limit of ${limit}, ${at} for ${clamp}, ${above} for ${clamp + 1}, ${atHalf} for ${half}` };
 }
 
 /** Names a store could alter on the way back: case, whitespace, path and percent forms, Unicode forms, emoji, Fastly's forbidden characters, dot segments. */
