@@ -3,7 +3,7 @@
  * reason) when Viceroy cannot be found or built on this machine.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,8 @@ import fastly from '../providers/fastly.ts';
 import type { KvInstance } from '../api/index.ts';
 import { BridgeClient } from '../runners/bridge/client.ts';
 import { MAX_BODY_BYTES, PROTOCOL_VERSION } from '../runners/bridge/handler.js';
-import { buildProgress, buildsFile, expectedBuild } from '../runners/viceroy/install.ts';
+import { buildProgress, buildsFile, expectedBuild, findViceroy } from '../runners/viceroy/install.ts';
+import { compileCacheDir } from '../runners/viceroy/compile-cache.ts';
 import { rejection } from './fixtures/rejection.ts';
 import { uploadAnswer } from './fixtures/upload.ts';
 import { sharedBridge, type TestBridge } from './fixtures/shared-bridge.ts';
@@ -176,6 +177,17 @@ describe.skipIf(!availability.available)(`fastly provider${availability.availabl
       own = await start({ token: 'sekrit-token' });
     }, 40 * 60_000);
     afterAll(() => stop(own)); // a second stop() is a no-op: this covers a failure before the last test
+
+    // The kit's build of Viceroy keeps the compiled guest in wasmtime's cache: by now the shared
+    // Viceroy (or an earlier run) compiled it, so this start only loaded it. Compiling costs about 12
+    // CPU-seconds here; loading well under one. A Viceroy from PATH or VICEROY_BIN has no such cache.
+    it.skipIf(!findViceroy()?.source.match(/^(cache|built)$/))('loads the compiled bridge from the compile cache instead of compiling it again', () => {
+      const [pid] = viceroyPids([own.dir]);
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / 100;
+      expect(cpuSeconds, `Viceroy ${pid} spent ${cpuSeconds} CPU-s to get ready`).toBeLessThan(4);
+      expect(readdirSync(compileCacheDir(), { recursive: true }).length).toBeGreaterThan(0);
+    });
 
     it('reuses the Viceroy binary and the built wasm, and demands its token', async () => {
       expect(viceroyPids([own.dir])).toHaveLength(1);

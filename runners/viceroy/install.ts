@@ -1,17 +1,21 @@
 /**
  * Finds or builds Viceroy, Fastly's local Compute runtime. Order: $VICEROY_BIN, then
- * `viceroy` on PATH, then the kit's cache (cacheDir('viceroy', VERSION)/bin/viceroy).
- * When none exists and cargo does, builds the pinned version once from crates.io
- * into the cache, under a lock so parallel runs never build twice.
+ * `viceroy` on PATH, then the kit's cache (cacheDir('viceroy', BUILD)/bin/viceroy).
+ * When none exists and cargo does, builds the pinned version once from crates.io into the
+ * cache, with wasmtime's compile cache enabled (compile-cache.ts), under a lock so parallel
+ * runs never build twice.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { cacheDir, spawnTracked } from '../process.ts';
+import { CRATES, fetchCrate, patchSources } from './compile-cache.ts';
 
 /** Pinned: 0.22.0 provides every host call @fastly/js-compute 3.46.0 imports (checked against its witx and by linking). */
 export const VICEROY_VERSION = '0.22.0';
+/** The kit's build of it: the pinned crates plus wasmtime's compile cache (compile-cache.ts). */
+const VICEROY_BUILD = `${VICEROY_VERSION}+compile-cache`;
 
 export interface ViceroyBinary {
   path: string;
@@ -25,7 +29,7 @@ export type Log = (message: string) => void;
 const BUILD_TIMEOUT_MS = 60 * 60 * 1000;
 const PROGRESS_EVERY_MS = 15_000;
 
-/** What a build cost when none was recorded on this machine: measured on 2 cores (`cargo install`, Viceroy 0.22.0). */
+/** What a build cost when none was recorded on this machine: measured on 2 cores (Viceroy 0.22.0, release). */
 const TYPICAL_BUILD = { seconds: 1060, crates: 310, where: 'the typical time on 2 cores' };
 
 export interface BuildRecord {
@@ -70,13 +74,12 @@ export function buildProgress(logText: string, elapsedS: number, expected = expe
 const formatDuration = (seconds: number) => (seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`);
 
 export function viceroyCache(): string {
-  return cacheDir('viceroy', VICEROY_VERSION);
+  return cacheDir('viceroy', VICEROY_BUILD);
 }
 
+/** By hand, onto PATH: the same Viceroy without the compile cache (each start then compiles the guest). */
 export function installCommand(): string {
-  const home = process.env.HOME;
-  const root = viceroyCache();
-  return `cargo install viceroy --locked --version ${VICEROY_VERSION} --root ${home && root.startsWith(home + '/') ? '~' + root.slice(home.length) : root}`;
+  return `cargo install viceroy --locked --version ${VICEROY_VERSION}`;
 }
 
 /** `viceroy --version` → "0.22.0", or null when the file is not a working viceroy. */
@@ -175,13 +178,19 @@ export async function ensureViceroy(log: Log, signal?: AbortSignal): Promise<Vic
     const again = findViceroy();
     if (again) return again;
     const expected = expectedBuild();
-    log(`one-time build of Viceroy ${VICEROY_VERSION} from crates.io: about ${formatDuration(expected.seconds)} (${expected.where}); log: ${logPath}`);
+    log(`one-time build of Viceroy ${VICEROY_VERSION} from crates.io, with wasmtime's compile cache: about ${formatDuration(expected.seconds)} (${expected.where}); log: ${logPath}`);
     const started = Date.now();
+    // The published crates, patched in a source dir of the cache's own.
+    const sources = join(root, 'src');
+    rmSync(sources, { recursive: true, force: true });
+    mkdirSync(sources, { recursive: true });
+    const [viceroyDir, libDir] = await Promise.all(CRATES.map((name) => fetchCrate(name, VICEROY_VERSION, sources)));
+    patchSources(viceroyDir, libDir);
     // This build's log alone: progress counts its crates, not an earlier attempt's.
     writeFileSync(logPath, '');
     const fd = openSync(logPath, 'a');
     // A target dir in the cache: an interrupted build resumes instead of starting over.
-    const spawned = spawnTracked(cargo, ['install', 'viceroy', '--locked', '--version', VICEROY_VERSION, '--root', root], {
+    const spawned = spawnTracked(cargo, ['build', '--release', '--locked', '--manifest-path', join(viceroyDir, 'Cargo.toml')], {
       stdio: ['ignore', fd, fd],
       env: { ...process.env, CARGO_TARGET_DIR: join(root, 'target'), CARGO_TERM_COLOR: 'never' },
     });
@@ -195,6 +204,10 @@ export async function ensureViceroy(log: Log, signal?: AbortSignal): Promise<Vic
     clearTimeout(timeout);
     signal?.removeEventListener('abort', onAbort);
     signal?.throwIfAborted();
+    if (code === 0) {
+      mkdirSync(join(root, 'bin'), { recursive: true });
+      copyFileSync(join(root, 'target', 'release', 'viceroy'), binary);
+    }
     const built = existsSync(binary) ? viceroyVersion(binary) : null;
     if (code !== 0 || !built) {
       throw new Error(
@@ -202,6 +215,7 @@ export async function ensureViceroy(log: Log, signal?: AbortSignal): Promise<Vic
       );
     }
     rmSync(join(root, 'target'), { recursive: true, force: true });
+    rmSync(sources, { recursive: true, force: true });
     const seconds = Math.round((Date.now() - started) / 1000);
     const crates = (tail(logPath, 1024 * 1024).match(/^\s*Compiling\b/gm) ?? []).length;
     writeFileSync(buildsFile(), JSON.stringify([...recordedBuilds(), { version: built, seconds, crates, date: new Date().toISOString(), cpus: cpus().length }], null, 2) + '\n');

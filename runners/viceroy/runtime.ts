@@ -17,6 +17,7 @@ import { freePort, recordStart, spawnTracked, waitForHttp, type Spawned } from '
 import { isNativeError, NativeError, type Availability } from '../../api/index.ts';
 import { addCommand, missingPackage } from '../optional.ts';
 import { viceroyAvailability, type Log } from './install.ts';
+import { compileCacheEnv } from './compile-cache.ts';
 import { compilerAvailable } from './wasm.ts';
 import { FAKETIME_INSTALL, fakeClock, removeFaketimeFiles } from '../faketime.ts';
 
@@ -129,7 +130,7 @@ export async function serveWasm(options: ServeOptions): Promise<{ url: string; s
     const started = performance.now();
     const spawned = spawnTracked(options.viceroyPath, ['serve', '--addr', `127.0.0.1:${port}`, '-C', config, options.wasmPath], {
       cwd: options.tmpDir,
-      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'error', ...options.env },
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'error', ...compileCacheEnv(), ...options.env },
     });
     const onAbort = () => void spawned.stop(500);
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -152,7 +153,7 @@ export async function startViceroy(options: ViceroyRunOptions): Promise<ViceroyR
   const { tmpDir, token } = options;
   const faketime = options.fakeTime === false ? null : fakeClock(tmpDir, 'offset');
   if (options.fakeTime && !faketime) throw new Error(`fakeTime asked for, but libfaketime is not installed (${FAKETIME_INSTALL})`);
-  options.log?.(`starting Viceroy ${options.viceroyVersion}${faketime ? ' under libfaketime' : ''} (it compiles the wasm first: 10-30 s)`);
+  options.log?.(`starting Viceroy ${options.viceroyVersion}${faketime ? ' under libfaketime' : ''} (a wasm not in the compile cache is compiled first: 10-30 s)`);
   const started = Date.now();
   const { url, spawned } = await serveWasm({
     viceroyPath: options.viceroyPath,
