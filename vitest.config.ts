@@ -1,9 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { cacheDir } from './runners/process.ts';
 
 // The kit's tests start real runtimes and spawn the CLI: on a loaded 2-core machine a
 // single spawn can take seconds, so the defaults (5 s) would measure the machine, not the kit.
 export default defineConfig({
+  // vitest starts the files that took longest last time first (results.json in this directory): kept
+  // in the machine's kvparity cache, not in node_modules, so a fresh clone in CI is ordered too.
+  cacheDir: cacheDir('vitest'),
   // A provider imports the public API as 'kvparity'; in this repository that is api/ itself (as in tsconfig "paths").
   resolve: { alias: [{ find: /^kvparity$/, replacement: fileURLToPath(new URL('./api/index.ts', import.meta.url)) }] },
   test: {

@@ -13,7 +13,7 @@ import { baseRunInfo, newNamespace, runCases } from '../suites/engine.ts';
 import { UsageError, ensureDirFlag, intFlag, listFlag, parseArgs, type Parsed } from './args.ts';
 import type { Replay } from '../suites/case.ts';
 import type { RuntimePool } from './pool.ts';
-import { TIMING_FILE, type TestTiming } from './timing.ts';
+import { lastProviderSeconds, rememberProviderSeconds } from './timing.ts';
 
 export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout', 'jobs', 'shard', 'real-time', 'replay'];
 export const RUN_BOOLEANS = ['allow-destructive'];
@@ -84,6 +84,8 @@ export interface RunPlan {
   options: Record<string, string>;
   /** Providers run at once (--jobs; default: the machine's processors). */
   jobs: number;
+  /** Every case, at the default property runs: its providers' times are remembered to order later runs. */
+  wholeSuite: boolean;
   /** --shard=K/N: this run's slice of the selected cases (already applied to `cases`). */
   shard?: { index: number; total: number; of: number };
   /** --real-time=SECONDS: a total budget for measuring, without a clock, what only time shows. */
@@ -131,7 +133,9 @@ export async function planRun(parsed: Parsed): Promise<RunPlan> {
   const caseIds = ALL_CASES.map((c) => c.id);
   const divergences = mergeDivergences([loadDivergences(undefined, caseIds), ...selection.divergenceFiles.map((file) => loadDivergences(file, caseIds))], caseIds);
   const options: Record<string, string> = { ...flags };
-  return { seed, runs, timeoutMs, out, cases, selection, divergences, options, jobs, ...(shard ? { shard } : {}), ...(realTimeSeconds ? { realTimeSeconds } : {}), ...(replay ? { replay } : {}), allowDestructive };
+  // Only a run of every case (not a slice, a replay or other property counts) says how long a provider takes.
+  const wholeSuite = cases.length === ALL_CASES.length && !replay && runs === 50;
+  return { seed, runs, timeoutMs, out, cases, selection, divergences, options, jobs, wholeSuite, ...(shard ? { shard } : {}), ...(realTimeSeconds ? { realTimeSeconds } : {}), ...(replay ? { replay } : {}), allowDestructive };
 }
 
 /** --replay=<seed>:<path>[@<commands path>], as a property failure's results record it (property.replay). */
@@ -176,8 +180,8 @@ export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string
   if (shard) log(`shard ${shard.index} of ${shard.total}: ${cases.length} of the ${shard.of} selected cases (give every shard the same --seed)`);
 
   const started = performance.now();
-  // The slowest providers of the last run in this --out start first, so the lanes end together.
-  const last = lastSeconds(out);
+  // The slowest providers of their last whole-suite run here start first, so the lanes end together.
+  const last = lastProviderSeconds();
   const startOrder = selection.loaded.map((_, i) => i).sort((a, b) => (last[selection.loaded[b].definition.id] ?? Infinity) - (last[selection.loaded[a].definition.id] ?? Infinity));
   const each = await inParallel(selection.loaded, jobs, startOrder, async ({ definition, source }) => {
     const lines: string[] = [];
@@ -205,23 +209,15 @@ export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string
     for (const line of lines) log(line);
     return { id: definition.id, file, path, seconds, problems };
   });
+  const seconds = each.map((p) => ({ id: p.id, seconds: p.seconds }));
+  if (plan.wholeSuite) rememberProviderSeconds(seconds.filter((p) => !each.find((e) => e.id === p.id)?.problems.length));
   return {
     files: each.map((p) => p.path),
     results: each.map((p) => p.file),
     problems: each.flatMap((p) => p.problems),
-    seconds: each.map((p) => ({ id: p.id, seconds: p.seconds })),
+    seconds,
     wallSeconds: (performance.now() - started) / 1000,
   };
-}
-
-/** Each provider's seconds in the last `kvparity test` that wrote to `out` (cli/timing.ts), if any. */
-function lastSeconds(out: string): Record<string, number> {
-  try {
-    const timing = JSON.parse(readFileSync(join(out, TIMING_FILE), 'utf8')) as TestTiming;
-    return Object.fromEntries(timing.conformance.providers.map((p) => [p.id, p.seconds]));
-  } catch {
-    return {};
-  }
 }
 
 /** `work` over `items` in `order`, at most `jobs` at a time; the results in the items' order. */
