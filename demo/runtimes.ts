@@ -29,7 +29,7 @@ const SHARED_JS = ['routes.js', 'kv-handle.js'].map((name) => join(DEMO_DIR, nam
 /** The demo as a js-compute app: fastly-app.js and the modules it shares with the Worker. */
 const DEMO_APP: ComputeApp = { name: 'demo', entry: join(DEMO_DIR, 'fastly-app.js'), sources: [join(DEMO_DIR, 'fastly-app.js'), ...SHARED_JS] };
 
-/** 60 s as in EdgeZero's smoke script; Viceroy compiles the 11 MB js-compute wasm at start (about 40 s on 2 cores). */
+/** 60 s as in EdgeZero's smoke script; Viceroy compiles a js-compute wasm not yet in its compile cache first (up to about 40 s on 2 cores). */
 export const READY_TIMEOUT_MS: Record<DemoRuntime, number> = { sqlite: 60_000, cloudflare: 60_000, fastly: 180_000 };
 
 export interface DemoOptions {

@@ -22,8 +22,8 @@ import { compilerAvailable } from './wasm.ts';
 import { FAKETIME_INSTALL, fakeClock, removeFaketimeFiles } from '../faketime.ts';
 
 const KV_STORE_NAME = 'kvparity';
-// Viceroy compiles the ~11 MB wasm with Cranelift on every start (wasmtime's cache is off in
-// Viceroy): 10-30 s on two cores, longer on a loaded machine.
+// A wasm not yet in the compile cache (compile-cache.ts), or a Viceroy without that cache, is
+// compiled with Cranelift first: 10-30 s on two cores, longer on a loaded machine.
 const READY_TIMEOUT_MS = 180_000;
 
 /** What a js-compute app on Viceroy needs here: the js-compute compiler, and Viceroy (or cargo to build it). */
