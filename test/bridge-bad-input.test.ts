@@ -4,7 +4,7 @@
 // 413 and most 401s are covered in cloudflare.test.ts and fastly.test.ts; this file adds the rest.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeName, runtimeProviders } from './fixtures/runtime-providers.ts';
-import { sharedBridge, type TestBridge } from './fixtures/shared-bridge.ts';
+import { SHARED_START_MS, sharedBridge, type TestBridge } from './fixtures/shared-bridge.ts';
 
 const bridges = (await runtimeProviders()).filter((p) => p.id === 'cloudflare' || p.id === 'fastly');
 const ops = (...list: unknown[]) => JSON.stringify({ ops: list });
@@ -56,7 +56,7 @@ describe.each(bridges)('$id', (bridge) => {
 
   beforeAll(async () => {
     if (!bridge.skip) shared = await sharedBridge(bridge.id);
-  }, 600_000);
+  }, SHARED_START_MS);
 
   it.skipIf(!!bridge.skip).each(BRIDGE_BAD_INPUTS)(`${describeName(bridge)}: %s → %s %s answers %i with the reason`, async (_what, method, path, body, headers, status, message) => {
     const response = await fetch(shared.url + path, { method, body, headers: { 'content-type': 'application/json', ...headers(shared.token) } });

@@ -15,7 +15,7 @@ import { buildProgress, buildsFile, expectedBuild, findViceroy } from '../runner
 import { compileCacheDir } from '../runners/viceroy/compile-cache.ts';
 import { rejection } from './fixtures/rejection.ts';
 import { uploadAnswer } from './fixtures/upload.ts';
-import { sharedBridge, type TestBridge } from './fixtures/shared-bridge.ts';
+import { SHARED_START_MS, sharedBridge, type TestBridge } from './fixtures/shared-bridge.ts';
 
 const availability = await fastly.availability!();
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -69,7 +69,7 @@ describe.skipIf(!availability.available)(`fastly provider${availability.availabl
   beforeAll(async () => {
     shared = await sharedBridge('fastly');
     ({ client: kv, key } = shared);
-  }, 40 * 60_000);
+  }, SHARED_START_MS);
 
   it('reports the real Viceroy version', async () => {
     expect(shared.runtime.name).toBe('viceroy');

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { BridgeClient } from '../runners/bridge/client.ts';
 import { viceroyAvailability } from '../runners/viceroy/install.ts';
 import { validateResults } from '../results/validate.ts';
-import { sharedBridge, type TestBridge } from './fixtures/shared-bridge.ts';
+import { SHARED_START_MS, sharedBridge, type TestBridge } from './fixtures/shared-bridge.ts';
 import { uploadStatus } from './fixtures/upload.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -47,7 +47,7 @@ describe.each(bridges)('the %s bridge started with a token', (_name, id, early) 
     ({ client: owner, token } = bridge);
     // Someone else's data in the same store: no run may read or delete it.
     await owner.put(bridge.key('someone-else/precious'), new TextEncoder().encode('keep me'));
-  }, 600_000);
+  }, SHARED_START_MS);
 
   it('without the token every endpoint answers 401 and nothing is written', async () => {
     const anonymous = new BridgeClient({ baseUrl: bridge.url });
