@@ -113,7 +113,17 @@ export class RuntimePool {
 
 /** From any process: the shared bridge of provider `id`, from the pool at `poolUrl`. */
 export async function sharedBridge(poolUrl: string, id: string): Promise<SharedBridge> {
-  const response = await fetch(`${poolUrl}/bridge/${id}`);
+  let response: Response;
+  for (;;) {
+    try {
+      response = await fetch(`${poolUrl}/bridge/${id}`);
+      break;
+    } catch (error) {
+      // fetch gives up waiting for an answer after 300 s, and a first start that builds its runtime
+      // (Viceroy) takes longer: ask again; the pool answers from the same start.
+      if ((error as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_HEADERS_TIMEOUT') throw error;
+    }
+  }
   const body = (await response.json()) as SharedBridge & { error?: string };
   if (!response.ok) throw new Error(body.error ?? `the runtime pool answered ${response.status}`);
   return body;
