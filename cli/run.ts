@@ -210,7 +210,8 @@ export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string
     return { id: definition.id, file, path, seconds, problems };
   });
   const seconds = each.map((p) => ({ id: p.id, seconds: p.seconds }));
-  if (plan.wholeSuite) rememberProviderSeconds(seconds.filter((p) => !each.find((e) => e.id === p.id)?.problems.length));
+  // A provider that gave no verdict (unavailable, did not start) took no time worth remembering.
+  if (plan.wholeSuite) rememberProviderSeconds(each.filter((p) => p.problems.length === 0));
   return {
     files: each.map((p) => p.path),
     results: each.map((p) => p.file),

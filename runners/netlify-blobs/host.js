@@ -72,4 +72,3 @@ function adapter(store) {
     },
   };
 }
-

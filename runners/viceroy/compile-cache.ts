@@ -41,14 +41,20 @@ const RUST = `
 /** The crates the build needs, as published. */
 export const CRATES = ['viceroy', 'viceroy-lib'] as const;
 
-/** Downloads a crate from crates.io's sparse index (as cargo does) and checks it against the index's checksum. */
-export async function fetchCrate(name: string, version: string, into: string): Promise<string> {
-  const index = 'https://index.crates.io';
+const INDEX = 'https://index.crates.io';
+
+/** Downloads crates from crates.io's sparse index (as cargo does), each checked against the index's checksum, and unpacks them into `into`. */
+export async function fetchCrates(names: readonly string[], version: string, into: string): Promise<string[]> {
+  // Where the index says crates are downloaded from: asked once for all of them.
+  const { dl } = JSON.parse(await text(`${INDEX}/config.json`)) as { dl: string };
+  return Promise.all(names.map((name) => fetchCrate(name, version, dl, into)));
+}
+
+async function fetchCrate(name: string, version: string, dl: string, into: string): Promise<string> {
   const path = name.length <= 2 ? `${name.length}/${name}` : name.length === 3 ? `3/${name[0]}/${name}` : `${name.slice(0, 2)}/${name.slice(2, 4)}/${name}`;
-  const entries = (await text(`${index}/${path}`)).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { vers: string; cksum: string });
+  const entries = (await text(`${INDEX}/${path}`)).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { vers: string; cksum: string });
   const entry = entries.find((e) => e.vers === version);
   if (!entry) throw new Error(`crates.io has no ${name} ${version}`);
-  const { dl } = JSON.parse(await text(`${index}/config.json`)) as { dl: string };
   const url = /\{(crate|version)\}/.test(dl) ? dl.replaceAll('{crate}', name).replaceAll('{version}', version) : `${dl}/${name}/${version}/download`;
   const response = await fetch(url);
   if (!response.ok) throw new Error(`downloading ${name} ${version} from ${url}: HTTP ${response.status}`);

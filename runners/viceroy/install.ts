@@ -10,7 +10,7 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync,
 import { cpus } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { cacheDir, spawnTracked } from '../process.ts';
-import { CRATES, fetchCrate, patchSources } from './compile-cache.ts';
+import { CRATES, fetchCrates, patchSources } from './compile-cache.ts';
 
 /** Pinned: 0.22.0 provides every host call @fastly/js-compute 3.46.0 imports (checked against its witx and by linking). */
 export const VICEROY_VERSION = '0.22.0';
@@ -184,7 +184,7 @@ export async function ensureViceroy(log: Log, signal?: AbortSignal): Promise<Vic
     const sources = join(root, 'src');
     rmSync(sources, { recursive: true, force: true });
     mkdirSync(sources, { recursive: true });
-    const [viceroyDir, libDir] = await Promise.all(CRATES.map((name) => fetchCrate(name, VICEROY_VERSION, sources)));
+    const [viceroyDir, libDir] = await fetchCrates(CRATES, VICEROY_VERSION, sources);
     patchSources(viceroyDir, libDir);
     // This build's log alone: progress counts its crates, not an earlier attempt's.
     writeFileSync(logPath, '');
