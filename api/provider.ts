@@ -62,6 +62,38 @@ export type NativeOpResult =
   | { ok: true; entry?: Entry | null; page?: ListPage }
   | { ok: false; error: NativeError };
 
+/**
+ * One call of EdgeZero's own `KvHandle` (its Rust method and arguments), for a provider that runs
+ * EdgeZero's code (the `edgezero-*` providers): contract cases then call EdgeZero itself instead of
+ * the kit's TypeScript port. `put` carries a JSON value, `put_bytes` raw bytes; a `ttlSeconds` makes
+ * them `put_with_ttl` and `put_bytes_with_ttl`. `read_modify_write` is EdgeZero's with T = i64 and
+ * one of two mutators (a closure cannot cross to Rust).
+ */
+export type KvHandleCall =
+  | { call: 'get_bytes' | 'get' | 'exists' | 'delete'; key: string }
+  | { call: 'get_or'; key: string; fallback: JsonValue }
+  | { call: 'put_bytes'; key: string; value: Uint8Array; ttlSeconds?: number }
+  | { call: 'put'; key: string; value: JsonValue; ttlSeconds?: number }
+  | { call: 'read_modify_write'; key: string; fallback: number; mutator: { add: number } | { mul: number } }
+  | { call: 'list_keys_page'; prefix: string; cursor: string | null; limit: number };
+
+/** EdgeZero's answer to a KvHandleCall. `storeCalls`: the store operations the call made, when spied. */
+export type KvHandleAnswer = (
+  | { ok: true; bytes?: Uint8Array | null; json?: JsonValue; exists?: boolean; page?: { keys: string[]; cursor: string | null } }
+  /**
+   * A KvError: its variant, its Display text, and the HTTP response an EdgeZero handler that
+   * propagates it with `?` answers (status and JSON body).
+   */
+  | { ok: false; error: { variant: string; display: string; status: number; body: JsonValue } }
+  /** An argument no Rust caller could pass (a lone surrogate in a &str, a negative usize or Duration). */
+  | { ok: false; unrepresentable: string }
+) & { storeCalls?: string[] };
+
+export interface KvHandleTransport {
+  /** `spy`: run the call on a handle over the same store with every store call recorded (`storeCalls`). */
+  call(call: KvHandleCall, options?: { spy?: boolean }): Promise<KvHandleAnswer>;
+}
+
 export interface Clock {
   /** Moves the provider's notion of "now" forward; expiry follows it. */
   advance(seconds: number): Promise<void>;
@@ -84,6 +116,11 @@ export interface KvInstance {
   put(key: string, value: Uint8Array, options?: PutOptions): Promise<void>;
   delete(key: string): Promise<void>;
   list(options: ListOptions): Promise<ListPage>;
+  /**
+   * Optional: EdgeZero's own KvHandle over this same store. Where present, contract cases call it
+   * instead of the kit's TypeScript port, and every answer is held against the port's.
+   */
+  kvHandle?: KvHandleTransport;
   /** Optional: many operations in one round trip (bridges use it to cut latency). */
   batch?(ops: NativeOp[]): Promise<NativeOpResult[]>;
   clock?: Clock;
@@ -119,6 +156,11 @@ export interface ProviderDefinition {
    * emulator against production of the same platform. Defaults to the id.
    */
   platform?: string;
+  /**
+   * The provider whose platform this one runs EdgeZero's adapter over (`edgezero-fastly` → `fastly`):
+   * the report puts the two side by side, the platform's store beside EdgeZero's adapter on it.
+   */
+  adapterOf?: string;
   /** The runtime this provider needs, in words ("workerd through Miniflare 4"). */
   runtime: string;
   capabilities: Capabilities;

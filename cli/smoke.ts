@@ -6,6 +6,9 @@
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { DEMO_RUNTIMES, READY_TIMEOUT_MS, isDemoRuntime, startDemo, type DemoRuntime } from '../demo/runtimes.ts';
+import { CONTRACT_COMMIT, CONTRACT_SOURCE } from '../contract/upstream.js';
+import { ADAPTERS, type AdapterName } from '../runners/edgezero/build.ts';
+import { startUpstreamDemo } from '../runners/edgezero/demo.ts';
 import { spawnTracked, tempDir } from '../runners/process.ts';
 import { UsageError, intFlag, listFlag, parseArgs } from './args.ts';
 
@@ -13,12 +16,17 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CHECKS = fileURLToPath(new URL('../smoke/checks.mjs', import.meta.url));
 const C8 = fileURLToPath(new URL('../node_modules/c8/bin/c8.js', import.meta.url));
 
-export const SMOKE_USAGE = `Usage: kvparity smoke --provider=LIST | --base-url=URL [--target=NAME] [options]
+/** `--target=edgezero-<adapter>` alone: the kit builds and starts upstream's own app-demo on that adapter. */
+const UPSTREAM_TARGETS = Object.keys(ADAPTERS).map((adapter) => `edgezero-${adapter}`);
 
-  --provider=LIST   start the demo on these runtimes, one after another: ${DEMO_RUNTIMES.join(', ')}
+export const SMOKE_USAGE = `Usage: kvparity smoke --provider=LIST | --target=NAME | --base-url=URL [--target=NAME] [options]
+
+  --provider=LIST   start the kit's port of the demo on these runtimes, one after another: ${DEMO_RUNTIMES.join(', ')}
+  --target=NAME     alone, one of ${UPSTREAM_TARGETS.join(', ')}: build EdgeZero's own examples/app-demo
+                    from its source at the pin (once per machine) and start it on that adapter's runtime;
+                    the run is held to the divergences recorded for NAME in smoke/known-divergences.json
   --base-url=URL    run the checks against a server already running (e.g. EdgeZero's demo on http://127.0.0.1:8787)
-  --target=NAME     with --base-url: the server's name, holding it to the divergences recorded for NAME
-                    in smoke/known-divergences.json (e.g. edgezero-axum); default: the URL's host
+                    (with --target=NAME: the server's name, for its recorded divergences; default: the URL's host)
   --out=DIR         where smoke-<target>.json goes (default reports/out)
   --wait=SECONDS    bound on the wait for the server to answer GET / (default 60; fastly 180)
   --no-coverage     sqlite: do not measure the Node demo server with c8
@@ -32,10 +40,14 @@ export async function smokeCommand(argv: string[]): Promise<number> {
   }
   if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
   const { provider, 'base-url': baseUrl, target, out } = parsed.flags;
-  if (!provider === !baseUrl) throw new UsageError('smoke takes exactly one of --provider=LIST and --base-url=URL');
-  if (target !== undefined && !baseUrl) throw new UsageError('--target names a server given with --base-url (with --provider, each runtime is its own target)');
+  const upstream = !provider && !baseUrl && target !== undefined;
+  if (upstream && !UPSTREAM_TARGETS.includes(target)) throw new UsageError(`--target alone starts upstream's demo: one of ${UPSTREAM_TARGETS.join(', ')} (got "${target}"); a server started elsewhere takes --base-url too`);
+  if (!upstream && !provider === !baseUrl) throw new UsageError('smoke takes exactly one of --provider=LIST, --target=NAME and --base-url=URL');
+  if (target !== undefined && provider) throw new UsageError('--target names a server of its own (with --provider, each runtime is its own target)');
   if (target !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(target)) throw new UsageError(`--target must be a name of letters, digits, ".", "_", "@" or "-" (got "${target}")`);
   const wait = intFlag(parsed.flags, 'wait', { min: 1, max: 600 });
+
+  if (upstream) return smokeUpstream(target.slice('edgezero-'.length) as AdapterName, target, { out, wait: wait ?? 180 });
 
   if (baseUrl) {
     try {
@@ -88,6 +100,35 @@ async function smokeRuntime(runtime: DemoRuntime, options: { out?: string; wait?
     code = Math.max(code, 1);
   }
   if (coverageDir) await printCoverage(coverageDir);
+  return code;
+}
+
+/** Upstream's app-demo on one adapter, built and started by the kit, then the checks against it. */
+async function smokeUpstream(adapter: AdapterName, target: string, options: { out?: string; wait: number }): Promise<number> {
+  log(`starting EdgeZero's own app-demo on ${adapter} (built from source at ${CONTRACT_COMMIT.slice(0, 7)} once per machine)`);
+  let demo;
+  try {
+    // A build or runtime the kit spawned dies with it on Ctrl-C (runners/process.ts).
+    demo = await startUpstreamDemo(adapter, { repository: CONTRACT_SOURCE, commit: CONTRACT_COMMIT }, { log, readyTimeoutMs: options.wait * 1000 });
+  } catch (error) {
+    process.stderr.write(`kvparity smoke: upstream's demo did not start on ${adapter}: ${(error as Error).message}\n`);
+    return 1;
+  }
+  let died: string | undefined;
+  let stopping = false;
+  void demo.died.then((reason) => (died = stopping ? undefined : reason));
+  let code: number;
+  try {
+    log(`${demo.description}, at ${demo.url}`);
+    code = await runChecks(demo.url, { target, out: options.out, wait: options.wait });
+  } finally {
+    stopping = true;
+    await demo.stop();
+  }
+  if (died) {
+    process.stderr.write(`kvparity smoke: ${died}\n`);
+    code = Math.max(code, 1);
+  }
   return code;
 }
 

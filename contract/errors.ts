@@ -94,7 +94,8 @@ export class KvError extends Error {
   }
 }
 
-function display(kind: KvErrorKind, detail: string): string {
+/** The Display text of a KvError of `kind` carrying `detail` (thiserror `#[error(...)]` of each variant). */
+export function display(kind: KvErrorKind, detail: string): string {
   switch (kind) {
     case 'Validation':
       return `validation error: ${detail}`;

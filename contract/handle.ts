@@ -18,10 +18,38 @@ export interface KvPage {
   cursor: string | null;
 }
 
+/**
+ * What a contract case calls: EdgeZero's KvHandle, whoever implements it. The kit's port below
+ * (KvHandle) runs on any provider's native operations; a provider that runs EdgeZero's own Rust
+ * code brings EdgeZero's handle instead (upstream-handle.ts).
+ */
+export interface ContractHandle {
+  getBytes(key: string): Promise<Uint8Array | null>;
+  putBytes(key: string, value: Uint8Array): Promise<void>;
+  putBytesWithTtl(key: string, value: Uint8Array, ttlSeconds: number): Promise<void>;
+  get<T>(key: string): Promise<T | null>;
+  getOr<T>(key: string, fallback: T): Promise<T>;
+  put<T>(key: string, value: T): Promise<void>;
+  putWithTtl<T>(key: string, value: T, ttlSeconds: number): Promise<void>;
+  readModifyWrite<T>(key: string, fallback: T, update: Mutator<T>): Promise<T>;
+  exists(key: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  listKeysPage(prefix: string, cursor: string | null, limit: number): Promise<KvPage>;
+}
+
+/**
+ * The update of read_modify_write. A closure cannot cross to Rust, so the ones cases use carry
+ * what they do as data too (`add`, `multiply`): EdgeZero's own handle runs the same update.
+ */
+export type Mutator<T> = ((current: T) => T) & { wire?: { add: number } | { mul: number } };
+
+export const add = (n: number): Mutator<number> => Object.assign((current: number) => current + n, { wire: { add: n } });
+export const multiply = (n: number): Mutator<number> => Object.assign((current: number) => current * n, { wire: { mul: n } });
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-export class KvHandle {
+export class KvHandle implements ContractHandle {
   constructor(private readonly store: Pick<KvInstance, 'get' | 'put' | 'delete' | 'list'>) {}
 
   async getBytes(key: string): Promise<Uint8Array | null> {
@@ -72,7 +100,7 @@ export class KvHandle {
    * get_or, then put; returns the new value. NOT atomic, as in EdgeZero: two
    * concurrent calls on one key can both read n and both write n + 1.
    */
-  async readModifyWrite<T>(key: string, fallback: T, update: (current: T) => T): Promise<T> {
+  async readModifyWrite<T>(key: string, fallback: T, update: Mutator<T>): Promise<T> {
     const next = update(await this.getOr(key, fallback));
     await this.put(key, next);
     return next;

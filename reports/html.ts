@@ -42,6 +42,7 @@ ${providerSection(parity.providers)}
 ${matrixSection(parity, columns)}
 ${nativeSection(parity, columns)}
 ${platformSection(parity)}
+${adapterSection(parity)}
 ${divergenceSection(parity)}
 ${smokeSection(parity)}
 ${single ? '' : rulesSection(parity)}
@@ -132,6 +133,22 @@ function nativeSection(parity: Parity, columns: ProviderEntry[]): string {
 <p class="muted">What each platform itself did, from the probes of this run, with its own error texts.${empty.length ? ` No probe ran for: ${empty.join(', ')}.` : ''}</p>
 ${rows.length ? `<table class="native"><thead><tr><th></th>${columns.map((p) => `<th>${h(p.id)}</th>`).join('')}</tr></thead><tbody>${body.join('\n')}</tbody></table>` : ''}
 </section>`;
+}
+
+/** Each platform's store beside EdgeZero's adapter on it: agreement per category, then every case where they differ. */
+function adapterSection(parity: Parity): string {
+  const pairs = parity.adapters ?? [];
+  if (pairs.length === 0) return '';
+  const parts = pairs.map((c) => {
+    const categories = Object.entries(c.categories).map(([name, n]) => `${h(name)} ${n.same}/${n.compared}`).join(', ');
+    const rows = c.differences.map(
+      (d) => `<tr><td><code>${h(d.case)}</code><div class="title">${h(d.title)}</div></td><td>${side(d.platform)}</td><td>${side(d.adapter)}</td></tr>`,
+    );
+    return `<h3>${h(c.adapter)} (EdgeZero's own code) beside ${h(c.platform)}</h3>
+<p>The same on ${c.same} of ${c.compared} cases (${categories}).</p>
+${rows.length ? `<table><thead><tr><th>case</th><th>${h(c.platform)}</th><th>${h(c.adapter)}</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>` : ''}`;
+  });
+  return `<section id="adapters"><h2>EdgeZero's adapters beside their platforms</h2>${parts.join('\n')}</section>`;
 }
 
 function platformSection(parity: Parity): string {

@@ -39,6 +39,7 @@ function render(parity: Parity, withFullMatrix: boolean): string {
       : [`The matrix of all ${parity.cases.length} cases is in parity.html (it would not fit a job summary).`, '']),
     ...nativeTable(parity, columns),
     ...platformSection(parity),
+    ...adapterSection(parity),
     ...smokeSection(parity),
     ...(single
       ? []
@@ -143,6 +144,22 @@ function side(value: { status: string; observed?: unknown; message?: string } | 
   if (!value) return '❔ not run';
   const detail = value.observed !== undefined ? JSON.stringify(value.observed) : value.message ?? '';
   return `${value.status}${detail ? ' ' + md(truncate(detail, 120)) : ''}`;
+}
+
+/** Each platform's store beside EdgeZero's adapter on it: agreement per category, then every case where they differ. */
+function adapterSection(parity: Parity): string[] {
+  const pairs = parity.adapters ?? [];
+  if (pairs.length === 0) return [];
+  const lines = ["## EdgeZero's adapters beside their platforms", ''];
+  for (const c of pairs) {
+    const categories = Object.entries(c.categories).map(([name, n]) => `${md(name)} ${n.same}/${n.compared}`).join(', ');
+    lines.push(`**${md(c.adapter)}** (EdgeZero's own code) beside **${md(c.platform)}**: the same on ${c.same} of ${c.compared} cases (${categories}).`, '');
+    if (c.differences.length === 0) continue;
+    lines.push(`| case | ${md(c.platform)} | ${md(c.adapter)} |`, '|---|---|---|');
+    for (const d of c.differences) lines.push(`| \`${d.case}\` | ${side(d.platform)} | ${side(d.adapter)} |`);
+    lines.push('');
+  }
+  return lines;
 }
 
 function smokeSection(parity: Parity): string[] {

@@ -125,6 +125,8 @@ function providerEntry({ path, file }: LoadedResults): ProviderEntry {
     title: info.title,
     kind: info.kind,
     platform: info.platform,
+    ...(info.adapter_of ? { adapter_of: info.adapter_of } : {}),
+    ...(info.contract_handle ? { contract_handle: info.contract_handle } : {}),
     available: info.available,
     ...(info.unavailable ? { unavailable: info.unavailable } : {}),
     ...(info.start_error ? { start_error: info.start_error } : {}),

@@ -1,7 +1,7 @@
 /** Builds parity.json: merged results, a verdict per case, rollups, the native table and the platform axis. */
 import { mergeResults } from './merge.ts';
 import { nativeTable } from './native-table.ts';
-import { comparePlatforms } from './platforms.ts';
+import { compareAdapters, comparePlatforms } from './platforms.ts';
 import { DECIDING_RULE, INTEROP_RULE, OBSERVATION_RULE, VERDICT_RULES, countVerdicts, decideVerdict, interopScore } from './verdict.ts';
 import { PARITY_FORMAT, type CaseRow, type Cell, type KnownDivergenceEntry, type LoadedResults, type Parity, type Rollup, type SmokeReport } from './types.ts';
 
@@ -33,6 +33,7 @@ export function buildParity(loaded: LoadedResults[], smoke: SmokeReport[] = [], 
     cases,
     native: nativeTable(merged.cases, providerIds),
     platforms: comparePlatforms(merged.providers, merged.cases),
+    adapters: compareAdapters(merged.providers, merged.cases),
     divergences: knownDivergences(cases),
     smoke,
   };

@@ -29,6 +29,7 @@ export function renderSummary(parity: Parity, written: string[]): string {
     lines.push(`verdicts: ${counts}`);
     lines.push(`divergent cases: ${parity.verdicts.divergent}`);
   }
+  for (const c of parity.adapters ?? []) lines.push(`${c.adapter} (EdgeZero's adapter) beside ${c.platform}: the same on ${c.same} of ${c.compared} cases`);
   for (const c of parity.platforms) lines.push(`${c.platform}: ${c.emulator} vs ${c.production} (production) differ on ${c.differences.length} of ${c.compared} cases`);
   for (const s of parity.smoke) lines.push(`smoke ${s.provider ?? s.file}: ${s.checks.filter((c) => c.status === 'PASS').length} of ${s.checks.length} checks PASS`);
   if (written.length) lines.push(`written: ${written.map(shortPath).join(', ')}`);

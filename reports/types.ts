@@ -39,7 +39,7 @@ export interface CaseRow {
 
 /** A provider as parity.json lists it: its run_info's fields that reports show, and what its results add up to. */
 export interface ProviderEntry
-  extends Pick<RunInfo, 'title' | 'kind' | 'platform' | 'available' | 'unavailable' | 'start_error' | 'runtime' | 'source' | 'kit_version' | 'contract_source' | 'contract_commit' | 'seed' | 'runs' | 'run_id' | 'host' | 'node' | 'os'> {
+  extends Pick<RunInfo, 'title' | 'kind' | 'platform' | 'adapter_of' | 'contract_handle' | 'available' | 'unavailable' | 'start_error' | 'runtime' | 'source' | 'kit_version' | 'contract_source' | 'contract_commit' | 'seed' | 'runs' | 'run_id' | 'host' | 'node' | 'os'> {
   /** run_info.provider */
   id: string;
   /** The results file it came from. */
@@ -98,6 +98,25 @@ export interface PlatformComparison {
   differences: PlatformDifference[];
 }
 
+/** One side of a pair in one case: its status, and what it observed or said. */
+export interface PairSide {
+  status: Status;
+  observed?: unknown;
+  message?: string;
+}
+
+/** A platform's own store (its provider) beside EdgeZero's adapter on it (the provider whose run_info.adapter_of names it). */
+export interface AdapterComparison {
+  platform: string;
+  adapter: string;
+  /** Cases either of the two ran, and how many of them came out the same (status, and for probes what was observed). */
+  compared: number;
+  same: number;
+  /** Per category: compared, and the same. */
+  categories: Record<string, { compared: number; same: number }>;
+  differences: { case: string; title: string; category: string; platform: PairSide | null; adapter: PairSide | null }[];
+}
+
 export interface KnownDivergenceEntry {
   case: string;
   provider: string;
@@ -140,6 +159,8 @@ export interface Parity {
   cases: CaseRow[];
   native: NativeRow[];
   platforms: PlatformComparison[];
+  /** Each platform's store beside EdgeZero's adapter on it, where both ran. */
+  adapters: AdapterComparison[];
   divergences: KnownDivergenceEntry[];
   smoke: SmokeReport[];
 }

@@ -47,6 +47,10 @@ export interface RunInfo {
   kind: ProviderKind;
   /** The platform whose KV this is (cloudflare, fastly, ...): pairs emulator and production results. */
   platform: string;
+  /** The provider whose platform this one runs EdgeZero's adapter over (`fastly` for `edgezero-fastly`): reports set the two side by side. */
+  adapter_of?: string;
+  /** Whose KvHandle the contract cases called: the kit's TypeScript port, or EdgeZero's own (a provider that runs EdgeZero's code). */
+  contract_handle?: 'port' | 'edgezero';
   /** "builtin" or the path the provider was loaded from. */
   source: string;
   runtime: { name: string; version: string; detail?: string } | null;

@@ -4,7 +4,7 @@
  * in suites/cases/NN-ttl.ts.
  */
 import type { Capabilities, Clock, ProviderDefinition } from '../api/index.ts';
-import type { KvHandle } from '../contract/handle.ts';
+import type { ContractHandle } from '../contract/handle.ts';
 import type { CheckKind, PropertyDetails } from '../results/types.ts';
 import type { CaseInstance } from './instance.ts';
 
@@ -14,8 +14,8 @@ export interface CaseContext {
   provider: ProviderDefinition;
   /** Native operations, straight to the platform (with `batch` even where the provider has none). */
   kv: CaseInstance;
-  /** EdgeZero's KvHandle over the same instance. */
-  handle: KvHandle;
+  /** EdgeZero's KvHandle over the same instance: the kit's port, or EdgeZero's own where the provider runs it. */
+  handle: ContractHandle;
   /** This case's own key prefix (run namespace + case number); everything under it is removed afterwards. */
   ns: string;
   /** ns + suffix. */

@@ -72,6 +72,7 @@ export function baseRunInfo(options: Pick<RunOptions, 'provider' | 'source' | 's
     title: provider.title,
     kind: provider.kind,
     platform: provider.platform ?? provider.id,
+    ...(provider.adapterOf ? { adapter_of: provider.adapterOf } : {}),
     source: options.source,
     runtime: null,
     capabilities: { ...provider.capabilities },
@@ -176,6 +177,7 @@ class Supervised {
     this.info.runtime = runtime;
     if (kind) this.info.kind = kind;
     if (platform) this.info.platform = platform;
+    this.info.contract_handle = this.instance.kvHandle ? 'edgezero' : 'port';
   }
 
   /** After an ERROR or TIMEOUT: is the runtime gone? One that cannot say it is alive within ALIVE_TIMEOUT_MS (hung) counts as dead. */

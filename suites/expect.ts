@@ -5,9 +5,9 @@
  * carries the platform's own text (so a known divergence can match it) instead of an ERROR.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { sortUtf8, type KvInstance } from '../api/index.ts';
-import type { NativeKv } from './instance.ts';
-import { KvHandle, type KvPage } from '../contract/handle.ts';
+import { sortUtf8 } from '../api/index.ts';
+import type { CaseInstance, NativeKv } from './instance.ts';
+import { add, type ContractHandle, type KvPage } from '../contract/handle.ts';
 import { isKvError, type KvErrorKind } from '../contract/errors.ts';
 import { CaseFailure, type CaseContext } from './case.ts';
 import { eachPage, listAllNative, WalkStuck } from './listing.ts';
@@ -78,22 +78,10 @@ export async function expectNothingUnder(kv: NativeKv, ns: string, what: string)
   ok(keys.length === 0, `${what}: the provider holds ${keys.length} key(s) under the case namespace`, keys);
 }
 
-/** A KvHandle whose every call to the provider is recorded: a rejected input must leave `calls` empty. */
-export function spiedHandle(kv: NativeKv): { handle: KvHandle; calls: string[] } {
+/** The contract handle whose every call to the provider is recorded: a rejected input must leave `calls` empty. */
+export function spiedHandle(kv: Pick<CaseInstance, 'handle'>): { handle: ContractHandle; calls: string[] } {
   const calls: string[] = [];
-  const record =
-    <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) =>
-    (...args: A) => {
-      calls.push(name);
-      return call(...args);
-    };
-  const handle = new KvHandle({
-    get: record('get', (key: string) => kv.get(key)),
-    put: record('put', (key: string, value: Uint8Array, options?: Parameters<KvInstance['put']>[2]) => kv.put(key, value, options)),
-    delete: record('delete', (key: string) => kv.delete(key)),
-    list: record('list', (options: Parameters<KvInstance['list']>[0]) => kv.list(options)),
-  });
-  return { handle, calls };
+  return { handle: kv.handle({ calls }), calls };
 }
 
 /**
@@ -122,7 +110,7 @@ export interface Walk {
  * `pageBound` is false, on a page over `limit` (that is pagination's rule: cases about other
  * rules turn it off, or use keysUnder).
  */
-export async function walk(handle: KvHandle, prefix: string, limit: number, options: { pageBound?: boolean } = {}): Promise<Walk> {
+export async function walk(handle: ContractHandle, prefix: string, limit: number, options: { pageBound?: boolean } = {}): Promise<Walk> {
   const keys: string[] = [];
   const pageSizes: number[] = [];
   const listPage = (cursor: string | undefined) => must(`list_keys_page(${show(prefix)}, limit ${limit})`, () => handle.listKeysPage(prefix, cursor ?? null, limit));
@@ -145,7 +133,7 @@ export async function walk(handle: KvHandle, prefix: string, limit: number, opti
  * `limit` keys a page (or `limit(n)` for the n-th page): for cases that act between pages. A walk
  * that does not advance FAILs, never spins.
  */
-export async function* clientPages(handle: KvHandle, prefix: string, limit: number | ((page: number) => number), start: string | null = null): AsyncGenerator<KvPage> {
+export async function* clientPages(handle: ContractHandle, prefix: string, limit: number | ((page: number) => number), start: string | null = null): AsyncGenerator<KvPage> {
   let n = 0;
   const listPage = (cursor: string | undefined) => {
     const size = typeof limit === 'number' ? limit : limit(n++);
@@ -165,7 +153,7 @@ export async function* clientPages(handle: KvHandle, prefix: string, limit: numb
  * (pagination's cases judge them), so a store whose pages vary (Redis SCAN) answers the same way
  * every time.
  */
-export async function keysUnder(handle: KvHandle, prefix: string, pageSize = 10): Promise<string[]> {
+export async function keysUnder(handle: ContractHandle, prefix: string, pageSize = 10): Promise<string[]> {
   return sortUtf8([...new Set((await walk(handle, prefix, pageSize, { pageBound: false })).keys)]);
 }
 
@@ -203,7 +191,7 @@ export async function expectKeyRejected(context: Pick<CaseContext, 'kv' | 'ns'>,
     ['get_or', () => handle.getOr(key, 0)],
     ['exists', () => handle.exists(key)],
     ['delete', () => handle.delete(key)],
-    ['read_modify_write', () => handle.readModifyWrite(key, 0, (n: number) => n + 1)],
+    ['read_modify_write', () => handle.readModifyWrite(key, 0, add(1))],
   ];
   for (const [name, call] of operations) await expectValidation(`${name}(${show(key)})`, call, message);
   ok(calls.length === 0, `a rejected key still reached the provider (${calls.join(', ')})`, calls);
@@ -214,12 +202,12 @@ export async function expectKeyRejected(context: Pick<CaseContext, 'kv' | 'ns'>,
  * Whether `key` is listed: a walk under the key itself as prefix, where it is the first of few
  * names, so the answer depends on the listing's filter and expiry only, not on how the store pages.
  */
-export async function isListed(handle: KvHandle, key: string): Promise<boolean> {
+export async function isListed(handle: ContractHandle, key: string): Promise<boolean> {
   return (await keysUnder(handle, key)).includes(key);
 }
 
 /** No key of `unwanted` is listed under `prefix` (which other keys a walk returns is pagination's rule). */
-export async function expectNoneListed(handle: KvHandle, prefix: string, unwanted: string[], what: string, pageSize = 10): Promise<void> {
+export async function expectNoneListed(handle: ContractHandle, prefix: string, unwanted: string[], what: string, pageSize = 10): Promise<void> {
   const listed = (await keysUnder(handle, prefix, pageSize)).filter((key) => unwanted.includes(key));
   ok(listed.length === 0, `${what}: ${listed.length} key(s) listed that should not be`, listed);
 }

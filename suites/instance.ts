@@ -1,20 +1,50 @@
-/** The instance every case gets: the provider's native operations, with `batch` always there. */
+/**
+ * The instance every case gets: the provider's native operations, with `batch` always there, and
+ * the contract handle over them: the kit's port of EdgeZero's KvHandle, or, where the provider
+ * runs EdgeZero's own code, EdgeZero's KvHandle itself.
+ */
 import { isNativeError, type KvInstance, type NativeOp, type NativeOpResult } from '../api/index.ts';
+import { KvHandle, type ContractHandle } from '../contract/handle.ts';
+import { UpstreamKvHandle, type PortDisagreement } from '../contract/upstream-handle.ts';
 
 export type NativeKv = Pick<KvInstance, 'get' | 'put' | 'delete' | 'list'>;
 
 export interface CaseInstance extends NativeKv {
   /** The provider's own batch, or one op after another when it has none (filled in once, here). */
   batch(ops: NativeOp[]): Promise<NativeOpResult[]>;
+  /**
+   * The contract handle over this instance. With `spy`, every call it makes to the store is
+   * recorded in `spy.calls` (a refused input must leave it empty).
+   */
+  handle(spy?: { calls: string[] }): ContractHandle;
 }
 
-export function caseInstance(kv: KvInstance): CaseInstance {
-  return {
+/** `onDisagreement`: where EdgeZero's own handle answers otherwise than the port (upstream-handle.ts). */
+export function caseInstance(kv: KvInstance, onDisagreement: (disagreement: PortDisagreement) => void = () => {}): CaseInstance {
+  const native: CaseInstance = {
     get: (key) => kv.get(key),
     put: (key, value, options) => kv.put(key, value, options),
     delete: (key) => kv.delete(key),
     list: (options) => kv.list(options),
     batch: kv.batch ? (ops) => kv.batch!(ops) : (ops) => oneByOne(kv, ops),
+    handle: (spy) => (kv.kvHandle ? new UpstreamKvHandle(kv.kvHandle, { spy, onDisagreement }) : new KvHandle(spy ? recorded(native, spy.calls) : native)),
+  };
+  return native;
+}
+
+/** Native operations that record each call by name. */
+function recorded(kv: NativeKv, calls: string[]): NativeKv {
+  const record =
+    <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) =>
+    (...args: A) => {
+      calls.push(name);
+      return call(...args);
+    };
+  return {
+    get: record('get', (key: string) => kv.get(key)),
+    put: record('put', (key: string, value: Uint8Array, options?: Parameters<KvInstance['put']>[2]) => kv.put(key, value, options)),
+    delete: record('delete', (key: string) => kv.delete(key)),
+    list: record('list', (options: Parameters<KvInstance['list']>[0]) => kv.list(options)),
   };
 }
 

@@ -1,7 +1,7 @@
 /** Runs one case against a running instance: its context, its time limit, its status, its cleanup. */
 import type { KvInstance } from '../api/index.ts';
 import { TimeoutError, withTimeout } from '../api/time-limit.ts';
-import { KvHandle } from '../contract/handle.ts';
+import type { PortDisagreement } from '../contract/upstream-handle.ts';
 import type { CaseResult, PropertyDetails, Status } from '../results/types.ts';
 import { CaseFailure, type Case, type CaseContext, type RealTimeBudget, type Replay, type TimedCaseContext } from './case.ts';
 import { applyDivergence, matchesPartial, type KnownDivergence } from './divergences.ts';
@@ -69,13 +69,15 @@ export async function runCase(definition: Case, run: CaseRun): Promise<CaseResul
   const missing = missingCapabilities(definition, run);
   if (missing.length > 0) return { ...base, status: 'SKIP', message: `capability absent: ${missing.join(', ')}`, duration_ms: 0 };
 
-  const kv = caseInstance(run.kv);
+  // Where EdgeZero's own handle answers otherwise than the kit's port: the case fails with it.
+  const disagreements: PortDisagreement[] = [];
+  const kv = caseInstance(run.kv, (disagreement) => disagreements.push(disagreement));
   const tracked = new Set<string>();
   let observed: unknown;
   const contextIn = (ns: string): CaseContext => ({
     provider: run.provider,
     kv,
-    handle: new KvHandle(kv),
+    handle: kv.handle(),
     ns,
     key: (suffix) => ns + suffix,
     clock: run.kv.clock,
@@ -103,6 +105,13 @@ export async function runCase(definition: Case, run: CaseRun): Promise<CaseResul
   const judged = !(isFact(observed) && observed.fact === 'expiry' && observed.measured === 'real-time');
   if (outcome.status === 'PASS' && definition.check === 'probe' && definition.contract && judged && !matchesPartial(describeValue(observed), definition.contract)) {
     outcome = { status: 'FAIL', message: `observed ${brief(describeValue(observed))}; the contract says ${brief(definition.contract)}` };
+  }
+  if (disagreements.length > 0) {
+    const said = disagreements.map((d) => `${d.call}(${d.input}): EdgeZero answered ${d.upstream}; the port says ${d.port}`);
+    const unique = [...new Set(said)];
+    const message = `EdgeZero's KvHandle and the kit's port (contract/) disagree: ${unique.slice(0, 3).join('; ')}${unique.length > 3 ? `; and ${unique.length - 3} more` : ''}`;
+    outcome = outcome.status === 'PASS' ? { status: 'FAIL', message } : { ...outcome, message: `${outcome.message}; ${message}` };
+    observed = { observed: describeValue(observed), port_disagreements: disagreements.slice(0, 20) };
   }
   // Bounded like the case itself: a hung runtime must not stall the run in cleanup.
   await withTimeout(cleanup(kv, run.ns, tracked), timeoutMs).catch(() => {});

@@ -114,12 +114,15 @@ export async function miniflareAvailability(): Promise<Availability> {
   return { available: true };
 }
 
+/** A module of a Worker: an ES module (a path alone), or compiled wasm (a Rust Worker's). */
+export type WorkerModule = string | { path: string; type: 'ESModule' | 'CompiledWasm' };
+
 export interface WorkerdOptions {
-  /** The Worker: ES modules, the first one the entry point, all below `modulesRoot`. */
+  /** The Worker: its modules, the first one the entry point, all below `modulesRoot`. */
   modulesRoot: string;
-  modules: string[];
-  /** Its storage bindings: Workers KV namespaces, Durable Object classes. */
-  storage: { kvNamespaces?: string[]; durableObjects?: Record<string, { className: string; useSQLite?: boolean }> };
+  modules: WorkerModule[];
+  /** Its storage bindings: Workers KV namespaces (names, or binding → namespace id), Durable Object classes. */
+  storage: { kvNamespaces?: string[] | Record<string, string>; durableObjects?: Record<string, { className: string; useSQLite?: boolean }> };
   /** Plain-text bindings. */
   bindings?: Record<string, string>;
   /** Directory for the stores (SQLite + blobs); Miniflare's own temp directory when absent. Needed for restart(). */
@@ -158,6 +161,11 @@ function serialised<T>(work: () => Promise<T>): Promise<T> {
 export interface MiniflareBridgeOptions extends Pick<WorkerdOptions, 'persistDir' | 'controlEndpoints' | 'signal'> {
   /** What the bridge exposes: a Workers KV namespace (default) or a Durable Object's storage. */
   storage?: BridgeStorage;
+  /**
+   * Another Worker that speaks the bridge protocol over a KV namespace (EdgeZero's app): its
+   * modules, and its KV binding, bound to the namespace id "KV" the fake clock (time.ts) controls.
+   */
+  worker?: { modulesRoot: string; modules: WorkerModule[]; kvBinding: string };
   /** Bearer token the bridge demands on every endpoint. */
   token?: string;
 }
@@ -170,10 +178,11 @@ export interface MiniflareBridge extends RunningWorkerd {
 export async function startMiniflareBridge(options: MiniflareBridgeOptions = {}): Promise<MiniflareBridge> {
   const info = workerdInfo();
   const storage = STORAGES[options.storage ?? 'kv'];
+  const worker = options.worker;
   const bridge = await startWorkerd({
-    modulesRoot: RUNNERS_DIR,
-    modules: [storage.worker, BRIDGE_HANDLER, BRIDGE_ENV],
-    storage: storage.bindings,
+    modulesRoot: worker?.modulesRoot ?? RUNNERS_DIR,
+    modules: worker?.modules ?? [storage.worker, BRIDGE_HANDLER, BRIDGE_ENV],
+    storage: worker ? { kvNamespaces: { [worker.kvBinding]: 'KV' } } : storage.bindings,
     bindings: {
       KVPARITY_RUNTIME_VERSION: info.version,
       // A deployed bridge has no such binding and so reports itself as production.
@@ -324,7 +333,7 @@ function miniflareOptions(options: WorkerdOptions, info: WorkerdInfo, port: numb
     host: '127.0.0.1',
     port,
     modulesRoot: options.modulesRoot,
-    modules: options.modules.map((path) => ({ type: 'ESModule' as const, path })),
+    modules: options.modules.map((module) => (typeof module === 'string' ? { type: 'ESModule' as const, path: module } : module)),
     compatibilityDate: info.compatibilityDate,
     ...options.storage,
     ...(options.storage.kvNamespaces ? { kvPersist: options.persistDir ?? false } : {}),

@@ -26,9 +26,9 @@
  * without saying so; the bridge client opens a fresh connection per request on
  * loopback (runners/bridge/client.ts), so no request is sent on a dead one.
  */
-import type { Clock, Entry, KvInstance, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../api/index.ts';
+import type { Clock, Entry, KvHandleAnswer, KvHandleCall, KvInstance, ListOptions, ListPage, NativeOp, NativeOpResult, PutOptions } from '../../api/index.ts';
 import { BridgeClient } from '../bridge/client.ts';
-import { startMiniflareBridge, type MiniflareBridge } from './runtime.ts';
+import { startMiniflareBridge, type MiniflareBridge, type MiniflareBridgeOptions } from './runtime.ts';
 import { KvObjectControl } from './time.ts';
 
 export type ClockMode = 'auto' | 'eager' | 'off';
@@ -48,12 +48,16 @@ export interface CloudflareKvOptions {
   /** Virtual "now" when fake time first starts (ms). Default: real now, floored to a whole second. */
   epochMs?: number;
   signal?: AbortSignal;
+  /** Another Worker that speaks the bridge protocol over its KV binding (runtime.ts, MiniflareBridgeOptions.worker). */
+  worker?: MiniflareBridgeOptions['worker'];
 }
 
 export interface CloudflareKv extends KvInstance {
   clock?: Clock & { now(): Promise<number> };
   bridge: MiniflareBridge;
   client: BridgeClient;
+  /** One call of EdgeZero's KvHandle (a Worker that runs EdgeZero's code), in the clock mode it needs. */
+  handleCall(call: KvHandleCall, options?: { spy?: boolean }): Promise<KvHandleAnswer>;
   /** restarts: workerd restarts by 'auto'. */
   stats(): { mode: 'real' | 'fake'; restarts: number; restartMs: number[]; lastPingError?: string };
 }
@@ -67,6 +71,7 @@ export async function startCloudflareKv(options: CloudflareKvOptions): Promise<C
     token: options.token,
     controlEndpoints: clockMode !== 'off',
     signal: options.signal,
+    worker: options.worker,
   });
   try {
     const client = new BridgeClient({ baseUrl: bridge.url, token: options.token });
@@ -87,6 +92,7 @@ export async function startCloudflareKv(options: CloudflareKvOptions): Promise<C
         return results;
       },
       benchInside: (kind: 'put' | 'get', count: number, prefix?: string) => time.run('any', () => client.benchInside(kind, count, prefix)),
+      handleCall: (call, callOptions) => time.run(time.needOfCall(call), () => client.handleCall(call, callOptions)),
       clock: clockMode === 'off' ? undefined : { advance: (seconds: number) => time.advance(seconds), now: () => time.virtualNow() },
       stats: () => time.stats(),
       // workerd's own restarts (clock 'auto') reuse the port, so a health answer means it is up.
@@ -158,6 +164,16 @@ class TimePolicy {
     if (this.clockMode !== 'auto' || op.op !== 'put') return 'any';
     if (op.value.byteLength > CONTROLLED_VALUE_LIMIT) return 'real';
     return op.options?.ttlSeconds !== undefined ? 'fake' : 'any';
+  }
+
+  /** A KvHandle call writes as a native put does: with a TTL it needs fake time, a value over the controlled limit real time. */
+  needOfCall(call: KvHandleCall): Need {
+    if (call.call === 'put_bytes') return this.need({ op: 'put', key: call.key, value: call.value, options: { ttlSeconds: call.ttlSeconds } });
+    if (call.call === 'put') {
+      const size = new TextEncoder().encode(JSON.stringify(call.value)).byteLength;
+      return this.need({ op: 'put', key: call.key, value: new Uint8Array(size), options: { ttlSeconds: call.ttlSeconds } });
+    }
+    return 'any';
   }
 
   /** Splits a batch where it needs another mode, and into requests of at most MAX_OPS; order is kept. */

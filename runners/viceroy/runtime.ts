@@ -47,6 +47,8 @@ export interface ViceroyRunOptions {
   fakeTime?: boolean;
   log?: Log;
   signal?: AbortSignal;
+  /** The app's stores (default: the kit's bridge, with its `kvparity` KV store, token and version). */
+  localServer?: LocalServer;
 }
 
 export interface ViceroyRun {
@@ -158,7 +160,7 @@ export async function startViceroy(options: ViceroyRunOptions): Promise<ViceroyR
   const { url, spawned } = await serveWasm({
     viceroyPath: options.viceroyPath,
     wasmPath: options.wasmPath,
-    config: bridgeToml(options.viceroyVersion),
+    config: options.localServer ? fastlyToml(options.localServer) : bridgeToml(options.viceroyVersion),
     tmpDir,
     env: { KVPARITY_TOKEN: token ?? '', ...faketime?.env },
     readyPath: '/health',

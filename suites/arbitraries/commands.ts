@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import type { Clock, NativeOp, NativeOpResult } from '../../api/index.ts';
 import { KvModel } from '../../contract/model.ts';
-import type { KvHandle } from '../../contract/handle.ts';
+import type { ContractHandle } from '../../contract/handle.ts';
 import { equal, fail, walk } from '../expect.ts';
 import { CaseFailure } from '../case.ts';
 import type { CaseInstance } from '../instance.ts';
@@ -31,7 +31,7 @@ export class RealSystem {
 
   constructor(
     readonly kv: CaseInstance,
-    readonly handle: KvHandle,
+    readonly handle: ContractHandle,
     readonly prefix: string,
   ) {}
 

@@ -1,3 +1,4 @@
+import { add, multiply } from '../../contract/handle.ts';
 import { defineCases } from '../case.ts';
 import { equal, must, ok, rejects } from '../expect.ts';
 import { outcome } from '../observe.ts';
@@ -232,8 +233,8 @@ export default defineCases('crud', [
     ref: 'contract §6.2 update_increments_counter',
     async run({ handle, key }) {
       await must('put', () => handle.put(key('counter'), 0));
-      equal(await must('rmw', () => handle.readModifyWrite(key('counter'), 0, (n: number) => n + 1)), 1, 'first read_modify_write');
-      equal(await must('rmw', () => handle.readModifyWrite(key('counter'), 0, (n: number) => n + 1)), 2, 'second read_modify_write');
+      equal(await must('rmw', () => handle.readModifyWrite(key('counter'), 0, add(1))), 1, 'first read_modify_write');
+      equal(await must('rmw', () => handle.readModifyWrite(key('counter'), 0, add(1))), 2, 'second read_modify_write');
       equal(await handle.get(key('counter')), 2, 'stored counter');
     },
   },
@@ -243,7 +244,7 @@ export default defineCases('crud', [
     title: 'read_modify_write starts from the default when the key is missing',
     ref: 'contract §6.2 update_uses_default_when_missing',
     async run({ handle, key }) {
-      equal(await must('rmw', () => handle.readModifyWrite(key('missing'), 10, (n: number) => n * 2)), 20, 'read_modify_write from the default');
+      equal(await must('rmw', () => handle.readModifyWrite(key('missing'), 10, multiply(2))), 20, 'read_modify_write from the default');
       equal(await handle.get(key('missing')), 20, 'stored value');
     },
   },

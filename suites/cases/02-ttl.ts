@@ -2,6 +2,7 @@
  * TTL: the client's [60 s, 1 year] bounds, expiry at exactly the TTL (moved by
  * ctx.clock, never by waiting), and what the platform itself accepts.
  */
+import { add } from '../../contract/handle.ts';
 import { defineCases, type CaseContext, type TimedCaseContext } from '../case.ts';
 import { equal, expectNoneListed, expectNothingUnder, expectValidation, isListed, keysUnder, must, ok } from '../expect.ts';
 import { attempt, putMany } from '../probe.ts';
@@ -400,7 +401,7 @@ export default defineCases('ttl', [
     clock: 'required',
     async run({ handle, key, clock }) {
       await must('put_with_ttl', () => handle.putWithTtl(key('n'), 1, 60));
-      await must('read_modify_write', () => handle.readModifyWrite(key('n'), 0, (n: number) => n + 1));
+      await must('read_modify_write', () => handle.readModifyWrite(key('n'), 0, add(1)));
       await clock.advance(120);
       equal(await handle.get(key('n')), 2, 'the counter 120 s after read_modify_write');
     },

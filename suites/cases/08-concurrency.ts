@@ -3,6 +3,7 @@
  * must all persist and no read may see a torn value; lost updates under
  * read_modify_write (documented as not atomic) are measured, not asserted.
  */
+import { add } from '../../contract/handle.ts';
 import { defineCases } from '../case.ts';
 import { equal, must, ok } from '../expect.ts';
 import { isKvError } from '../../contract/errors.ts';
@@ -31,7 +32,7 @@ export default defineCases('concurrency', [
     ref: 'contract §1.2 read_modify_write',
     async run({ handle, key }) {
       const keys = numbered(WRITERS, 'counter:').map(key);
-      const results = await Promise.all(keys.map((k) => must('read_modify_write', () => handle.readModifyWrite(k, 0, (n: number) => n + 1))));
+      const results = await Promise.all(keys.map((k) => must('read_modify_write', () => handle.readModifyWrite(k, 0, add(1)))));
       equal(results, keys.map(() => 1), 'values returned by read_modify_write');
       for (const k of keys) equal(await handle.get(k), 1, `counter ${k}`);
     },
@@ -94,7 +95,7 @@ export default defineCases('concurrency', [
     async run({ handle, key }) {
       const increments = 20;
       await must('put', () => handle.put(key('counter'), 0));
-      await Promise.all(Array.from({ length: increments }, () => must('read_modify_write', () => handle.readModifyWrite(key('counter'), 0, (n: number) => n + 1))));
+      await Promise.all(Array.from({ length: increments }, () => must('read_modify_write', () => handle.readModifyWrite(key('counter'), 0, add(1)))));
       const final = await handle.get<number>(key('counter'));
       ok(typeof final === 'number' && Number.isInteger(final) && final >= 1 && final <= increments, `the counter holds ${JSON.stringify(final)}, not a count from 1 to ${increments}`, final);
       return { increments, final, lostUpdates: increments - final };

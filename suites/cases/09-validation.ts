@@ -5,7 +5,7 @@
  * their own cases in keys, ttl, values and pagination; these are the rest.)
  */
 import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
-import { KvHandle } from '../../contract/handle.ts';
+import { KvHandle, type ContractHandle } from '../../contract/handle.ts';
 import { isKvError, KvError, type KvErrorKind } from '../../contract/errors.ts';
 import { NativeError, type NativeErrorClass } from '../../api/index.ts';
 import { clientPages, equal, expectNothingUnder, fail, must, ok, show, spiedHandle } from '../expect.ts';
@@ -18,7 +18,7 @@ interface Invalid {
   id: string;
   title: string;
   ref: string;
-  call(handle: KvHandle, context: CaseContext): Promise<unknown>;
+  call(handle: ContractHandle, context: CaseContext): Promise<unknown>;
   /** The exact message, or a pattern where the text comes from JavaScript itself. */
   message: string | RegExp;
   kind?: KvErrorKind;
