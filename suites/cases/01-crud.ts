@@ -38,6 +38,17 @@ export default defineCases('crud', [
     },
   },
   {
+    id: 'crud.typed.numbers-exact',
+    check: 'contract',
+    title: 'typed numbers come back exactly: doubles whose shortest form has 16 or 17 digits and a large exponent, the largest exact integer, the smallest subnormal',
+    ref: 'contract §1.2 typed values are JSON, whose numbers are IEEE doubles (RFC 8259 §6); unicode.property.typed-json found 5.011117802270461e+125 read back one unit in the last place off',
+    async run({ handle, key }) {
+      const value = [5.011117802270461e125, 1.7976931348623157e308, 2.2250738585072014e-308, 9007199254740991, 5e-324, 0.1];
+      await must('put', () => handle.put(key('numbers'), value));
+      equal(await handle.get(key('numbers')), value, 'get after put');
+    },
+  },
+  {
     id: 'crud.typed.missing-is-null',
     check: 'contract',
     title: 'typed get of a missing key is null',

@@ -331,14 +331,16 @@ async fn call_handle(handle: &KvHandle, call: &str, fields: &std::collections::B
             }
             .map(|()| ok(json!({})))
         }
-        // T = Box<RawValue>: a type whose JSON is exactly the caller's, so a typed put stores what the
-        // same value serialized by a Rust `T: Serialize` of that shape would.
-        "get" => handle.get::<Box<RawValue>>(&text("key")?).await.map(|value| ok(json!({ "json": raw_json(value) }))),
+        // Reads as a Rust app reading JSON does: T = serde_json::Value, with serde_json as EdgeZero's
+        // build configures it (its number parsing included).
+        "get" => handle.get::<Value>(&text("key")?).await.map(|value| ok(json!({ "json": value }))),
         "get_or" => {
             let key = text("key")?;
-            let fallback = raw_field("fallback")?;
-            handle.get_or::<Box<RawValue>>(&key, fallback).await.map(|value| ok(json!({ "json": raw_json(Some(value)) })))
+            let fallback = json_value("fallback")?;
+            handle.get_or::<Value>(&key, fallback).await.map(|value| ok(json!({ "json": value })))
         }
+        // Writes T = Box<RawValue>, a type whose JSON is exactly the caller's: what a Rust
+        // `T: Serialize` of the same shape writes, field order included.
         "put" => {
             let key = text("key")?;
             let value = raw_field("value")?;
@@ -383,11 +385,6 @@ async fn call_handle(handle: &KvHandle, call: &str, fields: &std::collections::B
         other => return Err(Refusal::Protocol(format!("unknown call {other:?}: get_bytes, put_bytes, get, get_or, put, read_modify_write, exists, delete or list_keys_page"))),
     };
     Ok(answer.unwrap_or_else(|err| (kv_error(err), None)))
-}
-
-/// A raw JSON value as a `serde_json::Value` for the answer (null when absent).
-fn raw_json(value: Option<Box<RawValue>>) -> Value {
-    value.map_or(Value::Null, |raw| serde_json::from_str(raw.get()).unwrap_or(Value::Null))
 }
 
 /// A `KvError` as EdgeZero reports it: the variant, its Display, and the response of the
