@@ -1,7 +1,6 @@
 // EdgeZero's app-demo KV routes at the pinned upstream commit (contract/upstream.js:
-// examples/app-demo/edgezero.toml and crates/app-demo-core/src/handlers.rs), shared by
-// the three demo runtimes. Plain JavaScript with no imports, so workerd and js-compute
-// can bundle it. Behaviour follows EdgeZero's source, not its docs:
+// examples/app-demo/edgezero.toml and crates/app-demo-core/src/handlers.rs), served on Node
+// over the kit's KvHandle (node-server.ts). Behaviour follows EdgeZero's source, not its docs:
 // - two named KV stores, `[stores.kv] ids = ["sessions", "cache"]`: the counter lives in
 //   `sessions`, notes in `cache`; a store id the runtime did not register answers
 //   503 "KV store `<id>` is not registered" (Kv::named(..).ok_or_else(service_unavailable));
@@ -15,7 +14,7 @@
 // or null once it has read more than `limit` bytes (and stopped reading).
 // `stores` maps a store id to a KvHandle-like object (getBytes, putBytes, delete,
 // listKeysPage) whose errors carry httpStatus, httpKind and httpMessage
-// (contract/errors.ts, demo/kv-handle.js).
+// (contract/errors.ts).
 // The answer is { status, headers, body: Uint8Array | string | null }.
 // Its types are the JSDoc below (checked with the kit's TypeScript, `npm run typecheck`).
 
