@@ -53,6 +53,8 @@ export interface SuiteFigures {
 export interface ProviderBench {
   id: string;
   title: string;
+  /** EdgeZero's adapter over this provider's platform (ProviderDefinition.adapterOf): the table sets the two against each other. */
+  adapter_of?: string;
   runtime: { name: string; version: string } | null;
   start_ms: number;
   ops: number;
@@ -110,6 +112,7 @@ export async function measureProvider(definition: ProviderDefinition, ops: numbe
   return {
     id: definition.id,
     title: definition.title,
+    ...(definition.adapterOf ? { adapter_of: definition.adapterOf } : {}),
     runtime: { name: kv.runtime.name, version: kv.runtime.version },
     start_ms: Math.round(startMs),
     ops,

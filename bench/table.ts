@@ -48,6 +48,29 @@ export function renderMarkdown(report: BenchReport): string {
       ]),
     ),
   ];
+  const pairs = done.flatMap((adapter) => {
+    const platform = done.find((p) => p.id === adapter.adapter_of);
+    return platform ? [{ adapter, platform }] : [];
+  });
+  if (pairs.length) {
+    parts.push(
+      '',
+      `**EdgeZero's adapters against their platforms**: the whole suite through EdgeZero's own code (its KvHandle, its adapter's KvStore) against the same suite on the platform's store, in this run.`,
+      '',
+      table(
+        ['Adapter', 'Platform', 'Full suite (s)', 'Platform\'s (s)', 'Suite ÷ platform\'s', 'Kit put ÷ platform\'s', 'Kit get ÷ platform\'s'],
+        pairs.map(({ adapter, platform }) => [
+          adapter.id,
+          platform.id,
+          String(adapter.suite.wall_s),
+          String(platform.suite.wall_s),
+          ratio(platform.suite.wall_s > 0 ? adapter.suite.wall_s / platform.suite.wall_s : null),
+          ratio(adapter.put.kit && platform.put.kit ? adapter.put.kit.ops_per_s / platform.put.kit.ops_per_s : null),
+          ratio(adapter.get.kit && platform.get.kit ? adapter.get.kit.ops_per_s / platform.get.kit.ops_per_s : null),
+        ]),
+      ),
+    );
+  }
   const run = report.test_run;
   if (run) {
     parts.push('', `**The full test run** (\`npm test\`, all providers and the kit's own tests; load average at its start ${run.load_average_at_start.join(' / ')}; exit ${run.code}):`, '');
