@@ -61,7 +61,7 @@ describe("the demo's routes over contract KvHandle", () => {
     return answers.map((a) => ({ ...a, body: typeof a.body === 'string' || a.body === null ? a.body : new TextDecoder().decode(a.body) }));
   }
 
-  it('routes answer as EdgeZero\'s demo does, with kind in every error body', async () => {
+  it("routes answer as EdgeZero's demo does, with kind in every error body", async () => {
     const { real } = registries();
     const requests: Array<[string, string, ((limit: number) => Promise<Uint8Array | null>)?]> = [
       ['GET', '/'],

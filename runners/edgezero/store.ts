@@ -62,6 +62,7 @@ export async function startEdgeZeroKv({ adapter, pin, context, controlledClock =
       signal,
       worker: { modulesRoot: app.dir, modules: workerModules(app), kvBinding: 'kvparity' },
     });
+    log(`EdgeZero's cloudflare adapter ready at ${kv.bridge.url}`);
     return {
       ...kv,
       runtime: { name: 'edgezero-cloudflare on workerd', version: kv.runtime.version, detail: detail(kv.bridge.url) },
@@ -80,6 +81,7 @@ export async function startEdgeZeroKv({ adapter, pin, context, controlledClock =
       signal,
       localServer: { name: 'kvparity-edgezero', kvStores: ['kvparity'] },
     });
+    log(`EdgeZero's fastly adapter ready at ${run.url}`);
     const client = new BridgeClient({ baseUrl: run.url, freshConnections: false });
     const explained = async <T>(op: () => Promise<T>): Promise<T> => {
       run.mark();
@@ -99,11 +101,11 @@ export async function startEdgeZeroKv({ adapter, pin, context, controlledClock =
       stop: () => run.stop(),
     };
   }
-  return startAxum(app, source, tmpDir, controlledClock, detail, signal);
+  return startAxum(app, source, tmpDir, controlledClock, detail, log, signal);
 }
 
 /** The axum binary on a free loopback port, its redb files in the run's directory, under a frozen libfaketime clock. */
-async function startAxum(app: Extract<BuiltApp, { adapter: 'axum' }>, source: EdgeZeroSource, tmpDir: string, controlledClock: boolean, detail: (url: string) => string, signal?: AbortSignal) {
+async function startAxum(app: Extract<BuiltApp, { adapter: 'axum' }>, source: EdgeZeroSource, tmpDir: string, controlledClock: boolean, detail: (url: string) => string, log: (line: string) => void, signal?: AbortSignal) {
   const clock = controlledClock ? fakeClock(tmpDir, 'frozen') : null;
   if (controlledClock && !clock) throw new Error(`libfaketime is not installed, and the axum adapter's expiry reads the real clock (${FAKETIME_INSTALL}; or --faketime=0 for the real clock)`);
   for (let attempt = 1; ; attempt++) {
@@ -127,6 +129,7 @@ async function startAxum(app: Extract<BuiltApp, { adapter: 'axum' }>, source: Ed
       signal?.removeEventListener('abort', onAbort);
     }
     recordStart('edgezero-axum', performance.now() - started);
+    log(`EdgeZero's axum adapter ready at ${url}`);
     const client = new BridgeClient({ baseUrl: url, jsonBodies: true });
     return {
       bridge: { url },
