@@ -43,6 +43,11 @@ export interface CaseContext {
   realTime?: RealTimeBudget;
   /** A property failure to reproduce (--replay=seed:path[@commands-path]): checkProperty runs that one path. */
   replay?: Replay;
+  /**
+   * A known divergence is recorded for this case on this provider: a failing property shrinks for
+   * this long at most (ms), enough to show the recorded failure, not to minimise it again every run.
+   */
+  shrinkBudgetMs?: number;
   /** A key written outside ns (e.g. ".") that cleanup must delete too. */
   track(key: string): void;
 }

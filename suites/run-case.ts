@@ -4,7 +4,7 @@ import { TimeoutError, withTimeout } from '../api/time-limit.ts';
 import { KvHandle } from '../contract/handle.ts';
 import type { CaseResult, PropertyDetails, Status } from '../results/types.ts';
 import { CaseFailure, type Case, type CaseContext, type RealTimeBudget, type Replay, type TimedCaseContext } from './case.ts';
-import { applyDivergence, matchesPartial, type KnownDivergence } from './divergences.ts';
+import { applyDivergence, findDivergence, matchesPartial, type KnownDivergence } from './divergences.ts';
 import { ANY_ALPHABET, type KeyAlphabet } from './key-alphabet.ts';
 import { caseInstance, type CaseInstance } from './instance.ts';
 import { listAllNative } from './listing.ts';
@@ -12,6 +12,9 @@ import { describeValue } from './observe.ts';
 import { isFact, type AttemptsFact } from '../results/facts.ts';
 
 const DEFAULT_CASE_TIMEOUT_MS = 120_000;
+
+/** How long a property with a recorded divergence shrinks after its first failure (NATS once took 86 s to minimise one). */
+export const SHRINK_BUDGET_MS = 10_000;
 
 /**
  * Attempts for a case that `varies` on a store whose listing does. Redis shows a page over its
@@ -84,6 +87,7 @@ export async function runCase(definition: Case, run: CaseRun): Promise<CaseResul
   } catch (error) {
     return applyDivergence({ ...base, status: 'ERROR', message: `before the case, observing the store failed: ${describeError(error)}`, duration_ms: Math.round(performance.now() - started) }, run.divergences, run.divergenceFor);
   }
+  const recorded = run.divergenceFor.some((id) => findDivergence(run.divergences, definition.id, id));
   const contextIn = (ns: string): CaseContext => ({
     provider: run.provider,
     kv,
@@ -99,6 +103,7 @@ export async function runCase(definition: Case, run: CaseRun): Promise<CaseResul
     // Real time only where there is no clock to move: a clock is exact, real time is not.
     ...(definition.clock === 'or-real-time' && !(run.provider.capabilities.clock && run.kv.clock) && run.realTime ? { realTime: run.realTime } : {}),
     ...(run.replay ? { replay: run.replay } : {}),
+    ...(recorded && !run.replay ? { shrinkBudgetMs: SHRINK_BUDGET_MS } : {}),
   });
   const context = contextIn(run.ns);
 
