@@ -1,0 +1,99 @@
+/**
+ * What two authors of outside providers (etcd, NATS) hit, each held here: a provider error
+ * anywhere is that case's ERROR and the run writes its results; a run of some cases never replaces
+ * a whole run's results; the totals count known divergences and providers that never started
+ * apart; an outside provider's runtime starts are counted.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RESULTS_FORMAT, type ResultsFile } from '../results/types.ts';
+import { validateResults } from '../results/validate.ts';
+import { ALL_CASES } from '../suites/cases/index.ts';
+import { conformanceTotals } from '../cli/run.ts';
+import { renderSummary } from '../reports/summary.ts';
+import { buildParity } from '../reports/parity.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const fixture = join(root, 'test/fixtures/throwing-list-provider.ts');
+const tmp = () => mkdtempSync(join(tmpdir(), 'kvparity-outside-'));
+const read = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
+
+function kvparity(args: string[]) {
+  const result = spawnSync(process.execPath, [join(root, 'cli/kvparity.mjs'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+describe('a provider error anywhere', () => {
+  it('is that case\'s ERROR (also inside the engine\'s listing observation); the run goes on and replaces the last results file', () => {
+    const out = tmp();
+    const stale = join(out, 'throwing-list.json');
+    writeFileSync(stale, JSON.stringify({ stale: true }));
+    const { code, err } = kvparity(['run', `--provider=${fixture}`, '--category=crud,pagination', `--out=${out}`]);
+    expect(code, err).toBe(0); // `run` writes results; `test` is the command that fails on them
+    expect(err).not.toMatch(/list exploded[^\n]*\n\s+at /); // no stack trace of an uncaught exception
+    const file = read(stale);
+    expect(validateResults(file)).toEqual([]);
+    const byId = new Map(file.results.map((r) => [r.test, r]));
+    // varies: 'listing' asks the engine to observe the listing first: that list() throws.
+    expect(byId.get('pagination.walk.small')).toMatchObject({ status: 'ERROR', message: expect.stringMatching(/observing the store failed: TypeError: list exploded/) });
+    expect(byId.get('pagination.prefix.respected')).toMatchObject({ status: 'FAIL', message: expect.stringMatching(/list exploded/) });
+    expect(byId.get('crud.round-trip')?.status).toBe('PASS');
+    expect(file.results.length).toBe(ALL_CASES.filter((c) => c.category === 'crud' || c.category === 'pagination').length);
+  }, 300_000);
+});
+
+describe('a run of some cases', () => {
+  it('goes beside a whole run\'s results file, never over it, and a report of the directory is of the whole run', () => {
+    const out = tmp();
+    const whole = kvparity(['run', '--provider=memory', '--seed=3', `--out=${out}`]);
+    expect(whole.code, whole.err).toBe(0);
+    const before = readFileSync(join(out, 'memory.json'), 'utf8');
+    const some = kvparity(['run', '--provider=memory', '--case=crud.round-trip', `--out=${out}`]);
+    expect(some.code, some.err).toBe(0);
+    expect(some.err).toContain(`results go to ${join(out, 'memory.partial.json')}, beside the whole run's ${join(out, 'memory.json')}`);
+    expect(readFileSync(join(out, 'memory.json'), 'utf8')).toBe(before);
+    expect(read(join(out, 'memory.partial.json')).run_info.partial).toEqual({ case: 'crud.round-trip' });
+    const report = kvparity(['report', `--in=${out}`, `--out=${out}`]);
+    expect(report.code, report.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'parity.json'), 'utf8')).cases.length).toBe(ALL_CASES.length);
+  }, 300_000);
+
+  it('where no whole run is, writes the usual file', () => {
+    const out = tmp();
+    const { code, err } = kvparity(['run', '--provider=memory', '--case=crud.round-trip', `--out=${out}`]);
+    expect(code, err).toBe(0);
+    expect(existsSync(join(out, 'memory.partial.json'))).toBe(false);
+    expect(read(join(out, 'memory.json')).run_info.partial).toEqual({ case: 'crud.round-trip' });
+  }, 120_000);
+});
+
+describe('totals', () => {
+  const result = (test: string, status: ResultsFile['results'][number]['status']) => ({ test, category: 'crud', check: 'contract' as const, title: test, ref: 'r', status, message: '', duration_ms: 0 });
+  const file = (provider: string, results: ResultsFile['results'], startError?: string): ResultsFile => ({
+    format: RESULTS_FORMAT,
+    run_info: { provider, title: provider, kind: 'local', platform: provider, source: 'test', runtime: null, capabilities: { ttl: false, metadata: false, clock: false }, available: true, kit_version: 't', contract_source: 's', contract_commit: 'f2bbe6f', seed: 1, runs: 1, run_id: 'r', namespace: 'kvp-r/', node: 'v', os: 'o', host: 'h', ...(startError ? { start_error: startError } : {}) },
+    time_start: '2026-01-01T00:00:00.000Z',
+    time_end: '2026-01-01T00:00:01.000Z',
+    results,
+  });
+
+  it('count a known divergence apart from a pass, and the cases of a provider that never started as not run', () => {
+    const ran = file('ran', [result('crud.a', 'PASS'), result('crud.b', 'EXPECTED_DIVERGENCE'), result('crud.c', 'FAIL'), result('crud.d', 'SKIP')]);
+    const never = file('never', [result('crud.a', 'ERROR'), result('crud.b', 'ERROR')], 'spawn nats-server ENOENT');
+    expect(conformanceTotals([ran, never])).toEqual({ passed: 1, failed: 1, skipped: 1, diverged: 1, notRun: 2 });
+    const summary = renderSummary(buildParity([{ file: never, path: 'never.json' }], []), []);
+    expect(summary).toMatch(/never\s+not run: did not start: spawn nats-server ENOENT/);
+  });
+
+  it('count the runtime starts of a provider from outside the kit', () => {
+    const out = tmp();
+    const { code, err } = kvparity(['test', `--provider=${join(root, 'examples/my-provider/my-provider.ts')}`, '--case=crud.round-trip', `--out=${out}`]);
+    expect(code, err).toBe(0);
+    const timing = JSON.parse(readFileSync(join(out, 'timing.json'), 'utf8'));
+    expect(timing.runtime_starts.byRuntime['json-file']?.count).toBe(1);
+    expect(err).toMatch(/runtime starts 1 in [\d.]+ s \(json-file 1 in/);
+  }, 120_000);
+});
