@@ -97,3 +97,22 @@ describe('totals', () => {
     expect(err).toMatch(/runtime starts 1 in [\d.]+ s \(json-file 1 in/);
   }, 120_000);
 });
+
+describe('the command line', () => {
+  it('answers each command\'s --help with that command\'s own usage, divergences record included', () => {
+    for (const args of [['run'], ['test'], ['providers'], ['report'], ['init'], ['divergences', 'record'], ['divergences'], ['smoke'], ['bench']]) {
+      const { code, out, err } = kvparity([...args, '--help']);
+      expect(code, `${args.join(' ')} --help: ${err}`).toBe(0);
+      expect(out, args.join(' ')).toMatch(new RegExp(`^Usage: kvparity ${args[0]}\\b`));
+    }
+  });
+
+  it('lists the config file\'s providers under providers', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'kvparity.config.json'), JSON.stringify({ providers: [join(root, 'examples/my-provider/my-provider.ts')] }));
+    const { code, out, err } = kvparity(['providers', `--config=${join(dir, 'kvparity.config.json')}`]);
+    expect(code, err).toBe(0);
+    expect(out).toMatch(/^✔ json-file /m);
+    expect(out).toMatch(/^✔ memory /m);
+  });
+});
