@@ -70,16 +70,16 @@ describe('a run of some cases', () => {
   }, 120_000);
 });
 
-describe('totals', () => {
-  const result = (test: string, status: ResultsFile['results'][number]['status']) => ({ test, category: 'crud', check: 'contract' as const, title: test, ref: 'r', status, message: '', duration_ms: 0 });
-  const file = (provider: string, results: ResultsFile['results'], startError?: string): ResultsFile => ({
-    format: RESULTS_FORMAT,
-    run_info: { provider, title: provider, kind: 'local', platform: provider, source: 'test', runtime: null, capabilities: { ttl: false, metadata: false, clock: false }, available: true, kit_version: 't', contract_source: 's', contract_commit: 'f2bbe6f', seed: 1, runs: 1, run_id: 'r', namespace: 'kvp-r/', node: 'v', os: 'o', host: 'h', ...(startError ? { start_error: startError } : {}) },
-    time_start: '2026-01-01T00:00:00.000Z',
-    time_end: '2026-01-01T00:00:01.000Z',
-    results,
-  });
+const result = (test: string, status: ResultsFile['results'][number]['status']) => ({ test, category: 'crud', check: 'contract' as const, title: test, ref: 'r', status, message: '', duration_ms: 0 });
+const file = (provider: string, results: ResultsFile['results'], startError?: string): ResultsFile => ({
+  format: RESULTS_FORMAT,
+  run_info: { provider, title: provider, kind: 'local', platform: provider, source: 'test', runtime: null, capabilities: { ttl: false, metadata: false, clock: false }, available: true, kit_version: 't', contract_source: 's', contract_commit: 'f2bbe6f', seed: 1, runs: 1, run_id: 'r', namespace: 'kvp-r/', node: 'v', os: 'o', host: 'h', ...(startError ? { start_error: startError } : {}) },
+  time_start: '2026-01-01T00:00:00.000Z',
+  time_end: '2026-01-01T00:00:01.000Z',
+  results,
+});
 
+describe('totals', () => {
   it('count a known divergence apart from a pass, and the cases of a provider that never started as not run', () => {
     const ran = file('ran', [result('crud.a', 'PASS'), result('crud.b', 'EXPECTED_DIVERGENCE'), result('crud.c', 'FAIL'), result('crud.d', 'SKIP')]);
     const never = file('never', [result('crud.a', 'ERROR'), result('crud.b', 'ERROR')], 'spawn nats-server ENOENT');
@@ -114,5 +114,44 @@ describe('the command line', () => {
     expect(code, err).toBe(0);
     expect(out).toMatch(/^✔ json-file /m);
     expect(out).toMatch(/^✔ memory /m);
+  });
+});
+
+describe('divergences record', () => {
+  it('writes one entry per root cause, recognised by the store\'s own text, and a rerun on another seed is green', async () => {
+    const { recordDivergences } = await import('../suites/divergences.ts');
+    const { runCases } = await import('../suites/engine.ts');
+    const { limitedProvider } = await import('./fixtures/limited-store.ts');
+    // NATS's key alphabet, and value and key limits whose refusals carry numbers that move.
+    const provider = limitedProvider('outside-kv', 'outside', { keyPattern: /^[-/_=.a-zA-Z0-9]+$/, keyMax: 300, valueMax: 1_000_000, pageMax: 1000, ttlMinSeconds: 60, ttlMaxSeconds: 365 * 24 * 3600 });
+    const run = (seed: number, divergences: Parameters<typeof runCases>[0]['divergences']) =>
+      runCases({ provider, source: 'test', cases: ALL_CASES, seed, runs: 10, kitVersion: 'test', divergences, start: () => provider.start({ tmpDir: '/nonexistent', log: () => {}, options: {}, signal: new AbortController().signal }) });
+    const first = await run(1, []);
+    const { entries } = recordDivergences(first, []);
+    const fails = first.results.filter((r) => r.status === 'FAIL');
+    expect(fails.length).toBeGreaterThan(20);
+    // The alphabet, the key length and the value limit: three root causes, whatever the case count.
+    expect(entries.map((e) => e.message ?? JSON.stringify(e.observed)).sort()).toEqual(['invalid key: ', 'key length \\d+ exceeds \\d+', 'value of \\d+ bytes exceeds \\d+']);
+    for (const entry of entries) expect(JSON.stringify(entry)).not.toContain(first.run_info.run_id);
+    const linked = entries.map((entry) => ({ ...entry, link: 'https://example.org/outside-kv' }));
+    const second = await run(2, linked);
+    expect(second.results.filter((r) => r.status === 'FAIL' || r.status === 'ERROR').map((r) => `${r.test}: ${r.message}`)).toEqual([]);
+    expect(second.results.filter((r) => r.status === 'EXPECTED_DIVERGENCE').length).toBe(fails.length);
+  }, 300_000);
+});
+
+describe('report', () => {
+  it('takes each divergence\'s note and link from the divergence files as they are now', () => {
+    const dir = tmp();
+    const results = file('noted-kv', [{ ...result('crud.round-trip', 'EXPECTED_DIVERGENCE'), divergence: { link: 'https://example.org/old', note: 'the note at run time' } }]);
+    writeFileSync(join(dir, 'noted-kv.json'), JSON.stringify(results));
+    writeFileSync(join(dir, 'known.json'), JSON.stringify([{ case: 'crud.*', provider: 'noted-kv', message: 'x', link: 'https://example.org/new', note: 'the note edited since' }]));
+    writeFileSync(join(dir, 'kvparity.config.json'), JSON.stringify({ divergences: ['./known.json'] }));
+    const { code, err } = kvparity(['report', `--in=${join(dir, 'noted-kv.json')}`, `--out=${dir}`, `--config=${join(dir, 'kvparity.config.json')}`]);
+    expect(code, err).toBe(0);
+    const markdown = readFileSync(join(dir, 'parity.md'), 'utf8');
+    expect(markdown).toContain('the note edited since');
+    expect(markdown).toContain('https://example.org/new');
+    expect(markdown).not.toContain('the note at run time');
   });
 });
