@@ -140,6 +140,9 @@ export async function planRun(parsed: Parsed): Promise<RunPlan> {
   const allowDestructive = parsed.booleans.has('allow-destructive');
   const out = ensureDirFlag('out', resolve(flags.out ?? 'reports/out'));
   const selection = await selectProviders(flags);
+  // Before anything starts: a provider with type errors is bad input, named with its errors.
+  const { typecheckProviders } = await import('./typecheck.ts');
+  for (const line of typecheckProviders(selection.loaded)) process.stderr.write(`kvparity: ${line}\n`);
   // Loading every case file takes a moment: only the commands that run cases pay for it, after the cheap checks.
   const { ALL_CASES, selectCases } = await import('../suites/cases/index.ts');
   const selected = selectCases({ categories: listFlag(flags.category), ids: listFlag(flags.case) });

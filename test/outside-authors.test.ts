@@ -5,7 +5,7 @@
  * apart; an outside provider's runtime starts are counted.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -154,4 +154,30 @@ describe('report', () => {
     expect(markdown).toContain('https://example.org/new');
     expect(markdown).not.toContain('the note at run time');
   });
+});
+
+describe('a TypeScript provider', () => {
+  const provider = (body: string) => `export default {\n  id: 'typed-kv', title: 't', kind: 'local', runtime: 'r',\n  capabilities: { ttl: false, metadata: false, clock: false },\n  async start() {\n${body}\n    throw new Error('not started');\n  },\n};\n`;
+  /** A project of its own, with TypeScript installed (the kit's, linked) and no tsconfig.json: the defaults apply. */
+  const project = (body: string) => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(join(root, 'node_modules/typescript'), join(dir, 'node_modules/typescript'));
+    writeFileSync(join(dir, 'provider.ts'), provider(body));
+    return join(dir, 'provider.ts');
+  };
+
+  it('is type-checked before the run where TypeScript is installed: an error is bad input, named with its line', () => {
+    const path = project("    const port: number = 'not a number';\n    void port;");
+    const { code, err } = kvparity(['run', `--provider=${path}`, '--case=crud.round-trip', `--out=${tmp()}`]);
+    expect(code, err).toBe(2);
+    expect(err).toMatch(/kvparity: provider typed-kv \(.*provider\.ts\) does not type-check \(TypeScript \d/);
+    expect(err).toMatch(/provider\.ts\(5,11\): Type 'string' is not assignable to type 'number'/);
+  }, 120_000);
+
+  it('that type-checks runs, and says so', () => {
+    const { code, err } = kvparity(['run', `--provider=${project('')}`, '--case=crud.round-trip', `--out=${tmp()}`]);
+    expect(code, err).toBe(1); // named by path and not started: no verdict
+    expect(err).toMatch(/kvparity: typed-kv: type-checked with TypeScript \d/);
+  }, 120_000);
 });
