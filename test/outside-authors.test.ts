@@ -181,3 +181,17 @@ describe('a TypeScript provider', () => {
     expect(err).toMatch(/kvparity: typed-kv: type-checked with TypeScript \d/);
   }, 120_000);
 });
+
+describe('the malformed-cursor probe', () => {
+  it('observes the same on every seed (its made-up cursors are fixed, not drawn from the seed)', async () => {
+    const { default: example } = await import('../examples/my-provider/my-provider.ts');
+    const { runInProcess } = await import('./fixtures/run-in-process.ts');
+    const cases = ALL_CASES.filter((c) => c.id === 'pagination.native.malformed-cursor');
+    const observed = new Set<string>();
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const file = await runInProcess({ ...example, start: (context) => example.start({ ...context, tmpDir: tmp() }) }, { seed, runs: 1, cases });
+      observed.add(JSON.stringify(file.results[0].observed));
+    }
+    expect([...observed]).toHaveLength(1);
+  });
+});
