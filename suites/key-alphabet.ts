@@ -130,7 +130,10 @@ function widthList(widths: readonly number[], and = 'and'): string {
   return names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} ${and} ${names[names.length - 1]}`;
 }
 
-const quoteChar = (char: string) => (char === ' ' ? 'space' : `\`${char}\``);
+/** A character as a reader can see it: itself, or U+XXXX for a space, a noncharacter or an invisible one. */
+export const showChar = (char: string) => (/^[\p{L}\p{N}\p{P}\p{S}]$/u.test(char) ? char : `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+
+const quoteChar = (char: string) => (char === ' ' ? 'space' : `\`${showChar(char)}\``);
 
 /** A regular-expression class for ASCII characters: "-" first, other punctuation, then a-z, A-Z, 0-9 as ranges. */
 export function characterClass(chars: string[]): string {

@@ -11,7 +11,7 @@ import { searchLimit } from '../limit-search.ts';
 import { utf8Length } from '../../contract/rules.ts';
 import type { LimitFact } from '../../results/facts.ts';
 import { outcome } from '../observe.ts';
-import { WIDER } from '../key-alphabet.ts';
+import { WIDER, showChar } from '../key-alphabet.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const WIDTHS: CharWidth[] = [1, 2, 3, 4];
@@ -283,7 +283,7 @@ async function probeKeyBytes(context: CaseContext, width: CharWidth): Promise<Li
   const refusal = char === null ? await attempt(() => kv.put(keyOfBytes(ns, from, width), bytes('v'))) : undefined;
   if (refusal?.ok) char = CHAR_OF_WIDTH[width];
   if (char === null) {
-    const tried = WIDER[width as 2 | 3 | 4].join(' ');
+    const tried = WIDER[width as 2 | 3 | 4].map(showChar).join(' ');
     return {
       fact: 'limit', bound: 'max', unit: 'B', value: null, accepted: null, refused: null,
       ...(refusal && !refusal.ok ? { error: refusal.error } : {}),
