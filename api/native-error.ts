@@ -1,19 +1,23 @@
 /** Platform errors: the platform's own message, verbatim, with a best-effort class. */
 
-/** Best-effort classification of a native error; the message itself is always kept verbatim. */
-export type NativeErrorClass =
-  | 'invalid-key'
-  | 'too-large'
-  | 'invalid-ttl'
-  | 'invalid-argument'
-  | 'not-found'
-  | 'unavailable'
-  | 'timeout'
+/** Best-effort classes of a native error; the message itself is always kept verbatim. */
+export const NATIVE_ERROR_CLASSES = [
+  'invalid-key',
+  'too-large',
+  'invalid-ttl',
+  'invalid-argument',
+  'not-found',
+  'unavailable',
+  'timeout',
   /** A backend limit or quota (rate, memory, list size): EdgeZero's KvError::LimitExceeded, 503. */
-  | 'limit-exceeded'
+  'limit-exceeded',
   /** The backend cannot do this operation at all: EdgeZero's KvError::Unsupported, 501. */
-  | 'unsupported'
-  | 'internal';
+  'unsupported',
+  'internal',
+] as const;
+
+/** Best-effort classification of a native error; the message itself is always kept verbatim. */
+export type NativeErrorClass = (typeof NATIVE_ERROR_CLASSES)[number];
 
 /** A platform error: the platform's own message, verbatim, plus a best-effort class. */
 export class NativeError extends Error {

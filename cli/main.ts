@@ -1,16 +1,25 @@
 /** kvparity's command line. User errors get a clear message and exit 2, never a stack trace. */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProviderSpecError, defaultIds, loadProvider, orderedBuiltins } from '../providers/registry.ts';
+import { ProviderSpecError, defaultIds, loadProvider, orderedBuiltins, readConfigFile } from '../providers/registry.ts';
 import { categories } from '../suites/case-files.ts';
 import { DivergenceFileError } from '../suites/divergences.ts';
 import { UsageError, listFlag, parseArgs } from './args.ts';
 
+const KIT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** smoke and bench drive the repository's demo app and built-in runtimes: the installed package leaves them out, and so does its help. */
+const inRepository = (command: 'smoke' | 'bench') => existsSync(join(KIT_ROOT, command));
+
 /** The help text; the categories are the case files' names (suites/cases/NN-<category>.ts). */
 async function usage(): Promise<string> {
   const { REPORT_FORMAT_NAMES } = await import('../reports/formats.ts');
-  return `Usage: kvparity <command> [options]
+  const repositoryTools = [
+    ...(inRepository('smoke') ? ['  smoke      drive the demo app over HTTP (see smoke/README.md)'] : []),
+    ...(inRepository('bench') ? ['  bench      measure providers (see README "Benchmarks")'] : []),
+  ];
+  return `Usage: kvparity <command> [options]   (kvparity <command> --help: that command's own)
 
 Commands:
   init       scaffold a provider, kvparity.config.json, a known-divergences file and a CI workflow
@@ -25,14 +34,18 @@ Commands:
              regressions and improvements between two parity.json files, as Markdown
   divergences record --from=reports/out/<id>.json [--case=GLOB] [--to=FILE]
              record the FAILs of a run as known divergences, for you to review and link
-  smoke      drive the demo app over HTTP (see smoke/README.md)
-  bench      measure providers (see README "Benchmarks")
+${repositoryTools.map((line) => line + '\n').join('')}
+${runOptions()}`;
+}
 
-Options for run and test:
+/** The options of run and test. */
+function runOptions(): string {
+  return `Options for run and test:
   --provider=LIST   ids, paths to provider files, "all" or "available" (comma-separated; default:
                     the config file's providers, else all)
   --category=LIST   only these categories (${wrap(categories().join(', '), 60, 20)})
-  --case=GLOB       only cases whose id matches (e.g. "ttl.*"; comma-separated)
+  --case=GLOB       only cases whose id matches (e.g. "ttl.*"; comma-separated); a run of some
+                    cases writes <id>.partial.json where a whole run's <id>.json is
   --seed=N          replay a run's randomness (printed on every run)
   --runs=N          runs per property (default 50)
   --out=DIR         where results files go (default reports/out, in the current directory)
@@ -56,6 +69,32 @@ Options for run and test:
 `;
 }
 
+/** `kvparity <command> --help`: that command's own usage. */
+async function commandUsage(command: string): Promise<string | undefined> {
+  switch (command) {
+    case 'run':
+      return `Usage: kvparity run [options]\n\nRuns the contract suites against each provider, writes one results file per provider and the\nparity report (parity.json, parity.md, parity.html) beside them.\n\n${runOptions()}`;
+    case 'test':
+      return `Usage: kvparity test [options]\n\nRuns the suites and exits 1 on any unexpected result (FAIL, ERROR, TIMEOUT, a recorded divergence\nthat no longer happens, a named provider that cannot start).\n\n${runOptions()}`;
+    case 'providers':
+      return `Usage: kvparity providers [--provider=LIST] [--config=FILE] [--ids]\n\nLists providers and whether each can start here, with the command that enables one that cannot:\nthe built-ins and the config file's providers (default ./kvparity.config.json), or those named.\n\n  --provider=LIST   ids or paths to provider files (comma-separated)\n  --config=FILE     the config file whose providers are listed too\n  --ids             the ids --provider=all runs, as JSON (e.g. for a CI matrix)\n`;
+    case 'report': {
+      const { REPORT_FORMAT_NAMES } = await import('../reports/formats.ts');
+      return `Usage: kvparity report [--in=DIR_OR_FILES] [--out=DIR] [--format=LIST] [FILES...]\n       kvparity report diff <base.json> <head.json> [--fail-on-regression]\n\nMerges results files (default: reports/out; a directory's *.partial.json are left out) into\nparity.json, parity.md and parity.html; diff lists regressions and improvements as Markdown.\n\n  --in=LIST         directories or results files (comma-separated)\n  --out=DIR         where the report goes (default reports/out)\n  --format=LIST     ${REPORT_FORMAT_NAMES.join(', ')} (default: all)\n  --fail-on-regression\n                    diff: exit 1 when a case regressed\n`;
+    }
+    case 'init':
+      return `Usage: kvparity init [--id=ID]\n\nScaffolds, in the current directory, kvparity/provider.ts, kvparity.config.json,\nkvparity/known-divergences.json and .github/workflows/kvparity.yml (never over an existing file).\n\n  --id=ID           the provider's id (default: from package.json's name or the directory's)\n`;
+    case 'divergences':
+      return (await import('./divergences.ts')).DIVERGENCES_USAGE;
+    case 'smoke':
+      return inRepository('smoke') ? (await import('./smoke.ts')).SMOKE_USAGE : undefined;
+    case 'bench':
+      return inRepository('bench') ? `Usage: kvparity bench [--provider=LIST] [--ops=N] [--out=DIR] [--no-test-run] [--url=URL]\n\nMeasures each provider (start time, operations per second through the kit and inside the runtime,\nbatches, suite wall times) and then a whole npm test; writes reports/out/bench.json and bench.md.\n` : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** Breaks `text` after commas into lines of at most `width`, continued at column `indent`. */
 function wrap(text: string, width: number, indent: number): string {
   const lines = [''];
@@ -69,10 +108,13 @@ function wrap(text: string, width: number, indent: number): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  // `kvparity run --help` as `kvparity --help` (smoke and divergences print usages of their own).
-  if (command !== 'smoke' && command !== 'divergences' && (rest.includes('--help') || rest.includes('-h'))) {
-    process.stdout.write(await usage());
-    return 0;
+  // `kvparity <command> --help` (or `divergences record --help`): the command's own usage.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    const own = await commandUsage(command);
+    if (own !== undefined) {
+      process.stdout.write(own);
+      return 0;
+    }
   }
   try {
     switch (command) {
@@ -117,24 +159,26 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const KIT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
 /** smoke and bench drive the repository's demo app and built-in runtimes: the package leaves them out. */
-function repositoryOnly(command: string): void {
-  if (!existsSync(join(KIT_ROOT, command))) throw new UsageError(`kvparity ${command} is a tool of the kvparity repository, not of the installed package: run it from a clone`);
+function repositoryOnly(command: 'smoke' | 'bench'): void {
+  if (!inRepository(command)) throw new UsageError(`kvparity ${command} is a tool of the kvparity repository, not of the installed package: run it from a clone`);
 }
 
 async function providersCommand(argv: string[]): Promise<number> {
-  const parsed = parseArgs(argv, { values: ['provider', 'url'], booleans: ['ids'] });
+  const parsed = parseArgs(argv, { values: ['provider', 'url', 'config'], booleans: ['ids'] });
   if (parsed.booleans.has('ids')) {
     // The CI matrix: what --provider=all runs, as JSON.
     process.stdout.write(JSON.stringify(await defaultIds()) + '\n');
     return 0;
   }
-  const ids = parsed.flags.provider ? listFlag(parsed.flags.provider) : (await orderedBuiltins()).map((definition) => definition.id);
-  const idWidth = Math.max(...ids.map((id) => id.length));
-  for (const id of ids) {
-    const { definition } = await loadProvider(id);
+  // The config file's providers (default ./kvparity.config.json: what a bare run tests) first, then the built-ins.
+  const configPath = resolve(parsed.flags.config ?? 'kvparity.config.json');
+  if (parsed.flags.config && !existsSync(configPath)) throw new UsageError(`config file not found: ${configPath}`);
+  const configured = existsSync(configPath) ? readConfigFile(configPath).providers : [];
+  const ids = parsed.flags.provider ? listFlag(parsed.flags.provider) : [...configured, ...(await orderedBuiltins()).map((definition) => definition.id)];
+  const definitions = await Promise.all(ids.map(async (id) => (await loadProvider(id)).definition));
+  const idWidth = Math.max(...definitions.map((definition) => definition.id.length));
+  for (const definition of definitions) {
     const availability = definition.availability ? await definition.availability() : { available: true as const };
     const caps = Object.entries(definition.capabilities)
       .filter(([, v]) => v !== false)

@@ -2,7 +2,7 @@
  * `kvparity report [--in=DIR_OR_FILES] [--out=DIR] [--format=json,md,html] [FILES...]` and
  * `kvparity report diff BASE HEAD`; `kvparity run` calls reportFromFiles.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { diffParity, readParity, renderDiff } from '../reports/diff.ts';
 import { REPORT_FORMATS, REPORT_FORMAT_NAMES, isReportFormat, type ReportFormatName } from '../reports/formats.ts';
@@ -11,7 +11,9 @@ import { buildParity } from '../reports/parity.ts';
 import { shardSentence } from '../reports/marks.ts';
 import { renderSummary } from '../reports/summary.ts';
 import { validateParity } from '../reports/validate.ts';
-import type { Parity } from '../reports/types.ts';
+import type { LoadedResults, Parity } from '../reports/types.ts';
+import { readConfigFile } from '../providers/registry.ts';
+import { DivergenceFileError, findDivergence, loadDivergences, type KnownDivergence } from '../suites/divergences.ts';
 import { UsageError, listFlag, parseArgs } from './args.ts';
 
 const DEFAULT_DIR = 'reports/out';
@@ -19,12 +21,12 @@ const DEFAULT_DIR = 'reports/out';
 export async function reportCommand(argv: string[]): Promise<number> {
   try {
     if (argv[0] === 'diff') return diffCommand(argv.slice(1));
-    const parsed = parseArgs(argv, { values: ['in', 'out', 'format'] });
+    const parsed = parseArgs(argv, { values: ['in', 'out', 'format', 'config'] });
     const inputs = [...listFlag(parsed.flags.in), ...parsed.positionals];
     const formats = parsed.flags.format === undefined ? REPORT_FORMAT_NAMES : listFlag(parsed.flags.format);
     const unknown = formats.find((name) => !isReportFormat(name));
     if (unknown !== undefined || formats.length === 0) throw new UsageError(`--format takes ${REPORT_FORMAT_NAMES.join(', ')} (comma-separated), got "${parsed.flags.format}"`);
-    const written = writeReport(inputs.length ? inputs : [DEFAULT_DIR], resolve(parsed.flags.out ?? DEFAULT_DIR), [], formats as ReportFormatName[]);
+    const written = writeReport(inputs.length ? inputs : [DEFAULT_DIR], resolve(parsed.flags.out ?? DEFAULT_DIR), [], formats as ReportFormatName[], currentDivergences(parsed.flags.config));
     process.stdout.write(renderSummary(written.parity, written.paths));
     // A report missing a shard is written (it says so), but it is not the whole run: exit 1.
     const incomplete = (written.parity.merge.shards ?? []).filter((note) => note.missing.length);
@@ -53,11 +55,46 @@ function diffCommand(argv: string[]): number {
   return parsed.booleans.has('fail-on-regression') && diff.regressions.length > 0 ? 1 : 0;
 }
 
+/**
+ * The known divergences as their files say now (the kit's, and the config file's: --config, or
+ * ./kvparity.config.json): a note or link edited after the run shows in the report. A file that
+ * cannot be loaded leaves the notes the results carry, with a warning.
+ */
+function currentDivergences(config: string | undefined): KnownDivergence[] {
+  const configPath = resolve(config ?? 'kvparity.config.json');
+  if (config && !existsSync(configPath)) throw new UsageError(`config file not found: ${configPath}`);
+  try {
+    const files = existsSync(configPath) ? readConfigFile(configPath).divergences : [];
+    return [...loadDivergences(), ...files.flatMap((file) => loadDivergences(file))];
+  } catch (error) {
+    if (!(error instanceof DivergenceFileError)) throw error;
+    process.stderr.write(`kvparity report: the notes are the run's: ${error.message}\n`);
+    return [];
+  }
+}
+
+/** Each recorded divergence's link and note as the divergence files give them now. */
+function withCurrentNotes(loaded: LoadedResults[], divergences: KnownDivergence[]): LoadedResults[] {
+  if (divergences.length === 0) return loaded;
+  return loaded.map(({ path, file }) => {
+    const { provider, platform, kind } = file.run_info;
+    const ids = [provider, kind === 'production' ? `${platform}@production` : platform];
+    const results = file.results.map((result) => {
+      if (!result.divergence) return result;
+      const entry = ids.map((id) => findDivergence(divergences, result.test, id)).find(Boolean);
+      if (!entry) return result;
+      const { note: _stale, ...rest } = result.divergence;
+      return { ...result, divergence: { ...rest, link: entry.link, ...(entry.note ? { note: entry.note } : {}) } };
+    });
+    return { path, file: { ...file, results } };
+  });
+}
+
 /** Reads and merges results, and writes the report in each format (all by default). `smokeDirs` adds directories to look for smoke files in. */
-export function writeReport(inputs: string[], outDir: string, smokeDirs: string[] = [], formats: ReportFormatName[] = REPORT_FORMAT_NAMES): { parity: Parity; paths: string[] } {
+export function writeReport(inputs: string[], outDir: string, smokeDirs: string[] = [], formats: ReportFormatName[] = REPORT_FORMAT_NAMES, divergences: KnownDivergence[] = []): { parity: Parity; paths: string[] } {
   const resolved = resolveInputs(inputs);
   const extraSmoke = smokeDirs.flatMap(smokeFilesIn);
-  const loaded = resolved.results.map(readResults);
+  const loaded = withCurrentNotes(resolved.results.map(readResults), divergences);
   const smoke = [...new Set([...resolved.smoke, ...extraSmoke])].map(readSmoke);
   const parity = buildParity(loaded, smoke);
   const problems = validateParity(parity);

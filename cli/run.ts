@@ -1,10 +1,10 @@
 /** The main job: run the suites against each selected provider and write one results file per provider. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ProviderDefinition } from '../api/index.ts';
 import { defaultIds, loadProvider, looksLikePath, readConfigFile, type LoadedProvider } from '../providers/registry.ts';
-import { tempDir } from '../runners/process.ts';
+import { recordStart, tempDir } from '../runners/process.ts';
 import type { Case } from '../suites/case.ts';
 import { loadDivergences, mergeDivergences } from '../suites/divergences.ts';
 import { RESULTS_FORMAT, type CaseResult, type ResultsFile } from '../results/types.ts';
@@ -88,6 +88,8 @@ export interface RunPlan {
   wholeSuite: boolean;
   /** --shard=K/N: this run's slice of the selected cases (already applied to `cases`). */
   shard?: { index: number; total: number; of: number };
+  /** --case, --category: a run of some cases only, which never replaces a whole run's results file. */
+  partial?: { case?: string; category?: string };
   /** --real-time=SECONDS: a total budget for measuring, without a clock, what only time shows. */
   realTimeSeconds?: number;
   /** --replay=SEED:PATH[@COMMANDS]: the property failure to run again (with --case). */
@@ -113,6 +115,19 @@ export function shardCases<T>(cases: readonly T[], spec: string): { cases: T[]; 
 /** A provider's results file: `<id>.json`, or `<id>.shard-K-of-N.json` for a shard. */
 export const resultsFileName = (id: string, shard?: { index: number; total: number }) => (shard ? `${id}.shard-${shard.index}-of-${shard.total}.json` : `${id}.json`);
 
+/** Where a run of some cases writes when a whole run's results are there: beside them (`kvparity report` on a directory leaves it out). */
+export const partialFileName = (id: string) => `${id}.partial.json`;
+
+/** Is the results file at `path` a whole run's (not a shard, not some cases only)? */
+function wholeRunAt(path: string): boolean {
+  try {
+    const { run_info } = JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
+    return !!run_info && !run_info.partial && !run_info.shard;
+  } catch {
+    return false;
+  }
+}
+
 export async function planRun(parsed: Parsed): Promise<RunPlan> {
   const { flags } = parsed;
   const seed = intFlag(flags, 'seed', { min: 0, max: 2 ** 31 - 1 }) ?? Math.floor(Math.random() * 2 ** 31);
@@ -125,6 +140,9 @@ export async function planRun(parsed: Parsed): Promise<RunPlan> {
   const allowDestructive = parsed.booleans.has('allow-destructive');
   const out = ensureDirFlag('out', resolve(flags.out ?? 'reports/out'));
   const selection = await selectProviders(flags);
+  // Before anything starts: a provider with type errors is bad input, named with its errors.
+  const { typecheckProviders } = await import('./typecheck.ts');
+  for (const line of typecheckProviders(selection.loaded)) process.stderr.write(`kvparity: ${line}\n`);
   // Loading every case file takes a moment: only the commands that run cases pay for it, after the cheap checks.
   const { ALL_CASES, selectCases } = await import('../suites/cases/index.ts');
   const selected = selectCases({ categories: listFlag(flags.category), ids: listFlag(flags.case) });
@@ -135,7 +153,8 @@ export async function planRun(parsed: Parsed): Promise<RunPlan> {
   const options: Record<string, string> = { ...flags };
   // Only a run of every case (not a slice, a replay or other property counts) says how long a provider takes.
   const wholeSuite = cases.length === ALL_CASES.length && !replay && runs === 50;
-  return { seed, runs, timeoutMs, out, cases, selection, divergences, options, jobs, wholeSuite, ...(shard ? { shard } : {}), ...(realTimeSeconds ? { realTimeSeconds } : {}), ...(replay ? { replay } : {}), allowDestructive };
+  const partial = selected.length < ALL_CASES.length ? { ...(flags.case ? { case: flags.case } : {}), ...(flags.category ? { category: flags.category } : {}) } : undefined;
+  return { seed, runs, timeoutMs, out, cases, selection, divergences, options, jobs, wholeSuite, ...(shard ? { shard } : {}), ...(partial ? { partial } : {}), ...(realTimeSeconds ? { realTimeSeconds } : {}), ...(replay ? { replay } : {}), allowDestructive };
 }
 
 /** --replay=<seed>:<path>[@<commands path>], as a property failure's results record it (property.replay). */
@@ -188,6 +207,12 @@ export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string
     const providerLog = jobs > 1 ? (line: string) => void lines.push(line) : log;
     const providerStarted = performance.now();
     const problems: string[] = [];
+    // A run of some cases never replaces a whole run's results: it goes beside them, and says so.
+    const whole = join(out, resultsFileName(definition.id, shard));
+    const path = plan.partial && !shard && wholeRunAt(whole) ? join(out, partialFileName(definition.id)) : whole;
+    if (path !== whole) providerLog(`  some cases only (${describePartial(plan.partial!)}): results go to ${path}, beside the whole run's ${whole}`);
+    // Gone before the run: a run that dies leaves no results file, never the last run's as if it were this one's.
+    rmSync(path, { force: true });
     const availability = definition.availability ? await definition.availability(options) : { available: true as const };
     let file: ResultsFile;
     if (!availability.available) {
@@ -199,7 +224,7 @@ export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string
     }
     const seconds = (performance.now() - providerStarted) / 1000;
     if (shard) file.run_info.shard = shard;
-    const path = join(out, resultsFileName(definition.id, shard));
+    if (plan.partial) file.run_info.partial = plan.partial;
     const invalid = validateResults(file);
     if (invalid.length) throw new Error(`internal error: results for ${definition.id} do not match ${RESULTS_SCHEMA_PATH}:\n${invalid.join('\n')}`);
     writeFileSync(path, JSON.stringify(file, null, 2) + '\n');
@@ -235,20 +260,36 @@ async function inParallel<T, R>(items: readonly T[], jobs: number, order: number
   return results;
 }
 
-export function printTotals(summary: RunSummary): { passed: number; failed: number } {
-  let passed = 0;
-  let failed = 0;
-  let other = 0;
-  for (const file of summary.results) {
+/**
+ * The run's totals: a known divergence is not a pass, and the cases of a provider that never
+ * started (or was unavailable) were not run, not failed.
+ */
+export function conformanceTotals(results: ResultsFile[]): { passed: number; failed: number; skipped: number; diverged: number; notRun: number } {
+  const totals = { passed: 0, failed: 0, skipped: 0, diverged: 0, notRun: 0 };
+  for (const file of results) {
+    if (!file.run_info.available || (file.run_info.start_error && file.results.every((r) => r.status === 'ERROR'))) {
+      totals.notRun += file.results.length;
+      continue;
+    }
     for (const result of file.results) {
-      if (isFailure(result.status)) failed++;
-      else if (result.status === 'PASS' || result.status === 'EXPECTED_DIVERGENCE') passed++;
-      else other++;
+      if (isFailure(result.status)) totals.failed++;
+      else if (result.status === 'PASS') totals.passed++;
+      else if (result.status === 'EXPECTED_DIVERGENCE') totals.diverged++;
+      else totals.skipped++;
     }
   }
-  process.stderr.write(`\nconformance: ${passed} passed, ${failed} failed, ${other} skipped (${summary.results.length} providers)\n`);
+  return totals;
+}
+
+export function printTotals(summary: RunSummary): { passed: number; failed: number } {
+  const { passed, failed, skipped, diverged, notRun } = conformanceTotals(summary.results);
+  const providers = `${summary.results.length} provider${summary.results.length === 1 ? '' : 's'}`;
+  const extra = [diverged ? `${diverged} known divergence${diverged === 1 ? '' : 's'}` : '', notRun ? `${notRun} not run` : ''].filter(Boolean);
+  process.stderr.write(`\nconformance: ${passed} passed, ${failed} failed, ${skipped} skipped${extra.map((e) => `, ${e}`).join('')} (${providers})\n`);
   return { passed, failed };
 }
+
+const describePartial = (partial: NonNullable<RunPlan['partial']>) => [partial.case ? `--case=${partial.case}` : '', partial.category ? `--category=${partial.category}` : ''].filter(Boolean).join(' ');
 
 /** Says, last, which providers gave no trustworthy verdict and why; true when there is any. */
 export function reportProblems(summary: RunSummary): boolean {
@@ -319,6 +360,8 @@ async function runProvider(
         .start({ tmpDir: tempDir(definition.id), log: (line) => log(`  ${line}`), options: run.options, signal: abort.signal })
         .then((instance) => {
           log(`  started ${instance.runtime.name} ${instance.runtime.version} in ${Date.now() - t0} ms`);
+          // The built-in runners count their own starts (runners/); a provider from outside the kit is counted here.
+          if (source !== 'builtin') recordStart(definition.id, Date.now() - t0);
           return instance;
         });
     },

@@ -12,6 +12,7 @@ export interface FactCell {
 export function renderFact(fact: Fact): FactCell {
   if (fact.fact === 'limit') return { value: limitText(fact), errors: fact.error ? [fact.error] : [] };
   if (fact.fact === 'expiry') return { value: expiryText(fact), errors: [] };
+  if (fact.fact === 'alphabet') return { value: fact.summary, errors: fact.error ? [fact.error] : [] };
   return { value: attemptsText(fact), errors: [] };
 }
 

@@ -11,6 +11,8 @@ export class ReportInputError extends Error {}
 const isSmokeFile = (name: string) => /^smoke-.*\.json$/.test(name);
 /** Other tools' outputs that share reports/out: never results. */
 const isOtherOutput = (name: string) => /^(parity|bench|timing)([-.].*)?\.json$/.test(name);
+/** A run of some cases written beside a whole run's results (cli/run.ts): a directory's report is of the whole run; name the file to report it. */
+const isPartialBeside = (name: string) => name.endsWith('.partial.json');
 
 export interface Inputs {
   results: string[];
@@ -32,7 +34,7 @@ export function resolveInputs(specs: string[]): Inputs {
       const names = readdirSync(path).filter((name) => name.endsWith('.json')).sort();
       for (const name of names) {
         if (isSmokeFile(name)) smoke.add(join(path, name));
-        else if (!isOtherOutput(name) && declaredFormat(join(path, name)) !== 'other') results.push(join(path, name));
+        else if (!isOtherOutput(name) && !isPartialBeside(name) && declaredFormat(join(path, name)) !== 'other') results.push(join(path, name));
       }
     } else {
       results.push(path);

@@ -16,6 +16,7 @@ type Observed = Record<string, unknown>;
  */
 export const NATIVE_ROWS: { key: string; label: string; match: RegExp; headline?: (o: Observed) => string | undefined }[] = [
   { key: 'largest-key', label: 'Largest key', match: /^keys\.(native\.)?(max|largest)\b/, headline: (o) => upperLimit(o, 'B') },
+  { key: 'key-alphabet', label: 'Key characters', match: /^keys\.native\.alphabet$/ },
   { key: 'largest-value', label: 'Largest value', match: /^values\.(native\.)?(max|largest)\b/, headline: (o) => upperLimit(o, 'B') },
   { key: 'smallest-ttl', label: 'Smallest TTL', match: /^ttl\.(native\.)?(min|minimum|smallest)\b/, headline: (o) => (typeof o.minTtlSeconds === 'number' ? `${o.minTtlSeconds} s` : undefined) },
   { key: 'largest-ttl', label: 'Largest TTL', match: /^ttl\.(native\.)?(max|maximum|largest)\b/ },

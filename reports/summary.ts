@@ -16,6 +16,11 @@ export function renderSummary(parity: Parity, written: string[]): string {
     const extra = Object.entries(p.counts)
       .filter(([status]) => status !== 'PASS')
       .map(([status, n]) => `${n} ${status}`);
+    // A provider that never started ran nothing: "not run", never a count of failures.
+    if (p.start_error && p.counts.ERROR === p.total) {
+      lines.push(`  ${name} not run: did not start: ${truncate(visible(p.start_error), 120)}`);
+      continue;
+    }
     const started = p.start_error ? `; did not start: ${truncate(visible(p.start_error), 120)}` : '';
     lines.push(`  ${name} ${p.kind.padEnd(10)} ${String(p.passes).padStart(4)}/${p.total} pass${extra.length ? ` (${extra.join(', ')})` : ''}${started}`);
   }

@@ -73,7 +73,28 @@ export interface AttemptsFact {
   nondeterministic: boolean;
 }
 
-export type Fact = LimitFact | ExpiryFact | AttemptsFact;
+/**
+ * The characters a store takes in keys (suites/key-alphabet.ts): stated positively, with the
+ * characters tried and refused. Cases about other rules write only names the store takes.
+ */
+export interface AlphabetFact {
+  fact: 'alphabet';
+  /** In words, positively: "`[-./=_a-zA-Z0-9]` only: no 2-, 3- or 4-byte character", or "every character tried". */
+  summary: string;
+  /** The printable ASCII the store takes, as a regular-expression class; null when it takes all of it. */
+  class: string | null;
+  /** Characters taken, of those tried. */
+  taken: string[];
+  /** Characters refused (or not read back under their name), of those tried. */
+  refused: string[];
+  /** UTF-8 widths of which no character tried was taken: the key-width probes say "none accepted". */
+  noneOfWidth: Array<2 | 3 | 4>;
+  /** The store's refusal of the first character refused, verbatim. */
+  error?: string;
+  how: string;
+}
+
+export type Fact = LimitFact | ExpiryFact | AttemptsFact | AlphabetFact;
 
 export function isFact(value: unknown): value is Fact {
   return !!value && typeof value === 'object' && typeof (value as { fact?: unknown }).fact === 'string';

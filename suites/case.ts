@@ -7,6 +7,7 @@ import type { Capabilities, Clock, ProviderDefinition } from '../api/index.ts';
 import type { ContractHandle } from '../contract/handle.ts';
 import type { CheckKind, PropertyDetails } from '../results/types.ts';
 import type { CaseInstance } from './instance.ts';
+import type { KeyAlphabet } from './key-alphabet.ts';
 
 export type Requirement = keyof Pick<Capabilities, 'ttl' | 'metadata'>;
 
@@ -20,6 +21,12 @@ export interface CaseContext {
   ns: string;
   /** ns + suffix. */
   key(suffix: string): string;
+  /**
+   * The characters this store takes in keys (observed once a run): a case about another rule than
+   * characters writes names the store takes (`keys.only([...])`, `keys.fit([...])`), so a
+   * restricted alphabet is the keys and unicode cases' finding alone.
+   */
+  keys: KeyAlphabet;
   /** The provider's clock where it has one; a case that cannot do without says `clock: 'required'`. */
   clock?: Clock;
   /** The seed for this case's randomness (derived from the run seed and the case id). */
@@ -36,6 +43,11 @@ export interface CaseContext {
   realTime?: RealTimeBudget;
   /** A property failure to reproduce (--replay=seed:path[@commands-path]): checkProperty runs that one path. */
   replay?: Replay;
+  /**
+   * A known divergence is recorded for this case on this provider: a failing property shrinks for
+   * this long at most (ms), enough to show the recorded failure, not to minimise it again every run.
+   */
+  shrinkBudgetMs?: number;
   /** A key written outside ns (e.g. ".") that cleanup must delete too. */
   track(key: string): void;
 }

@@ -98,9 +98,17 @@ function recordedTwice(list: KnownDivergence[], entry: KnownDivergence, caseIds:
   return casePatterns(entry).find((pattern) => named.has(pattern)) ?? caseIds.find((id) => coversCase(entry, id) && earlier.some((other) => coversCase(other, id)));
 }
 
-/** Does what happened match the recorded divergence? */
+/**
+ * Does what happened match the recorded divergence? `message` is looked for in the failure message
+ * and in the store's own error text in the observation (a probe's message shows the observation
+ * cut short, as JSON).
+ */
 export function matchesDivergence(entry: KnownDivergence, observed: unknown, message: string): boolean {
-  if (entry.message !== undefined && !new RegExp(entry.message).test(message)) return false;
+  if (entry.message !== undefined) {
+    const pattern = new RegExp(entry.message);
+    const text = storeErrorText(observed, message);
+    if (!pattern.test(message) && !(text !== undefined && pattern.test(text))) return false;
+  }
   if (entry.observed !== undefined && !matchesPartial(observed, entry.observed)) return false;
   return true;
 }
@@ -150,16 +158,47 @@ export function applyDivergence(result: CaseResult, divergences: KnownDivergence
 /** What `kvparity divergences record` writes for a FAIL until the author gives it a link. */
 export const LINK_TODO = 'TODO: the upstream issue or documentation that explains this';
 
-const ANY_RUN_KEYS = 'kvp-[0-9a-z]+/[0-9a-z]{4}/';
+const ANY_RUN_KEYS = 'kvp-[0-9a-z]+/[^/]+/';
 const KEY_MARK = '\u0000';
 const PROPERTY_PREFIX = /^property failed after \d+ runs \(shrunk \d+ times\): /;
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
+ * The store's own error text in a failure, where it has one: in its observation (a platform
+ * error, a contract error's cause, a probe's refusal), else after "failed: " in its message.
+ */
+export function storeErrorText(observed: unknown, message: string): string | undefined {
+  const o = observed as Record<string, unknown> | null | undefined;
+  const text =
+    o && typeof o === 'object' && typeof o.error === 'string'
+      ? o.error
+      : o && typeof o === 'object' && typeof o.kvError === 'string' && typeof o.message === 'string'
+        ? o.message
+        : /\bfailed: (?:kv store error: )?(.+)$/.exec(message)?.[1];
+  // The kit's own words around a refusal are not the store's.
+  return text?.replace(/^written, then not read back: /, '');
+}
+
+/** Shorter than this, a store's error text says too little to recognise a root cause by. */
+const MIN_ERROR_TEXT = 8;
+
+/**
+ * A pattern for the store's error text that holds on the next run and seed: the text up to the
+ * first key of this run (and the word the key is glued to), numbers left open; undefined when too
+ * little of it is the store's own words.
+ */
+export function errorTextPattern(text: string, runId: string): string | undefined {
+  const at = text.indexOf(`kvp-${runId}`);
+  const head = (at === -1 ? text : text.slice(0, at).replace(/\S*$/, '')).slice(0, 160);
+  if (head.trim().length < MIN_ERROR_TEXT) return undefined;
+  return escapeRegex(head).replace(/\d+/g, '\\d+');
+}
+
+/**
  * How a recorded entry recognises this failure in later runs, from what this run saw: for a
  * probe, the observed values of the fields its contract names (`{"maxBytes": 65536}`); for a
- * check, the start of its message up to the observed part, with this run's key namespace and
- * a property's run counts left open.
+ * check, the start of its message up to the observed part, with this run's key namespace,
+ * numbers and a property's run counts left open.
  */
 export function matcherOf(result: CaseResult, namespace: string): Pick<KnownDivergence, 'observed' | 'message'> {
   const observed = result.observed as Record<string, unknown> | undefined;
@@ -170,9 +209,9 @@ export function matcherOf(result: CaseResult, namespace: string): Pick<KnownDive
   const property = PROPERTY_PREFIX.exec(message);
   // A property's counterexample differs from run to run: keep the words before its first value.
   const head = property ? message.slice(property[0].length).split(/["[{\d]/)[0] : message.split(/,? got /)[0];
-  // Keys carry this run's namespace (kvp-<run id>/<case>/): any run's will do.
-  const ownKeys = new RegExp(escapeRegex(escapeRegex(namespace)) + '[0-9a-z]{4}/', 'g');
-  const pattern = escapeRegex(head).replace(ownKeys, ANY_RUN_KEYS);
+  // Keys carry this run's namespace (kvp-<run id>/<case or attempt>/): any run's will do.
+  const ownKeys = new RegExp(escapeRegex(escapeRegex(namespace)) + '[^/]+/', 'g');
+  const pattern = escapeRegex(head).replace(ownKeys, KEY_MARK).replace(/\d+/g, '\\d+').replaceAll(KEY_MARK, ANY_RUN_KEYS);
   return { message: `^${property ? PROPERTY_PREFIX.source.slice(1) : ''}${pattern}` };
 }
 
@@ -218,15 +257,19 @@ export function recordDivergences(file: ResultsFile, existing: KnownDivergence[]
     globs.length === 1 && ids.length > 1 && selected.every((r) => ids.includes(r.test)) ? globs[0] : ids.length === 1 ? ids[0] : ids;
 
   // Keys carry this run's namespace (kvp-<run id>/<case>/): any run's will do.
-  const ownKeys = new RegExp(escapeRegex(file.run_info.namespace) + '[0-9a-z]{4}/', 'g');
+  const ownKeys = new RegExp(escapeRegex(file.run_info.namespace) + '[^/]+/', 'g');
   const shared = globs.length && toRecord.length > 1 ? commonText(toRecord.map((r) => (r.message ?? '').replace(ownKeys, KEY_MARK))) : '';
   if (shared.replaceAll(KEY_MARK, '').length >= MIN_SHARED_TEXT) {
     const message = escapeRegex(shared).replaceAll(KEY_MARK, ANY_RUN_KEYS);
     return { entries: [{ case: caseOf(toRecord.map((r) => r.test)), provider, message, link: LINK_TODO }], failingOtherwise };
   }
+  // One entry per root cause: failures that show the same error text of the store share one,
+  // recognised by that text (never a number that moves by a byte from run to run); others by matcherOf.
   const groups = new Map<string, { matcher: Pick<KnownDivergence, 'observed' | 'message'>; ids: string[] }>();
   for (const result of toRecord) {
-    const matcher = matcherOf(result, file.run_info.namespace);
+    const text = storeErrorText(result.observed, result.message ?? '');
+    const byText = text === undefined ? undefined : errorTextPattern(text, file.run_info.run_id);
+    const matcher = byText !== undefined ? { message: byText } : matcherOf(result, file.run_info.namespace);
     const key = JSON.stringify(matcher);
     groups.set(key, { matcher, ids: [...(groups.get(key)?.ids ?? []), result.test] });
   }

@@ -13,14 +13,15 @@ export const CHAR_OF_WIDTH: Record<CharWidth, string> = { 1: 'a', 2: '\u00e9', 3
 export const WIDTH_NAME: Record<CharWidth, string> = { 1: '1-byte', 2: '2-byte', 3: '3-byte', 4: '4-byte' };
 
 /**
- * `prefix` followed by as many `width`-byte characters as fit, padded with ASCII
- * 'a' so the whole key is exactly `totalBytes` UTF-8 bytes.
+ * `prefix` followed by as many `width`-byte characters (`char`, é by default for 2) as fit,
+ * padded with ASCII 'a' so the whole key is exactly `totalBytes` UTF-8 bytes.
  */
-export function keyOfBytes(prefix: string, totalBytes: number, width: CharWidth = 1): string {
+export function keyOfBytes(prefix: string, totalBytes: number, width: CharWidth = 1, char = CHAR_OF_WIDTH[width]): string {
   const room = totalBytes - utf8Length(prefix);
   if (room < 0) throw new Error(`a key of ${totalBytes} bytes cannot start with a ${utf8Length(prefix)}-byte prefix`);
+  if (utf8Length(char) !== width) throw new Error(`internal: ${JSON.stringify(char)} is not a ${width}-byte character`);
   const count = Math.floor(room / width);
-  const key = prefix + CHAR_OF_WIDTH[width].repeat(count) + 'a'.repeat(room - count * width);
+  const key = prefix + char.repeat(count) + 'a'.repeat(room - count * width);
   if (utf8Length(key) !== totalBytes) throw new Error(`internal: built a ${utf8Length(key)}-byte key instead of ${totalBytes}`);
   return key;
 }

@@ -14,6 +14,7 @@ import { withTimeout } from '../api/time-limit.ts';
 import { erroredResult, runCase, skippedResult } from './run-case.ts';
 import { caseInstance } from './instance.ts';
 import { listingVaries as observeListing } from './listing.ts';
+import { ANY_ALPHABET, keyAlphabet, observeAlphabet, type KeyAlphabet } from './key-alphabet.ts';
 
 // A hung runtime must not stall the run: asking it if it is alive, and stopping it, are bounded.
 const ALIVE_TIMEOUT_MS = 5000;
@@ -97,9 +98,11 @@ export async function runCases(options: RunOptions): Promise<ResultsFile> {
   const runtime = new Supervised(options, info);
   await runtime.start('');
   const realTime = options.realTimeSeconds ? realTimeBudget(options.realTimeSeconds * 1000) : undefined;
-  // Observed once, when the first case that depends on it runs, under a prefix no case uses ("~" is not base 36).
-  let varies: Promise<boolean> | undefined;
-  const listingVaries = () => (varies ??= runtime.instance ? observeListing(caseInstance(runtime.instance), `${ns.namespace}~listing/`) : Promise.resolve(false));
+  // Observed once, when the first case that depends on it runs, under prefixes no case uses ("-" is
+  // not base 36, nor an upper-case attempt letter; like the namespace, inside any store's alphabet).
+  // A provider error while observing is the asking case's ERROR (run-case.ts); the next case asks again.
+  const listingVaries = once(() => (runtime.instance ? observeListing(caseInstance(runtime.instance), `${ns.namespace}-listing/`) : Promise.resolve(false)));
+  const storeAlphabet = once(() => (runtime.instance ? observeAlphabet(caseInstance(runtime.instance), `${ns.namespace}-alphabet/`).then(keyAlphabet) : Promise.resolve(ANY_ALPHABET)));
 
   // Destructive cases last: a runtime they crash costs no restart in the middle of the run.
   const order = [...options.cases.keys()].sort((a, b) => Number(!!options.cases[a].destructive) - Number(!!options.cases[b].destructive));
@@ -120,6 +123,7 @@ export async function runCases(options: RunOptions): Promise<ResultsFile> {
             ns: caseNamespace(ns.namespace, index),
             attemptNs: (attempt) => attemptNamespace(ns.namespace, index, attempt),
             listingVaries,
+            keyAlphabet: storeAlphabet,
             seed: caseSeed(options.seed, definition.id),
             provider: options.provider,
             runs: options.runs,
@@ -128,7 +132,7 @@ export async function runCases(options: RunOptions): Promise<ResultsFile> {
             divergenceFor: divergenceIds(info),
             realTime,
             replay: options.replay,
-          })
+          }).catch((error: unknown) => erroredResult(definition, `the kit failed running this case: ${(error as Error)?.stack ?? String(error)}`))
         : erroredResult(definition, `provider is not running: ${info.start_error}`);
     if (instance && !refused && (result.status === 'ERROR' || result.status === 'TIMEOUT') && (await runtime.died())) {
       result = { ...result, status: 'ERROR', message: `the runtime died during this case (${result.message})` };
@@ -142,6 +146,16 @@ export async function runCases(options: RunOptions): Promise<ResultsFile> {
 
   await runtime.stop();
   return { format: RESULTS_FORMAT, run_info: info, time_start: timeStart, time_end: new Date().toISOString(), results };
+}
+
+/** `observe`, run once when first asked and remembered; a failure is not remembered. */
+function once<T>(observe: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () =>
+    (result ??= observe().catch((error: unknown) => {
+      result = undefined;
+      throw error;
+    }));
 }
 
 /** A production target, or one reached over the network (the http provider): what a destructive case must not touch by default. */

@@ -4,13 +4,17 @@ import { TimeoutError, withTimeout } from '../api/time-limit.ts';
 import type { PortDisagreement } from '../contract/upstream-handle.ts';
 import type { CaseResult, PropertyDetails, Status } from '../results/types.ts';
 import { CaseFailure, type Case, type CaseContext, type RealTimeBudget, type Replay, type TimedCaseContext } from './case.ts';
-import { applyDivergence, matchesPartial, type KnownDivergence } from './divergences.ts';
+import { applyDivergence, findDivergence, matchesPartial, type KnownDivergence } from './divergences.ts';
+import { ANY_ALPHABET, type KeyAlphabet } from './key-alphabet.ts';
 import { caseInstance, type CaseInstance } from './instance.ts';
 import { listAllNative } from './listing.ts';
 import { describeValue } from './observe.ts';
 import { isFact, type AttemptsFact } from '../results/facts.ts';
 
 const DEFAULT_CASE_TIMEOUT_MS = 120_000;
+
+/** How long a property with a recorded divergence shrinks after its first failure (NATS once took 86 s to minimise one). */
+export const SHRINK_BUDGET_MS = 10_000;
 
 /**
  * Attempts for a case that `varies` on a store whose listing does. Redis shows a page over its
@@ -27,6 +31,8 @@ export interface CaseRun {
   attemptNs?: (attempt: number) => string;
   /** Whether this store's listing varies from call to call (observed once a run; see listing.ts). */
   listingVaries?: () => Promise<boolean>;
+  /** The characters this store takes in keys (observed once a run; see key-alphabet.ts). */
+  keyAlphabet?: () => Promise<KeyAlphabet>;
   /** The case's own seed (derived from the run seed and the case id). */
   seed: number;
   /** Context shared by every case of the run. */
@@ -74,12 +80,23 @@ export async function runCase(definition: Case, run: CaseRun): Promise<CaseResul
   const kv = caseInstance(run.kv, (disagreement) => disagreements.push(disagreement));
   const tracked = new Set<string>();
   let observed: unknown;
+  // What the run observes of the store once: a provider error there is this case's ERROR, never the run's end.
+  let keys: KeyAlphabet;
+  let attempts: number;
+  try {
+    keys = (await run.keyAlphabet?.()) ?? ANY_ALPHABET;
+    attempts = definition.varies === 'listing' && run.attemptNs && (await run.listingVaries?.()) ? LISTING_ATTEMPTS : 1;
+  } catch (error) {
+    return applyDivergence({ ...base, status: 'ERROR', message: `before the case, observing the store failed: ${describeError(error)}`, duration_ms: Math.round(performance.now() - started) }, run.divergences, run.divergenceFor);
+  }
+  const recorded = run.divergenceFor.some((id) => findDivergence(run.divergences, definition.id, id));
   const contextIn = (ns: string): CaseContext => ({
     provider: run.provider,
     kv,
     handle: kv.handle(),
     ns,
     key: (suffix) => ns + suffix,
+    keys,
     clock: run.kv.clock,
     seed: run.seed,
     runs: run.runs,
@@ -88,11 +105,11 @@ export async function runCase(definition: Case, run: CaseRun): Promise<CaseResul
     // Real time only where there is no clock to move: a clock is exact, real time is not.
     ...(definition.clock === 'or-real-time' && !(run.provider.capabilities.clock && run.kv.clock) && run.realTime ? { realTime: run.realTime } : {}),
     ...(run.replay ? { replay: run.replay } : {}),
+    ...(recorded && !run.replay ? { shrinkBudgetMs: SHRINK_BUDGET_MS } : {}),
   });
   const context = contextIn(run.ns);
 
   const timeoutMs = definition.timeoutMs ?? run.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS;
-  const attempts = definition.varies === 'listing' && run.attemptNs && (await run.listingVaries?.()) ? LISTING_ATTEMPTS : 1;
   let outcome =
     attempts === 1
       ? await settle(definition, context, timeoutMs)
@@ -175,9 +192,11 @@ async function settle(definition: Case, context: CaseContext, timeoutMs: number)
   } catch (error) {
     if (error instanceof CaseFailure) return { status: 'FAIL', message: error.message, observed: error.details.observed, property: error.details.property };
     if (error instanceof TimeoutError) return { status: 'TIMEOUT', message: error.message };
-    return { status: 'ERROR', message: `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}` };
+    return { status: 'ERROR', message: describeError(error) };
   }
 }
+
+const describeError = (error: unknown) => `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
 
 /** Removes every key the case wrote: its namespace, walked page by page, plus tracked keys. */
 async function cleanup(kv: CaseInstance, ns: string, tracked: Set<string>): Promise<void> {

@@ -10,6 +10,7 @@ import type { ResultsFile } from '../results/types.ts';
 import { ALL_CASES } from '../suites/cases/index.ts';
 import { loadDivergences } from '../suites/divergences.ts';
 import example from '../examples/my-provider/my-provider.ts';
+import { NATIVE_ERROR_CLASSES } from '../api/index.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const examplePath = join(root, 'examples/my-provider/my-provider.ts');
@@ -73,6 +74,12 @@ describe('docs/adding-a-provider.md', () => {
     const [entry] = loadDivergences(path, ALL_CASES.map((c) => c.id));
     expect(entry).toMatchObject({ case: expect.any(String), provider: expect.any(String), link: expect.stringMatching(/^https:\/\//) });
     expect(ALL_CASES.map((c) => c.id)).toContain(entry.case); // the guide's example names one case
+  });
+
+  it('documents every native error class, once', () => {
+    const table = guide.slice(guide.indexOf('<!-- native-error-classes -->')).split('\n\n')[0];
+    const rows = table.split('\n').slice(3).map((line) => /^\| `([a-z-]+)` \|/.exec(line)?.[1]);
+    expect(rows).toEqual([...NATIVE_ERROR_CLASSES]);
   });
 
   it('names, for each capability, every category whose cases it gates', () => {

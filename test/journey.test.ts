@@ -98,6 +98,11 @@ describe('a provider author outside the repository', { timeout: 120_000 }, () =>
     const help = kvparity('--help');
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/^  init /m);
+    // Only what works in the package: smoke and bench drive the repository's demo and runtimes.
+    expect(help.out).not.toMatch(/^  (smoke|bench) /m);
+    const record = kvparity('divergences', 'record', '--help');
+    expect(record.code, record.err).toBe(0);
+    expect(record.out).toMatch(/^Usage: kvparity divergences record /);
   });
 
   it('names, for each built-in that needs an optional peer, the command that adds it', () => {

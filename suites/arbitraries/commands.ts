@@ -13,7 +13,10 @@ import { equal, fail, walk } from '../expect.ts';
 import { CaseFailure } from '../case.ts';
 import type { CaseInstance } from '../instance.ts';
 
-/** Key suffixes the commands pick from: few, so sequences collide; NFC/NFD and astral ones for order. */
+/**
+ * Key suffixes the commands pick from: few, so sequences collide; NFC/NFD and astral ones for
+ * order. A store that takes fewer characters gets the ones it takes (context.keys.only).
+ */
 export const KEY_POOL = ['a', 'b', 'a/b', 'A', '\u00e9', 'e\u0301', '\u{1f600}', '\ufffd', '\u{10000}', 'z'];
 
 interface Pending {
@@ -33,11 +36,14 @@ export class RealSystem {
     readonly kv: CaseInstance,
     readonly handle: ContractHandle,
     readonly prefix: string,
+    /** The key suffixes of this run's commands (KEY_POOL, or the part of it the store takes). */
+    readonly pool: readonly string[] = KEY_POOL,
   ) {}
 
   key(slot: number): string {
-    return this.prefix + KEY_POOL[slot];
+    return this.prefix + this.pool[slot];
   }
+
 
   /** Keys listed by the provider, as the model names them (without the run's prefix). */
   async walk(pageSize: number): Promise<string[]> {
@@ -92,6 +98,7 @@ type Cmd = fc.AsyncCommand<KvModel, RealSystem>;
 
 class Put implements Cmd {
   constructor(
+    readonly pool: readonly string[],
     readonly slot: number,
     readonly value: Uint8Array,
     readonly ttl?: number,
@@ -100,34 +107,38 @@ class Put implements Cmd {
   async run(model: KvModel, real: RealSystem) {
     const key = real.key(this.slot);
     const options = this.ttl === undefined ? undefined : { ttlSeconds: this.ttl };
-    model.put(KEY_POOL[this.slot], this.value, options);
+    model.put(this.pool[this.slot], this.value, options);
     const label = this.toString();
     real.enqueue(label, { op: 'put', key, value: this.value, ...(options ? { options } : {}) }, (result, what) => mustSucceed(what, result));
   }
-  toString = () => `put(${JSON.stringify(KEY_POOL[this.slot])}, ${text(this.value)}${this.ttl === undefined ? '' : `, ttl ${this.ttl}`})`;
+  toString = () => `put(${JSON.stringify(this.pool[this.slot])}, ${text(this.value)}${this.ttl === undefined ? '' : `, ttl ${this.ttl}`})`;
 }
 
 class Delete implements Cmd {
   constructor(
+    readonly pool: readonly string[],
     readonly slot: number,
     readonly presentOnly = false,
   ) {}
-  check = (model: Readonly<KvModel>) => !this.presentOnly || (model as KvModel).get(KEY_POOL[this.slot]) !== null;
+  check = (model: Readonly<KvModel>) => !this.presentOnly || (model as KvModel).get(this.pool[this.slot]) !== null;
   async run(model: KvModel, real: RealSystem) {
     const key = real.key(this.slot);
-    model.delete(KEY_POOL[this.slot]);
+    model.delete(this.pool[this.slot]);
     const label = this.toString();
     real.enqueue(label, { op: 'delete', key }, (result, what) => mustSucceed(what, result));
   }
-  toString = () => `delete(${JSON.stringify(KEY_POOL[this.slot])})`;
+  toString = () => `delete(${JSON.stringify(this.pool[this.slot])})`;
 }
 
 class Get implements Cmd {
-  constructor(readonly slot: number) {}
+  constructor(
+    readonly pool: readonly string[],
+    readonly slot: number,
+  ) {}
   check = () => true;
   async run(model: KvModel, real: RealSystem) {
     const key = real.key(this.slot);
-    const expected = model.get(KEY_POOL[this.slot])?.value ?? null;
+    const expected = model.get(this.pool[this.slot])?.value ?? null;
     const label = this.toString();
     real.enqueue(label, { op: 'get', key }, (result, what) => {
       mustSucceed(what, result);
@@ -137,7 +148,7 @@ class Get implements Cmd {
       }
     });
   }
-  toString = () => `get(${JSON.stringify(KEY_POOL[this.slot])})`;
+  toString = () => `get(${JSON.stringify(this.pool[this.slot])})`;
 }
 
 class ListWalk implements Cmd {
@@ -173,19 +184,20 @@ class Advance implements Cmd {
  * The expiry instant itself has its own cases (ttl.expiry.*).
  */
 /** With a clock, TTL puts and clock steps join the commands. */
-export function kvCommands(options: { clock?: Clock; maxCommands?: number; presentOnlyDeletes?: boolean; replayPath?: string }): fc.Arbitrary<Iterable<Cmd>> {
-  const slot = fc.nat({ max: KEY_POOL.length - 1 });
+export function kvCommands(options: { pool?: readonly string[]; clock?: Clock; maxCommands?: number; presentOnlyDeletes?: boolean; replayPath?: string }): fc.Arbitrary<Iterable<Cmd>> {
+  const pool = options.pool ?? KEY_POOL;
+  const slot = fc.nat({ max: pool.length - 1 });
   const value = fc.uint8Array({ maxLength: 8 });
   const arbitraries: fc.Arbitrary<Cmd>[] = [
-    fc.tuple(slot, value).map(([s, v]) => new Put(s, v)),
-    slot.map((s) => new Delete(s, options.presentOnlyDeletes)),
-    slot.map((s) => new Get(s)),
+    fc.tuple(slot, value).map(([s, v]) => new Put(pool, s, v)),
+    slot.map((s) => new Delete(pool, s, options.presentOnlyDeletes)),
+    slot.map((s) => new Get(pool, s)),
     fc.constantFrom(1, 2, 3, 1000).map((size) => new ListWalk(size)),
   ];
   const { clock } = options;
   if (clock) {
     arbitraries.push(
-      fc.tuple(slot, value, fc.constantFrom(65, 95, 125, 305)).map(([s, v, ttl]) => new Put(s, v, ttl)),
+      fc.tuple(slot, value, fc.constantFrom(65, 95, 125, 305)).map(([s, v, ttl]) => new Put(pool, s, v, ttl)),
       fc.constantFrom(10, 30, 60, 120).map((seconds) => new Advance(seconds, clock)),
     );
   }
@@ -194,7 +206,7 @@ export function kvCommands(options: { clock?: Clock; maxCommands?: number; prese
 
 /** After a sequence: every slot and the whole listing must match the model. */
 export async function audit(model: KvModel, real: RealSystem): Promise<void> {
-  for (let slot = 0; slot < KEY_POOL.length; slot++) await new Get(slot).run(model, real);
+  for (let slot = 0; slot < real.pool.length; slot++) await new Get(real.pool, slot).run(model, real);
   await real.flush();
   await new ListWalk(1000).run(model, real);
 }

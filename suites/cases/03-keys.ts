@@ -5,12 +5,13 @@
  */
 import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
 import { distinctKeys, equal, expectKeyRejected, keysUnder, lifeOfKey, must, ok } from '../expect.ts';
-import { ACME_PREFIX, CONTROL_CHARS, FASTLY_FORBIDDEN, WIDTH_NAME, charId, keyOfBytes, type CharWidth } from '../edge-keys.ts';
+import { ACME_PREFIX, CHAR_OF_WIDTH, CONTROL_CHARS, FASTLY_FORBIDDEN, WIDTH_NAME, charId, keyOfBytes, type CharWidth } from '../edge-keys.ts';
 import { attempt, attemptPuts, tally } from '../probe.ts';
 import { searchLimit } from '../limit-search.ts';
 import { utf8Length } from '../../contract/rules.ts';
 import type { LimitFact } from '../../results/facts.ts';
 import { outcome } from '../observe.ts';
+import { WIDER, showChar } from '../key-alphabet.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const WIDTHS: CharWidth[] = [1, 2, 3, 4];
@@ -163,7 +164,8 @@ export default defineCases('keys', [
     check: 'contract',
     title: 'keys differing only in case are distinct',
     ref: 'platform-kv-behaviour §C1 "keys case-sensitive"',
-    run: (context) => distinctKeys(context, ['key', 'Key', 'KEY', '\u00e9', '\u00c9']),
+    // é beside É where the store takes them: a store that takes neither diverges on the keys about characters.
+    run: (context) => distinctKeys(context, context.keys.only(['key', 'Key', 'KEY', '\u00e9', '\u00c9'])),
   },
   {
     id: 'keys.whitespace',
@@ -191,6 +193,15 @@ export default defineCases('keys', [
     },
   },
   ...maxKeyProbes,
+  {
+    id: 'keys.native.alphabet',
+    check: 'probe',
+    title: 'which characters the platform takes in a key (every printable ASCII character, and some of 2, 3 and 4 UTF-8 bytes, each inside a key)',
+    ref: 'contract §2.2 key rule 5 (every character but controls); platform-kv-behaviour §C0',
+    // Informational, as keys.native.fastly-forbidden: the contract checks about characters judge it.
+    // Observed once a run, before the first case: the cases about other rules wrote names of this alphabet.
+    run: async (context) => context.keys.fact,
+  },
   {
     id: 'keys.native.reserved',
     check: 'probe',
@@ -262,10 +273,25 @@ export default defineCases('keys', [
 /**
  * The longest key the platform takes, in UTF-8 bytes of one character width, searched from the
  * namespace's 21 bytes to 64 KiB. Accepted means written and read back under that very name, so a
- * store that cuts long keys short does not pass for one without a limit.
+ * store that cuts long keys short does not pass for one without a limit. Where the store takes no
+ * character of this width, there is no length to find: "none accepted", with its refusal.
  */
 async function probeKeyBytes(context: CaseContext, width: CharWidth): Promise<LimitFact> {
   const { kv, ns } = context;
+  let char = context.keys.charOfWidth(width);
+  const from = utf8Length(ns) + width;
+  const refusal = char === null ? await attempt(() => kv.put(keyOfBytes(ns, from, width), bytes('v'))) : undefined;
+  if (refusal?.ok) char = CHAR_OF_WIDTH[width];
+  if (char === null) {
+    const tried = WIDER[width as 2 | 3 | 4].map(showChar).join(' ');
+    return {
+      fact: 'limit', bound: 'max', unit: 'B', value: null, accepted: null, refused: null,
+      ...(refusal && !refusal.ok ? { error: refusal.error } : {}),
+      from, to: 64 * 1024, how: `one ${WIDTH_NAME[width]} character in a key of ${from} B, after the run found none taken (${tried} tried)`,
+      stopped: `none accepted: the platform takes no ${WIDTH_NAME[width]} character in a key (${tried} tried)`,
+      probes: 1,
+    };
+  }
   return searchLimit({
     bound: 'max',
     unit: 'B',
@@ -274,7 +300,7 @@ async function probeKeyBytes(context: CaseContext, width: CharWidth): Promise<Li
     hint: 512,
     bytesAt: (size) => size,
     async accepts(size) {
-      const key = keyOfBytes(ns, size, width);
+      const key = keyOfBytes(ns, size, width, char);
       const put = await attempt(() => kv.put(key, bytes('v')));
       if (!put.ok) return put;
       // Every accepted probe key lives under ns, so the engine's cleanup removes it.

@@ -18,8 +18,8 @@ export default defineCases('concurrency', [
     check: 'contract',
     title: `${WRITERS} concurrent writers to distinct keys all persist`,
     ref: 'contract §5 "100 OS-thread writers to distinct keys all persist" (concurrent_writes_dont_panic)',
-    async run({ handle, key }) {
-      const keys = numbered(WRITERS, 'key:').map(key);
+    async run({ handle, key, keys: alphabet }) {
+      const keys = alphabet.fit(numbered(WRITERS, 'key:')).map(key);
       await Promise.all(keys.map((k) => must(`put_bytes(${k})`, () => handle.putBytes(k, bytes(k)))));
       // Read back one by one: how a walk lists them is pagination's rule.
       for (const k of keys) equal(await handle.getBytes(k), bytes(k), `get_bytes(${k})`);
@@ -30,8 +30,8 @@ export default defineCases('concurrency', [
     check: 'contract',
     title: `${WRITERS} concurrent read_modify_write calls on distinct keys each count to 1`,
     ref: 'contract §1.2 read_modify_write',
-    async run({ handle, key }) {
-      const keys = numbered(WRITERS, 'counter:').map(key);
+    async run({ handle, key, keys: alphabet }) {
+      const keys = alphabet.fit(numbered(WRITERS, 'counter:')).map(key);
       const results = await Promise.all(keys.map((k) => must('read_modify_write', () => handle.readModifyWrite(k, 0, add(1)))));
       equal(results, keys.map(() => 1), 'values returned by read_modify_write');
       for (const k of keys) equal(await handle.get(k), 1, `counter ${k}`);

@@ -7,16 +7,18 @@ import type { Clock } from '../../api/index.ts';
 import { defineCases, type CaseContext } from '../case.ts';
 import { KvModel } from '../../contract/model.ts';
 import { checkProperty } from '../property.ts';
-import { RealSystem, audit, kvCommands } from '../arbitraries/commands.ts';
+import { KEY_POOL, RealSystem, audit, kvCommands } from '../arbitraries/commands.ts';
 
 /** With a clock, TTL puts and clock steps are among the commands. */
 async function modelRun(context: CaseContext, options: { clock?: Clock; maxCommands: number; presentOnlyDeletes?: boolean }): Promise<void> {
   let run = 0;
+  // The names the store takes: a restricted key alphabet is the keys cases' finding, not the model's.
+  const pool = context.keys.only(KEY_POOL);
   await checkProperty(
     context,
-    fc.asyncProperty(kvCommands({ ...options, replayPath: context.replay?.commandsPath }), async (commands) => {
+    fc.asyncProperty(kvCommands({ ...options, pool, replayPath: context.replay?.commandsPath }), async (commands) => {
       const model = new KvModel();
-      const real = new RealSystem(context.kv, context.handle, context.key(`m${(run++).toString(36)}/`));
+      const real = new RealSystem(context.kv, context.handle, context.key(`m${(run++).toString(36)}/`), pool);
       await fc.asyncModelRun(() => ({ model, real }), commands);
       await audit(model, real);
     }),
