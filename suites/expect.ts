@@ -193,7 +193,11 @@ export async function expectKeyRejected(context: Pick<CaseContext, 'kv' | 'ns'>,
     ['delete', () => handle.delete(key)],
     ['read_modify_write', () => handle.readModifyWrite(key, 0, add(1))],
   ];
-  for (const [name, call] of operations) await expectValidation(`${name}(${show(key)})`, call, message);
+  // Side by side (none may reach the store, so their order cannot matter): a provider that runs
+  // EdgeZero's own handle answers each over HTTP. The first failure in this order is reported.
+  const outcomes = await Promise.allSettled(operations.map(([name, call]) => expectValidation(`${name}(${show(key)})`, call, message)));
+  const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
   ok(calls.length === 0, `a rejected key still reached the provider (${calls.join(', ')})`, calls);
   await expectNothingUnder(context.kv, context.ns, `after rejecting ${show(key)}`);
 }

@@ -3,6 +3,7 @@
 //! and answer what EdgeZero answers: the `KvError` variant, its text, and the HTTP response an
 //! EdgeZero handler that propagates it with `?` would send.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use edgezero_core::extractor::Kv;
 use edgezero_core::http::{self, Response, StatusCode};
 use edgezero_core::key_value_store::{KvError, KvHandle, KvPage, KvStore};
 use edgezero_core::response::IntoResponse as _;
+use futures::future::join_all;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
@@ -26,6 +28,8 @@ use crate::wire::{self, Op, Text};
 const PROTOCOL_VERSION: u32 = 2;
 /// handler.js MAX_BODY_BYTES: the largest legal value plus keys and framing.
 const MAX_BODY_BYTES: usize = 36 * 1024 * 1024;
+/// Puts of distinct keys sent to the store together, at most (as the Netlify host does 8).
+const PUT_GROUP: usize = 16;
 /// handler.js MAX_VALUE_BYTES: native probes look past 25 MiB.
 const MAX_VALUE_BYTES: usize = 100 * 1024 * 1024;
 /// The store id of `edgezero.toml`.
@@ -65,13 +69,55 @@ pub async fn ops(RequestContext(ctx): RequestContext) -> Result<Response, EdgeEr
     let mut results = Vec::with_capacity(ops.len());
     let mut values = Vec::new();
     let mut offset = 0;
-    for op in &ops {
-        results.push(run_op(store.as_ref(), op, &bytes, &mut offset, &mut values).await);
+    let mut next = 0;
+    while next < ops.len() {
+        // Consecutive puts of distinct keys go to the store together, as a Worker's would: their
+        // order cannot show, and on Cloudflare each one waits on I/O. Outcomes keep the op order.
+        let group = put_group(&ops[next..]);
+        if group > 1 {
+            let mut writes = Vec::with_capacity(group);
+            for op in &ops[next..next + group] {
+                let start = offset;
+                if let Op::Put { size, .. } = op {
+                    offset += size;
+                }
+                writes.push(run_op(store.as_ref(), op, &bytes, start));
+            }
+            results.extend(join_all(writes).await.into_iter().map(|(result, _value)| result));
+            next += group;
+            continue;
+        }
+        let (result, value) = run_op(store.as_ref(), &ops[next], &bytes, offset).await;
+        if let Op::Put { size, .. } = &ops[next] {
+            offset += size;
+        }
+        values.extend(value);
+        results.push(result);
+        next += 1;
     }
     frame::respond(&json!({ "results": results }), &values)
 }
 
-async fn run_op(store: &dyn KvStore, op: &Op, bytes: &Bytes, offset: &mut usize, values: &mut Vec<Bytes>) -> Value {
+/// How many ops from the first are puts of pairwise distinct keys (at most PUT_GROUP).
+fn put_group(ops: &[Op]) -> usize {
+    let mut keys = HashSet::new();
+    ops.iter()
+        .take(PUT_GROUP)
+        .take_while(|op| match op {
+            Op::Put { key, .. } => key.decode().is_ok_and(|key| keys.insert(key)),
+            _ => false,
+        })
+        .count()
+}
+
+/// One native op; a put's value starts at `offset` in `bytes`. Returns its result and the value a get found.
+async fn run_op(store: &dyn KvStore, op: &Op, bytes: &Bytes, offset: usize) -> (Value, Option<Bytes>) {
+    let mut found = None;
+    let result = run_one(store, op, bytes, offset, &mut found).await;
+    (result, found)
+}
+
+async fn run_one(store: &dyn KvStore, op: &Op, bytes: &Bytes, offset: usize, found: &mut Option<Bytes>) -> Value {
     match op {
         Op::Get { key } => {
             let key = match key.decode() {
@@ -81,7 +127,7 @@ async fn run_op(store: &dyn KvStore, op: &Op, bytes: &Bytes, offset: &mut usize,
             match store.get_bytes(&key).await {
                 Ok(Some(value)) => {
                     let size = value.len();
-                    values.push(value);
+                    *found = Some(value);
                     json!({ "ok": true, "entry": { "size": size, "metadata": null } })
                 }
                 Ok(None) => json!({ "ok": true, "entry": null }),
@@ -89,8 +135,7 @@ async fn run_op(store: &dyn KvStore, op: &Op, bytes: &Bytes, offset: &mut usize,
             }
         }
         Op::Put { key, size, ttl, metadata } => {
-            let value = bytes.slice(*offset..*offset + size);
-            *offset += size;
+            let value = bytes.slice(offset..offset + size);
             let key = match key.decode() {
                 Ok(key) => key,
                 Err(message) => return unrepresentable("key", &message),
@@ -202,7 +247,7 @@ pub async fn value_put(RequestContext(ctx): RequestContext) -> Result<Response, 
         Err(response) => return response,
     };
     let op = Op::Put { key, size: value.len(), ttl, metadata: has_metadata };
-    let result = run_op(store.as_ref(), &op, &value, &mut 0, &mut Vec::new()).await;
+    let (result, _found) = run_op(store.as_ref(), &op, &value, 0).await;
     if result["ok"] == json!(true) {
         frame::json(StatusCode::OK, &json!({ "ok": true }))
     } else {
