@@ -15,6 +15,10 @@ import smallPageLimit, { SMALL_PAGE_LIMIT } from './small-page-limit.ts';
 import smallValueLimit, { SMALL_VALUE_LIMIT } from './small-value-limit.ts';
 import smallKeyLimit, { SMALL_KEY_LIMIT } from './small-key-limit.ts';
 import lateExpiry, { LATE_SECONDS } from './late-expiry.ts';
+import filtersAfterPaging from './filters-after-paging.ts';
+import sortsEachPage from './sorts-each-page.ts';
+import cursorKeepsFirstLimit from './cursor-keeps-first-limit.ts';
+import emptyPrefixIgnoresCursor from './empty-prefix-ignores-cursor.ts';
 
 export interface Broken {
   provider: ProviderDefinition;
@@ -66,4 +70,13 @@ export const BROKEN: Broken[] = [
     categories: ['ttl', 'model'],
     facts: { 'ttl.native.expiry-at-ttl': { lateMs: LATE_SECONDS * 1000, presentAtMs: LATE_SECONDS * 1000 - 1, measured: 'controlled-clock' } },
   },
+  // The faults peers' own tests are about (docs/peer-suites.md), each caught by the case the map names.
+  // EdgeZero's contract macro: a first page of limit 1 under a prefix holds one key.
+  { provider: filtersAfterPaging, mustFail: ['pagination.page.full', 'pagination.native.max-page'], categories: ['pagination', 'model'] },
+  // Spin's prefix_filters_then_sorts and empty_prefix_returns_all_sorted: the order as returned, from page to page.
+  { provider: sortsEachPage, mustFail: ['pagination.order.under-prefix', 'pagination.order.empty-prefix', 'pagination.order.ascii'], categories: ['pagination', 'model'] },
+  // Miniflare's "paginates with variable limit": each resumed page keeps to its own limit.
+  { provider: cursorKeepsFirstLimit, mustFail: ['pagination.cursor.variable-limit'], categories: ['pagination', 'model'] },
+  // Spin's empty_prefix_returns_all_sorted: the empty prefix lists every key, to the end.
+  { provider: emptyPrefixIgnoresCursor, mustFail: ['pagination.prefix.empty', 'pagination.order.empty-prefix'], categories: ['pagination', 'model'] },
 ];
