@@ -19,6 +19,8 @@ import filtersAfterPaging from './filters-after-paging.ts';
 import sortsEachPage from './sorts-each-page.ts';
 import cursorKeepsFirstLimit from './cursor-keeps-first-limit.ts';
 import emptyPrefixIgnoresCursor from './empty-prefix-ignores-cursor.ts';
+import listingEndsAtExpired from './listing-ends-at-expired.ts';
+import cleanupDeletesFreshOverwrite from './cleanup-deletes-fresh-overwrite.ts';
 
 export interface Broken {
   provider: ProviderDefinition;
@@ -79,4 +81,8 @@ export const BROKEN: Broken[] = [
   { provider: cursorKeepsFirstLimit, mustFail: ['pagination.cursor.variable-limit'], categories: ['pagination', 'model'] },
   // Spin's empty_prefix_returns_all_sorted: the empty prefix lists every key, to the end.
   { provider: emptyPrefixIgnoresCursor, mustFail: ['pagination.prefix.empty', 'pagination.order.empty-prefix'], categories: ['pagination', 'model'] },
+  // Axum's list_keys_page_skips_expired_entries, keyv's and Miniflare's expired-key listings: the live keys beside them are listed.
+  { provider: listingEndsAtExpired, mustFail: ['ttl.expired.list-only', 'ttl.expired.long-run-before-live'], categories: ['ttl', 'model'] },
+  // Axum's cleanup_expired_keys_does_not_delete_fresh_overwrite.
+  { provider: cleanupDeletesFreshOverwrite, mustFail: ['ttl.expired.overwrite'], categories: ['ttl', 'model'] },
 ];
