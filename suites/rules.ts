@@ -40,7 +40,7 @@ export const RULES: Rule[] = [
   { id: 'value.over-max', rule: 'a value over 25 MiB is refused before the provider; for a typed put its JSON counts', source: '§2.2 value', cases: ['values.over-max.25-mib-plus-1', 'values.over-max.typed-json'] },
   { id: 'value.empty', rule: 'an empty value is stored and exists, never taken for a missing key', source: '§2.2 "Size 0 is allowed"', cases: ['values.empty', 'crud.exists.empty-value'] },
   { id: 'value.verbatim', rule: 'raw bytes come back as stored: every byte value, invalid UTF-8, BOM, CRLF, trailing whitespace', source: '§1.2 "Raw bytes are stored verbatim"', cases: ['values.all-byte-values', 'values.all-byte-values.reversed', 'values.utf8-bom-and-crlf', 'crud.binary-safe-key-value'] },
-  { id: 'value.typed', rule: 'typed values are JSON: equal values come back; bytes that are not JSON are a Serialization error', source: '§1.2', cases: ['crud.typed.round-trip', 'crud.typed.bad-json'] },
+  { id: 'value.typed', rule: 'typed values are JSON: equal values come back; null is stored as null, a value as what it serializes to (toJSON); bytes that are not JSON are a Serialization error', source: '§1.2', cases: ['crud.typed.round-trip', 'crud.typed.null', 'crud.typed.to-json', 'crud.typed.bad-json'], mutant: 'broken-drops-json-null' },
   { id: 'value.typed-falsy', rule: 'typed 0, false, "", [] and {} come back from get and get_or as themselves', source: '§1.2 get_or', cases: ['crud.typed.falsy'] },
   { id: 'value.unserializable', rule: 'a typed value JSON cannot hold is a Serialization error and nothing is written', source: '§1.2', cases: ['validation.serialization.*'] },
   // Reads, writes, deletes.

@@ -22,6 +22,7 @@ import emptyPrefixIgnoresCursor from './empty-prefix-ignores-cursor.ts';
 import listingEndsAtExpired from './listing-ends-at-expired.ts';
 import cleanupDeletesFreshOverwrite from './cleanup-deletes-fresh-overwrite.ts';
 import storesReservedKeys from './stores-reserved-keys.ts';
+import dropsJsonNull from './drops-json-null.ts';
 
 export interface Broken {
   provider: ProviderDefinition;
@@ -88,4 +89,6 @@ export const BROKEN: Broken[] = [
   { provider: cleanupDeletesFreshOverwrite, mustFail: ['ttl.expired.overwrite'], categories: ['ttl', 'model'] },
   // Miniflare's get/put/delete "validates key": the platform itself refuses "", "." and "..".
   { provider: storesReservedKeys, mustFail: ['keys.native.reserved'], categories: ['keys'] },
+  // keyv's "value can be null".
+  { provider: dropsJsonNull, mustFail: ['crud.typed.null'], categories: ['crud', 'model'] },
 ];
