@@ -23,6 +23,7 @@ import listingEndsAtExpired from './listing-ends-at-expired.ts';
 import cleanupDeletesFreshOverwrite from './cleanup-deletes-fresh-overwrite.ts';
 import storesReservedKeys from './stores-reserved-keys.ts';
 import dropsJsonNull from './drops-json-null.ts';
+import losesWritesOver64InFlight from './loses-writes-over-64-in-flight.ts';
 
 export interface Broken {
   provider: ProviderDefinition;
@@ -91,4 +92,6 @@ export const BROKEN: Broken[] = [
   { provider: storesReservedKeys, mustFail: ['keys.native.reserved'], categories: ['keys'] },
   // keyv's "value can be null".
   { provider: dropsJsonNull, mustFail: ['crud.typed.null'], categories: ['crud', 'model'] },
+  // Axum's concurrent_writes_dont_panic: a hundred writers at once.
+  { provider: losesWritesOver64InFlight, mustFail: ['concurrency.distinct-writers', 'concurrency.distinct-counters'], categories: ['concurrency'] },
 ];
