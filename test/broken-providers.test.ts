@@ -1,7 +1,9 @@
 /**
  * The suite tests itself: each deliberately broken provider (test/broken/) must FAIL the cases
  * named for its fault on every seed tried, fail nowhere outside the categories it declares, and
- * have its limits reported with the exact numbers; the reference model must pass those cases.
+ * have its limits reported with the exact numbers; the reference model must pass those cases. A
+ * broken client (test/broken/clients.ts: the contract's port with one fault, for rules no store
+ * can break) is held to the same on the reference model.
  */
 import { describe, expect, it } from 'vitest';
 import { ALL_CASES } from '../suites/cases/index.ts';
@@ -9,6 +11,7 @@ import type { ResultsFile } from '../results/types.ts';
 import memory from '../providers/memory.ts';
 import type { ProviderDefinition } from '../api/index.ts';
 import { BROKEN } from './broken/index.ts';
+import { BROKEN_CLIENTS } from './broken/clients.ts';
 import { runInProcess } from './fixtures/run-in-process.ts';
 
 /** Five seeds: a broken provider must be caught on each (properties only add to the example cases). */
@@ -22,14 +25,14 @@ describe('broken providers', () => {
   it('every named case exists, and every declared category', () => {
     const ids = new Set(ALL_CASES.map((c) => c.id));
     const categories = new Set(ALL_CASES.map((c) => c.category));
-    for (const { mustFail, facts = {}, categories: declared } of BROKEN) {
+    for (const { mustFail, facts = {}, categories: declared } of [...BROKEN, ...BROKEN_CLIENTS.map((client) => ({ ...client, facts: {} }))]) {
       for (const id of [...mustFail, ...Object.keys(facts)]) expect(ids.has(id), id).toBe(true);
       for (const category of declared) expect(categories.has(category), category).toBe(true);
     }
   });
 
   it('the reference model passes every case the broken providers must fail', async () => {
-    const named = new Set(BROKEN.flatMap((b) => b.mustFail));
+    const named = new Set([...BROKEN, ...BROKEN_CLIENTS].flatMap((b) => b.mustFail));
     const file = await run(memory, SEEDS[0], ALL_CASES.filter((c) => named.has(c.id)));
     for (const result of file.results) expect(result.status, result.test).toBe('PASS');
   });
@@ -46,6 +49,26 @@ describe('broken providers', () => {
           // …and only in its own area.
           expect(failing(file).filter((r) => !categories.includes(r.category)).map((r) => `${r.test}: ${r.message.slice(0, 200)}`)).toEqual([]);
           for (const [id, fields] of Object.entries(facts)) expect(byId.get(id)?.observed, `${id} on ${provider.id}`).toMatchObject(fields);
+        }, 300_000);
+      }
+    });
+  }
+
+  for (const client of BROKEN_CLIENTS) {
+    describe(`client: ${client.id}`, () => {
+      for (const seed of SEEDS) {
+        it(`seed ${seed}: fails ${client.mustFail.join(', ')}, only in ${client.categories.join(', ')}`, async () => {
+          const restore = client.apply();
+          let file: ResultsFile;
+          try {
+            file = await run(memory, seed);
+          } finally {
+            restore();
+          }
+          const byId = new Map(file.results.map((r) => [r.test, r]));
+          for (const id of client.mustFail) expect(byId.get(id)?.status, `${id} with ${client.fault}`).toBe('FAIL');
+          expect(file.results.filter((r) => r.status === 'ERROR' || r.status === 'TIMEOUT').map((r) => `${r.test}: ${r.message}`)).toEqual([]);
+          expect(failing(file).filter((r) => !client.categories.includes(r.category)).map((r) => `${r.test}: ${r.message.slice(0, 200)}`)).toEqual([]);
         }, 300_000);
       }
     });

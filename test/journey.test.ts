@@ -28,7 +28,7 @@ const results = () => JSON.parse(readFileSync(join(project, 'reports/out/tiny-kv
 const lastLine = (text: string) => text.trim().split('\n').at(-1);
 
 /** The template's store, filled in: a Map with the contract's limits, except values, capped at 64 KiB. */
-const FILLED_IN = `// This store's own limits: the contract's, except values, which it caps at 64 KiB.
+const FILLED_IN = `// This store's own limits: the contract's (no empty key, no "." or ".."), except values, which it caps at 64 KiB.
 const LIMITS = { keyBytes: 512, valueBytes: 64 * 1024, minTtl: 60, maxTtl: 365 * 24 * 3600, pageSize: 1000 };
 const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
@@ -41,6 +41,7 @@ async function openStore(): Promise<KvInstance> {
     return entries.get(key);
   };
   const checkKey = (key: string) => {
+    if (key === '' || key === '.' || key === '..') throw new NativeError(\`\${JSON.stringify(key)} is not a key\`, 'invalid-key');
     if (Buffer.byteLength(key) > LIMITS.keyBytes) throw new NativeError(\`key longer than \${LIMITS.keyBytes} bytes\`, 'invalid-key');
   };
   return {

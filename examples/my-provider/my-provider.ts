@@ -17,6 +17,8 @@ interface Stored {
 const LIMITS = { keyBytes: 512, valueBytes: 25 * 1024 * 1024, minTtlSeconds: 60, maxTtlSeconds: 365 * 24 * 60 * 60, pageSize: 1000 };
 
 function checkKey(key: string): void {
+  // Like Cloudflare's and Fastly's stores, this one takes no empty key and no "." or "..".
+  if (key === '' || key === '.' || key === '..') throw new NativeError(`${JSON.stringify(key)} is not a key`, 'invalid-key');
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes > LIMITS.keyBytes) throw new NativeError(`key is ${bytes} bytes, over the limit of ${LIMITS.keyBytes}`, 'invalid-key');
 }

@@ -91,6 +91,42 @@ export default defineCases('crud', [
     },
   },
   {
+    id: 'crud.typed.null',
+    check: 'contract',
+    title: 'a typed null is stored as JSON null: its bytes are "null", get gives null and the key exists',
+    ref: 'contract §1.2 put "serde_json::to_vec" (None is null); keyv "value can be null"',
+    async run({ handle, key }) {
+      await must('put(null)', () => handle.put(key('null'), null));
+      // A stored null is a value, not a missing key: exists tells them apart where get cannot.
+      equal(await handle.getBytes(key('null')), bytes('null'), 'the bytes stored for null');
+      equal(await handle.get(key('null')), null, 'get of a stored null');
+      equal(await handle.exists(key('null')), true, 'exists of a stored null');
+    },
+  },
+  {
+    id: 'crud.typed.to-json',
+    check: 'contract',
+    title: 'a typed value is stored as what it serializes to: one whose toJSON gives "SERIALIZED" reads back as "SERIALIZED", one giving an object as that object',
+    ref: 'contract §1.2 put "serde_json::to_vec" (a type\'s own Serialize decides its JSON: toJSON in JavaScript); unstorage testDriver "serialize (lossy object with toJSON())"',
+    async run({ handle, key }) {
+      class Lossy {
+        toJSON() {
+          return 'SERIALIZED';
+        }
+      }
+      class Shaped {
+        kept = 'not in the JSON';
+        toJSON() {
+          return { serializedObj: 'works' };
+        }
+      }
+      await must('put', () => handle.put(key('lossy'), new Lossy()));
+      equal(await handle.get(key('lossy')), 'SERIALIZED', 'get of a value whose toJSON gives a string');
+      await must('put', () => handle.put(key('shaped'), new Shaped()));
+      equal(await handle.get(key('shaped')), { serializedObj: 'works' }, 'get of a value whose toJSON gives an object');
+    },
+  },
+  {
     id: 'crud.typed.bad-json',
     check: 'contract',
     title: 'typed get of bytes that are not JSON is a Serialization error',

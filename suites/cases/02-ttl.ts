@@ -4,7 +4,8 @@
  */
 import { add } from '../../contract/handle.ts';
 import { defineCases, type CaseContext, type TimedCaseContext } from '../case.ts';
-import { equal, expectNoneListed, expectNothingUnder, expectValidation, isListed, keysUnder, must, ok } from '../expect.ts';
+import { equal, expectNothingUnder, expectValidation, isListed, keysUnder, must, ok } from '../expect.ts';
+import type { ContractHandle } from '../../contract/handle.ts';
 import { attempt, putMany } from '../probe.ts';
 import { searchLimit } from '../limit-search.ts';
 import type { ExpiryFact, LimitFact } from '../../results/facts.ts';
@@ -12,6 +13,18 @@ import type { ExpiryFact, LimitFact } from '../../results/facts.ts';
 const bytes = (text: string) => new TextEncoder().encode(text);
 const YEAR = 365 * 24 * 60 * 60;
 const numbered = (count: number, prefix = 'k') => Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(5, '0')}`);
+
+/**
+ * A walk of `prefix` in pages of `pageSize` lists none of the `expired` keys and every `live` one (as a
+ * set: the pages' sizes and order are pagination's rules).
+ */
+async function expectLiveOnly(handle: ContractHandle, prefix: string, keys: { expired: string[]; live: string[] }, what: string, pageSize: number): Promise<void> {
+  const listed = await keysUnder(handle, prefix, pageSize);
+  const stale = listed.filter((k) => keys.expired.includes(k));
+  ok(stale.length === 0, `${what}: ${stale.length} expired key(s) listed`, stale.slice(0, 20));
+  const lost = keys.live.filter((k) => !listed.includes(k));
+  ok(lost.length === 0, `${what}: ${lost.length} of ${keys.live.length} live key(s) not listed`, { lost: lost.slice(0, 20), listed: listed.length });
+}
 
 async function rejectedTtl(context: CaseContext, ttl: number, message: string): Promise<void> {
   const { handle, key, kv, ns } = context;
@@ -267,16 +280,26 @@ export default defineCases('ttl', [
   {
     id: 'ttl.expired.list-only',
     check: 'contract',
-    title: 'an expired key is left out of a list that runs before any get touches it',
-    ref: 'contract §3 "Expired keys: never listed"',
+    title: 'expired keys are left out of a list that runs before any get touches them, and a live key beside them is listed, whether they come before it, after it or both',
+    ref: 'contract §3 "Expired keys: never listed"; EdgeZero axum list_keys_page_skips_expired_entries; keyv iterator "doesn\'t yield expired values"; Miniflare "list: ignores expired keys"',
     requires: ['ttl'],
     clock: 'required',
-    async run({ handle, key, ns, clock }) {
-      for (const name of ['a', 'b', 'c']) await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key(name), bytes(name), 60));
-      await must('put_bytes', () => handle.putBytes(key('d'), bytes('d')));
+    async run({ handle, key, clock }) {
+      // One live key per group, among expired ones: a listing that stops at an expired key loses it, and
+      // with a single live key in each listing the pages' sizes and order (pagination's rules) cannot matter.
+      const groups = [
+        { prefix: 'between/', expired: ['a', 'c'], live: 'b' },
+        { prefix: 'after/', expired: ['a', 'b'], live: 'c' },
+        { prefix: 'before/', expired: ['b', 'c'], live: 'a' },
+      ];
+      for (const { prefix, expired, live } of groups) {
+        for (const name of expired) await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key(prefix + name), bytes('gone'), 60));
+        await must('put_bytes', () => handle.putBytes(key(prefix + live), bytes('live')));
+      }
       await clock.advance(61);
-      // Which keys a walk returns is pagination's rule: here, that no expired one is among them.
-      await expectNoneListed(handle, ns, ['a', 'b', 'c'].map(key), 'a walk after three keys expired', 1);
+      for (const { prefix, expired, live } of groups) {
+        await expectLiveOnly(handle, key(prefix), { expired: expired.map((name) => key(prefix + name)), live: [key(prefix + live)] }, `a walk of ${prefix} in pages of 1 after ${expired.join(' and ')} expired`, 1);
+      }
     },
   },
   {
@@ -319,45 +342,54 @@ export default defineCases('ttl', [
       const all = numbered(10).map(key);
       await putMany(kv, all.map((k, i) => ({ key: k, value: bytes('v'), ...(i % 2 === 0 ? { options: { ttlSeconds: 60 } } : {}) })));
       await context.clock.advance(61);
-      await expectNoneListed(handle, ns, all.filter((_, i) => i % 2 === 0), 'a walk in pages of 2 after half the keys expired', 2);
+      // That no expired key is listed; which live keys a walk in pages of 2 returns is pagination's rule.
+      await expectLiveOnly(handle, ns, { expired: all.filter((_, i) => i % 2 === 0), live: [] }, 'a walk in pages of 2 after half the keys expired', 2);
     },
   },
   {
     id: 'ttl.expired.long-run-before-live',
     check: 'contract',
-    title: '300 expired keys before 3 live ones: a walk in pages of 10 reaches the live keys and ends',
+    title: 'three runs of 100 expired keys, each before a live key: a walk of each run in pages of 10 crosses it to its live key, lists no expired one, and ends',
     ref: 'contract §3 "Expired keys: never listed"; EdgeZero axum list_keys_page_returns_resume_cursor_when_scan_cap_is_hit',
     requires: ['ttl'],
     clock: 'required',
     timeoutMs: 300_000,
     async run(context) {
-      const { kv, key, ns, handle } = context;
-      const expired = numbered(300, 'a-expired-').map(key);
-      const live = numbered(3, 'z-live-').map(key);
-      await putMany(kv, expired.map((k) => ({ key: k, value: bytes('v'), options: { ttlSeconds: 60 } })));
-      await putMany(kv, live.map((k) => ({ key: k, value: bytes('v') })));
+      const { kv, key, handle } = context;
+      // One live key per run, so it is the only one each walk can list: how pages split several live keys is pagination's rule.
+      const runs = ['r1/', 'r2/', 'r3/'].map((prefix) => ({ prefix, expired: numbered(100, `${prefix}a-expired-`).map(key), live: key(`${prefix}z-live`) }));
+      await putMany(kv, runs.flatMap(({ expired }) => expired.map((k) => ({ key: k, value: bytes('v'), options: { ttlSeconds: 60 } }))));
+      await putMany(kv, runs.map(({ live }) => ({ key: live, value: bytes('v') })));
       await context.clock.advance(61);
-      const listed = await keysUnder(handle, ns, 10);
-      const stale = listed.filter((k) => expired.includes(k));
-      ok(stale.length === 0, `${stale.length} expired key(s) listed`, stale.slice(0, 20));
-      // A store that gives up inside the expired run (Axum's scan cap before upstream fixed it) never gets here.
-      ok(live.some((k) => listed.includes(k)), 'the walk ended inside the run of expired keys: no live key was listed', { listed: listed.length });
+      // A store that gives up inside an expired run (Axum's scan cap before upstream fixed it), or resumes past the key after it, loses that key.
+      for (const { prefix, expired, live } of runs) await expectLiveOnly(handle, key(prefix), { expired, live: [live] }, `a walk of ${prefix} in pages of 10 after a run of 100 expired keys`, 10);
     },
   },
   {
     id: 'ttl.expired.overwrite',
     check: 'contract',
-    title: 'a key written again after it expired holds the new value and no old expiry',
-    ref: 'contract §4; axum cleanup_expired_keys_does_not_delete_fresh_overwrite',
+    title: 'a key written again after it expired holds the new value and no old expiry, with listings before, during and after the overwrite',
+    ref: 'contract §4; EdgeZero axum cleanup_expired_keys_does_not_delete_fresh_overwrite (a listing cleans up the expired keys it met: the cleanup must not take a fresh overwrite)',
     requires: ['ttl'],
     clock: 'required',
     async run({ handle, key, clock }) {
-      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('old'), 60));
+      for (const name of ['k', 'raced']) await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key(name), bytes('old'), 60));
       await clock.advance(61);
+      // Listings of the key alone (which keys a walk returns is pagination's rule): the first meets it expired, then
+      // the overwrite lands, then another listing. Whatever the store cleans up after the first must leave the new value.
+      const listing = (name: string) => keysUnder(handle, key(name), 1);
+      await listing('k');
       await must('put_bytes', () => handle.putBytes(key('k'), bytes('new')));
-      equal(await handle.getBytes(key('k')), bytes('new'), 'get_bytes right after the overwrite');
+      await listing('k');
+      equal(await handle.getBytes(key('k')), bytes('new'), 'get_bytes after listings before and after the overwrite');
+      // The overwrite racing a listing that meets the expired key.
+      await Promise.all([listing('raced'), must('put_bytes', () => handle.putBytes(key('raced'), bytes('new')))]);
+      await listing('raced');
+      equal(await handle.getBytes(key('raced')), bytes('new'), 'get_bytes after an overwrite that raced a listing');
+      // No old expiry left behind.
       await clock.advance(120);
       equal(await handle.getBytes(key('k')), bytes('new'), 'get_bytes 120 s after the overwrite');
+      equal(await handle.getBytes(key('raced')), bytes('new'), 'get_bytes 120 s after the raced overwrite');
     },
   },
   {

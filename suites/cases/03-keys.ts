@@ -17,6 +17,8 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 const WIDTHS: CharWidth[] = [1, 2, 3, 4];
 const CONTROL_MESSAGE = 'key contains invalid control characters';
 const DOT_MESSAGE = "key cannot be exactly '.' or '..'";
+/** The names the contract refuses whatever they hold: empty, and the dot segments. */
+const RESERVED_KEYS = ['', '.', '..'];
 
 
 const controlCases: CaseDefinition[] = CONTROL_CHARS.map((char) => ({
@@ -205,15 +207,24 @@ export default defineCases('keys', [
   {
     id: 'keys.native.reserved',
     check: 'probe',
-    title: 'what the platform does with the keys "", "." and ".." (read only: they cannot be namespaced)',
-    ref: 'platform-kv-behaviour §C0 "Empty / . / .."; §C1 workerd validateKeyName',
-    async run({ kv }) {
-      const observed: Record<string, unknown> = {};
-      for (const key of ['', '.', '..']) {
-        const result = await outcome(() => kv.get(key));
-        observed[JSON.stringify(key)] = result.ok ? { ok: true, found: result.value !== null } : result;
+    title: 'whether the platform itself refuses put, get and delete of "", "." and ".." (never keys under the contract)',
+    ref: 'contract §2.2 key rules 1 and 3; platform-kv-behaviour §C0 "Empty / . / .."; §C1 workerd validateKeyName; Miniflare "get/put/delete: validates key"',
+    contract: { accepted: [] },
+    async run(context) {
+      const { kv } = context;
+      // Outside the namespace by nature: tracked, so the engine deletes whatever the platform took.
+      const answers: Record<string, unknown> = {};
+      const accepted: string[] = [];
+      for (const key of RESERVED_KEYS) {
+        context.track(key);
+        const name = JSON.stringify(key);
+        const put = await attempt(() => kv.put(key, bytes('v')));
+        const get = await outcome(() => kv.get(key));
+        const del = await attempt(() => kv.delete(key));
+        answers[name] = { put, get: get.ok ? { ok: true, found: get.value !== null } : get, delete: del };
+        for (const [op, result] of [['put', put], ['get', get], ['delete', del]] as const) if (result.ok) accepted.push(`${op} ${name}`);
       }
-      return observed;
+      return { accepted, answers };
     },
   },
   {

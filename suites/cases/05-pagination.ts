@@ -5,14 +5,14 @@
  */
 import fc from 'fast-check';
 import { defineCases, type CaseContext, type CaseDefinition } from '../case.ts';
-import { clientPages, equal, expectNothingUnder, expectSameKeysInOrder, expectValidation, fail, keysUnder, must, ok, spiedHandle, walk } from '../expect.ts';
+import { clientPages, equal, expectNothingUnder, expectSameKeysInOrder, expectValidation, fail, keysUnder, must, ok, show, spiedHandle, walk } from '../expect.ts';
 import { listAllNative } from '../listing.ts';
 import { attempt, attemptPuts, orderOf, putMany } from '../probe.ts';
 import { searchLimit } from '../limit-search.ts';
 import type { LimitFact } from '../../results/facts.ts';
 import { outcome } from '../observe.ts';
 import { compareUtf8, isNativeError, sortUtf8, type ListOptions } from '../../api/index.ts';
-import type { KvPage } from '../../contract/handle.ts';
+import type { ContractHandle, KvPage } from '../../contract/handle.ts';
 import { checkProperty } from '../property.ts';
 import { keySet, pageSize } from '../arbitraries/key-sets.ts';
 import { KvModel } from '../../contract/model.ts';
@@ -41,6 +41,34 @@ async function putWhatIsTaken(context: CaseContext, suffixes: string[]): Promise
   const keys = suffixes.map((suffix) => context.key(suffix));
   const puts = await attemptPuts(context.kv, keys.map((key) => ({ key, value: bytes('v') })));
   return new Set(keys.filter((_, i) => puts[i].ok));
+}
+
+/**
+ * Writes `names` at the very start of the keyspace: "!" + ns + name ("!" sorts before every contract
+ * key but those starting with a space), outside ns and so tracked for cleanup. A walk of the empty
+ * prefix meets them on its first pages however many keys the store holds (a production target's too).
+ */
+async function putAtStart(context: CaseContext, names: string[]): Promise<string[]> {
+  const keys = names.map((name) => `!${context.ns}${name}`);
+  for (const key of keys) context.track(key);
+  return putFullKeys(context, keys);
+}
+
+/**
+ * The empty prefix walked in pages of `limit` until every key of `wanted` has been listed, or the
+ * walk ends: never the whole of a large store. The keys as returned, and those never listed.
+ */
+async function walkEmptyPrefixUntil(handle: ContractHandle, wanted: string[], limit: number): Promise<{ seen: string[]; missing: string[] }> {
+  const seen: string[] = [];
+  const missing = new Set(wanted);
+  for await (const page of clientPages(handle, '', limit)) {
+    for (const key of page.keys) {
+      seen.push(key);
+      missing.delete(key);
+    }
+    if (missing.size === 0) break;
+  }
+  return { seen, missing: [...missing] };
 }
 
 /** One native list call: the page's size and keys (relative to ns), or the platform's refusal. */
@@ -173,6 +201,33 @@ export default defineCases('pagination', [
     },
   },
   {
+    id: 'pagination.page.full',
+    check: 'contract',
+    varies: 'listing',
+    title: 'pages are full while keys remain: under p/, beside keys outside it, pages of limit 1 hold one key each, a page of limit 2 resumed after one holds two, and six keys come in three pages of 2',
+    ref: 'contract §6.1 contract_list_keys_page_respects_prefix ("first.keys.len() == 1"), contract_list_keys_page_is_paginated (three pages of one); Miniflare "list: paginates with variable limit"',
+    async run(context) {
+      const { handle, key, ns } = context;
+      // Keys outside p/ on both sides of it: a store that fills a page before filtering by prefix answers short pages.
+      await putKeys(context, ['a/x', 'a/y', 'p/a', 'p/b', 'p/c', 'z/z']);
+      // How many keys each page holds is this case's rule; which keys, and in what order, are the prefix and order cases'.
+      const sizes = async (prefix: string, limits: number[]) => {
+        const held: number[] = [];
+        let cursor: string | null = null;
+        for (const limit of limits) {
+          const page: KvPage = await must(`list_keys_page(${show(prefix)}, limit ${limit})`, () => handle.listKeysPage(prefix, cursor, limit));
+          held.push(page.keys.length);
+          cursor = page.cursor;
+          if (cursor === null) break;
+        }
+        return held;
+      };
+      equal(await sizes(key('p/'), [1, 1, 1]), [1, 1, 1], 'keys on pages of limit 1 under p/ (three keys)');
+      equal(await sizes(key('p/'), [1, 2]), [1, 2], 'keys on a page of limit 1, then on a page of limit 2 resumed after it (three keys under p/)');
+      equal(await sizes(ns, [2, 2, 2]), [2, 2, 2], 'keys on pages of limit 2 over six keys');
+    },
+  },
+  {
     id: 'pagination.cursor.opaque-envelope',
     check: 'contract',
     varies: 'listing',
@@ -269,11 +324,12 @@ export default defineCases('pagination', [
   {
     id: 'pagination.order.ascii',
     check: 'contract',
-    title: 'ASCII keys come back in byte order: digits, upper case, "_", lower case, "~"',
-    ref: 'contract §3',
+    title: 'ASCII keys written out of order come back in byte order, page after page: space, "!", "-", digits, upper case, "_", lower case, "~"',
+    ref: 'contract §3; Miniflare "list: lists keys in sorted order", "list: sorts lexicographically"',
     async run(context) {
+      // Written out of order, listed in pages of 2: the order as returned, within each page and from one page to the next.
       const keys = await putKeys(context, context.keys.only(['~', 'a', '_', 'Z', 'B', '0', ' ', '-', '!']));
-      expectSameKeysInOrder((await walk(context.handle, context.ns, 1000, { pageBound: false })).keys, keys, 'walk over ASCII keys');
+      expectSameKeysInOrder((await walk(context.handle, context.ns, 2, { pageBound: false })).keys, keys, 'walk over ASCII keys in pages of 2');
     },
   },
   {
@@ -284,6 +340,50 @@ export default defineCases('pagination', [
     async run(context) {
       const keys = await putKeys(context, context.keys.only(['ab', 'a', 'a/', 'a0', 'a\u00e9', 'a/b', 'b']));
       expectSameKeysInOrder((await walk(context.handle, context.ns, 2, { pageBound: false })).keys, keys, 'walk over nested prefixes');
+    },
+  },
+  {
+    id: 'pagination.order.under-prefix',
+    check: 'contract',
+    varies: 'listing',
+    title: 'under a prefix, eight keys written out of order come back in byte order as returned, on the first page and the later ones, beside keys outside the prefix',
+    ref: 'contract §3 "lexicographic order"; EdgeZero spin prefix_filters_then_sorts; Miniflare "list: lists keys matching prefix"',
+    async run(context) {
+      // Eight keys: an unordered store (Redis SCAN) cannot hand them back sorted by chance (1 in 40,320).
+      // ":" is incidental: fitted to the store's alphabet (one character for another keeps the order under the prefix).
+      const [prefix, ...expected] = context.keys.fit(['user:', 'user:07', 'user:1', 'user:100', 'user:20', 'user:3', 'user:42', 'user:9']);
+      await putKeys(context, [...context.keys.fit(['post:1', 'post:2', 'userx']), ...[6, 2, 0, 4, 7, 1, 5, 3].map((i) => expected[i]), prefix]);
+      // The order as returned, page after page; pages' sizes are page.full's rule.
+      expectSameKeysInOrder((await walk(context.handle, context.key(prefix), 2, { pageBound: false })).keys, [prefix, ...expected].map(context.key), `walk of "${prefix}" in pages of 2`);
+    },
+  },
+  {
+    id: 'pagination.order.empty-prefix',
+    check: 'contract',
+    varies: 'listing',
+    title: 'with the empty prefix, the store\'s first keys come back in byte order as returned, page after page (eight keys written out of order at the start of the keyspace)',
+    ref: 'contract §2.2 prefix "An empty prefix is allowed and means all keys"; §3 "lexicographic order"; EdgeZero spin empty_prefix_returns_all_sorted',
+    async run(context) {
+      // Eight keys: an unordered store (Redis SCAN) cannot hand them back sorted by chance.
+      const keys = await putAtStart(context, ['h', 'c', 'f', 'b', 'g', 'a', 'e', 'd']);
+      // The order is judged over every key the walk returns, this case's and any other's before them.
+      // Which keys the empty prefix lists is pagination.prefix.empty's rule; page sizes are page.full's.
+      const { seen, missing } = await walkEmptyPrefixUntil(context.handle, keys, 2);
+      ok(missing.length < keys.length, 'the walk of the empty prefix listed none of the keys this case wrote: there is no order to judge', { keys: seen.length });
+      const at = seen.findIndex((key, i) => i > 0 && compareUtf8(seen[i - 1], key) > 0);
+      ok(at === -1, `the walk of the empty prefix is out of byte order at key ${at + 1} of ${seen.length}: ${show(seen[at - 1] ?? '')} then ${show(seen[at] ?? '')}`, { around: seen.slice(Math.max(0, at - 3), at + 3) });
+    },
+  },
+  {
+    id: 'pagination.prefix.empty',
+    check: 'contract',
+    title: 'the empty prefix selects every key: a walk of it in pages of 2 lists each of three keys written at the start of the keyspace',
+    ref: 'contract §2.2 prefix "An empty prefix is allowed and means all keys"; EdgeZero spin empty_prefix_returns_all_sorted',
+    async run(context) {
+      const keys = await putAtStart(context, ['c', 'a', 'b']);
+      // Which keys the empty prefix selects is this case's rule; their order is order.empty-prefix's.
+      const { missing } = await walkEmptyPrefixUntil(context.handle, keys, 2);
+      ok(missing.length === 0, `the empty prefix did not list ${missing.length} of the ${keys.length} keys written`, { missing });
     },
   },
   {
@@ -435,14 +535,24 @@ export default defineCases('pagination', [
   {
     id: 'pagination.cursor.variable-limit',
     check: 'contract',
-    title: 'a walk whose page size changes from page to page (1, 3, 2, …) still sees every key',
+    varies: 'listing',
+    title: 'a walk whose page size changes from page to page (3, 1, 2, …) keeps each page to the limit it was asked with and sees every key once',
     ref: 'contract §1.2 list_keys_page(prefix, cursor, limit); Miniflare "list: paginates with variable limit"',
     async run(context) {
       const keys = await putKeys(context, numbered(7));
-      const limits = [1, 3, 2];
+      // The first page the largest: a store that keeps the first page's limit in its cursor overfills the next ones.
+      const limits = [3, 1, 2];
+      const limitOf = (page: number) => limits[page % limits.length];
       const seen: string[] = [];
-      for await (const page of clientPages(context.handle, context.ns, (n) => limits[n % limits.length])) seen.push(...page.keys);
-      equal(sortUtf8([...new Set(seen)]), keys, 'keys seen across pages of changing size');
+      let page = 0;
+      for await (const result of clientPages(context.handle, context.ns, limitOf)) {
+        const limit = limitOf(page++);
+        ok(result.keys.length <= limit, `a page of limit ${limit} held ${result.keys.length} keys (page ${page} of a walk in pages of ${limits.join(', ')}, …)`, result.keys);
+        seen.push(...result.keys);
+      }
+      ok(new Set(seen).size === seen.length, 'a key was returned twice', seen);
+      // Every key once; in what order is order.*'s rule.
+      equal(sortUtf8(seen), keys, 'keys seen across pages of changing size');
     },
   },
   {

@@ -15,6 +15,15 @@ import smallPageLimit, { SMALL_PAGE_LIMIT } from './small-page-limit.ts';
 import smallValueLimit, { SMALL_VALUE_LIMIT } from './small-value-limit.ts';
 import smallKeyLimit, { SMALL_KEY_LIMIT } from './small-key-limit.ts';
 import lateExpiry, { LATE_SECONDS } from './late-expiry.ts';
+import filtersAfterPaging from './filters-after-paging.ts';
+import sortsEachPage from './sorts-each-page.ts';
+import cursorKeepsFirstLimit from './cursor-keeps-first-limit.ts';
+import emptyPrefixIgnoresCursor from './empty-prefix-ignores-cursor.ts';
+import listingEndsAtExpired from './listing-ends-at-expired.ts';
+import cleanupDeletesFreshOverwrite from './cleanup-deletes-fresh-overwrite.ts';
+import storesReservedKeys from './stores-reserved-keys.ts';
+import dropsJsonNull from './drops-json-null.ts';
+import losesWritesOver64InFlight from './loses-writes-over-64-in-flight.ts';
 
 export interface Broken {
   provider: ProviderDefinition;
@@ -66,4 +75,23 @@ export const BROKEN: Broken[] = [
     categories: ['ttl', 'model'],
     facts: { 'ttl.native.expiry-at-ttl': { lateMs: LATE_SECONDS * 1000, presentAtMs: LATE_SECONDS * 1000 - 1, measured: 'controlled-clock' } },
   },
+  // The faults peers' own tests are about (docs/peer-suites.md), each caught by the case the map names.
+  // EdgeZero's contract macro: a first page of limit 1 under a prefix holds one key.
+  { provider: filtersAfterPaging, mustFail: ['pagination.page.full', 'pagination.native.max-page'], categories: ['pagination', 'model'] },
+  // Spin's prefix_filters_then_sorts and empty_prefix_returns_all_sorted: the order as returned, from page to page.
+  { provider: sortsEachPage, mustFail: ['pagination.order.under-prefix', 'pagination.order.empty-prefix', 'pagination.order.ascii'], categories: ['pagination', 'model'] },
+  // Miniflare's "paginates with variable limit": each resumed page keeps to its own limit.
+  { provider: cursorKeepsFirstLimit, mustFail: ['pagination.cursor.variable-limit'], categories: ['pagination', 'model'] },
+  // Spin's empty_prefix_returns_all_sorted: the empty prefix lists every key, to the end.
+  { provider: emptyPrefixIgnoresCursor, mustFail: ['pagination.prefix.empty', 'pagination.order.empty-prefix'], categories: ['pagination', 'model'] },
+  // Axum's list_keys_page_skips_expired_entries, keyv's and Miniflare's expired-key listings: the live keys beside them are listed.
+  { provider: listingEndsAtExpired, mustFail: ['ttl.expired.list-only', 'ttl.expired.long-run-before-live'], categories: ['ttl', 'model'] },
+  // Axum's cleanup_expired_keys_does_not_delete_fresh_overwrite.
+  { provider: cleanupDeletesFreshOverwrite, mustFail: ['ttl.expired.overwrite'], categories: ['ttl', 'model'] },
+  // Miniflare's get/put/delete "validates key": the platform itself refuses "", "." and "..".
+  { provider: storesReservedKeys, mustFail: ['keys.native.reserved'], categories: ['keys'] },
+  // keyv's "value can be null".
+  { provider: dropsJsonNull, mustFail: ['crud.typed.null'], categories: ['crud', 'model'] },
+  // Axum's concurrent_writes_dont_panic: a hundred writers at once.
+  { provider: losesWritesOver64InFlight, mustFail: ['concurrency.distinct-writers', 'concurrency.distinct-counters'], categories: ['concurrency'] },
 ];
