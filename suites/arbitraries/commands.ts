@@ -151,7 +151,7 @@ class ListWalk implements Cmd {
   toString = () => `list-walk(page ${this.pageSize})`;
 }
 
-class Advance implements Cmd {
+export class Advance implements Cmd {
   constructor(
     readonly seconds: number,
     readonly clock: Clock,
