@@ -16,8 +16,18 @@ export function renderFact(fact: Fact): FactCell {
 }
 
 function limitText(f: LimitFact): string {
-  const text = searchText(f);
+  const text = searchText(f) + movesText(f);
   return f.lifetimes ? lifetimesText(f, f.lifetimes, text) : text;
+}
+
+/** A limit on two inputs together: what it is with the other one longer, and their sum when it moves one for one. */
+function movesText(f: LimitFact): string {
+  const m = f.movesWith;
+  if (!m || f.value === null) return '';
+  const of = (n: number) => amount(n, f.unit);
+  const other = m.value === null ? 'not pinned' : of(m.value);
+  const total = m.total !== undefined ? `: key and value together at most ${of(m.total)} (a limit on the request, not the value)` : '';
+  return ` with a ${m.at}-byte key; ${other} with one ${m.by} B longer${total}`;
 }
 
 /** "1 ms", "1.5 s", "59 s": a TTL in seconds. */

@@ -36,6 +36,12 @@ export interface LimitFact {
   probes: number;
   /** Bytes sent while searching, where sizes cost bytes (the time it took is the case's duration). */
   moved?: number;
+  /**
+   * A limit on this and another input together (a request limit over key and value): with the
+   * other input `by` units longer, the limit is `value` (null: not pinned), and `total` is what
+   * the two may add up to when the limit moves one for one.
+   */
+  movesWith?: { input: 'key'; at: number; by: number; value: number | null; total?: number };
   /** For the smallest TTL: what keys written with TTLs at and above it lived (suites/lifetimes.ts). */
   lifetimes?: TtlLifetimes;
 }

@@ -10,7 +10,7 @@ import { runInProcess } from './fixtures/run-in-process.ts';
 import type { ProviderDefinition } from '../api/index.ts';
 import { limitedProvider, type Limits } from './fixtures/limited-store.ts';
 
-const ETCDISH: Limits = { ttlMinSeconds: 1, ttlFloorSeconds: 2, truncateTtls: true };
+const ETCDISH: Limits = { ttlMinSeconds: 1, ttlFloorSeconds: 2, truncateTtls: true, requestMax: 1_572_864 };
 
 const KEY_PROBES = ['1-byte', '2-byte', '3-byte', '4-byte'].map((width) => `keys.native.max-bytes.${width}-chars`);
 const everyWidth = (fact: Record<string, unknown>) => Object.fromEntries(KEY_PROBES.map((id) => [id, fact]));
@@ -94,8 +94,8 @@ const FAR: Far[] = [
     absent: { 'ttl.native.min': ['lifetimes.floor', 'lifetimes.raised'] },
   },
   {
-    // Shaped like etcd, on a clock: leases of whole seconds (fractions cut), none under 2 s
-    // (test/real-time.test.ts: the same without a clock).
+    // Shaped like etcd, on a clock: leases of whole seconds (fractions cut), none under 2 s, and a
+    // request limit over key and value together (test/real-time.test.ts: the same without a clock).
     provider: limitedProvider('far-etcdish', 'shaped like etcd', ETCDISH),
     facts: {
       'ttl.native.min': {
@@ -104,6 +104,7 @@ const FAR: Far[] = [
         refused: 999,
         lifetimes: { honoured: 2, floor: { from: 1, to: 1.5, lives: 2 }, fraction: { asked: 59.5, lived: 59, rule: 'truncated' }, measured: 'controlled-clock' },
       },
+      'values.native.max': { value: ETCDISH.requestMax! - 23, movesWith: { input: 'key', at: 23, by: 64, value: ETCDISH.requestMax! - 23 - 64, total: ETCDISH.requestMax! } },
     },
   },
   {
