@@ -411,6 +411,120 @@ export default defineCases('ttl', [
       equal(await handle.get(key('n')), 2, 'the counter 120 s after read_modify_write');
     },
   },
+  // Every rule again with a TTL that is not a whole minute: a store that counts TTLs in minutes, or
+  // rounds them, keeps the cases above and fails these.
+  {
+    id: 'ttl.accepted.90.5s',
+    check: 'contract',
+    title: 'a TTL of 90.5 s (not a whole minute) is accepted',
+    ref: 'contract §2.2 TTL "a Duration"',
+    requires: ['ttl'],
+    run: (context) => acceptedTtl(context, 90.5),
+  },
+  {
+    id: 'ttl.stores-value.61s',
+    check: 'contract',
+    title: 'a value put with a 61 s TTL is readable at once',
+    ref: 'contract §6.1 contract_put_with_ttl_stores_value',
+    requires: ['ttl'],
+    async run({ handle, key }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('v'), 61));
+      equal(await handle.getBytes(key('k')), bytes('v'), 'get_bytes right after put_bytes_with_ttl(61)');
+    },
+  },
+  {
+    id: 'ttl.expiry.exact-61s',
+    check: 'contract',
+    title: 'a 61 s key is present at 60 s and gone at 61 s',
+    ref: 'contract §4 "expired when now >= expires_at"',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, clock }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('v'), 61));
+      await clock.advance(60);
+      equal(await handle.getBytes(key('k')), bytes('v'), 'get_bytes of a 61 s key at 60 s');
+      await clock.advance(1);
+      equal(await handle.getBytes(key('k')), null, 'get_bytes of a 61 s key at 61 s');
+    },
+  },
+  {
+    id: 'ttl.expiry.exact-90.5s',
+    check: 'contract',
+    title: 'a 90.5 s key is present at 90 s and gone at 90.5 s (the fraction counts)',
+    ref: 'contract §4; §2.2 TTL "a Duration"',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, clock }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('v'), 90.5));
+      await clock.advance(90);
+      equal(await handle.getBytes(key('k')), bytes('v'), 'get_bytes of a 90.5 s key at 90 s');
+      await clock.advance(0.5);
+      equal(await handle.getBytes(key('k')), null, 'get_bytes of a 90.5 s key at 90.5 s');
+    },
+  },
+  {
+    id: 'ttl.expired.vanishes.61s',
+    check: 'contract',
+    title: 'a 61 s key is gone from get, exists, typed get and list at 62 s',
+    ref: 'contract §4 "An expired key behaves like a missing key"',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, clock }) {
+      await must('put_with_ttl', () => handle.putWithTtl(key('expiring'), { n: 1 }, 61));
+      await clock.advance(62);
+      equal(await handle.getBytes(key('expiring')), null, 'get_bytes of a 61 s key at 62 s');
+      equal(await handle.exists(key('expiring')), false, 'exists of a 61 s key at 62 s');
+      equal(await handle.getOr(key('expiring'), 'default'), 'default', 'get_or of a 61 s key at 62 s');
+      equal(await isListed(handle, key('expiring')), false, 'a 61 s key listed at 62 s');
+    },
+  },
+  {
+    id: 'ttl.expired.list-only.61s',
+    check: 'contract',
+    title: 'three 61 s keys are left out of a list at 62 s that runs before any get touches them',
+    ref: 'contract §3 "Expired keys: never listed"',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, ns, clock }) {
+      for (const name of ['a', 'b', 'c']) await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key(name), bytes(name), 61));
+      await must('put_bytes', () => handle.putBytes(key('d'), bytes('d')));
+      await clock.advance(62);
+      await expectNoneListed(handle, ns, ['a', 'b', 'c'].map(key), 'a walk at 62 s after three 61 s keys', 1);
+    },
+  },
+  {
+    id: 'ttl.overwrite.replaces-ttl.61s',
+    check: 'contract',
+    title: 'a put with a 61 s TTL over one of 150 s replaces it: present at 60 s, gone at 62 s',
+    ref: 'contract §4 "a new put_*_with_ttl replaces the expiry"',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, clock }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('long'), 150));
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('short'), 61));
+      await clock.advance(60);
+      equal(await handle.getBytes(key('k')), bytes('short'), 'get_bytes at 60 s after the 61 s overwrite');
+      await clock.advance(2);
+      equal(await handle.getBytes(key('k')), null, 'get_bytes at 62 s after the 61 s overwrite');
+    },
+  },
+  {
+    id: 'ttl.independent-keys.61s-65.5s',
+    check: 'contract',
+    title: 'keys of 61 s and 65.5 s expire each at its own time',
+    ref: 'contract §4',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, clock }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('short'), bytes('s'), 61));
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('long'), bytes('l'), 65.5));
+      await clock.advance(62);
+      equal(await handle.getBytes(key('short')), null, 'the 61 s key at 62 s');
+      equal(await handle.getBytes(key('long')), bytes('l'), 'the 65.5 s key at 62 s');
+      await clock.advance(4.5);
+      equal(await handle.getBytes(key('long')), null, 'the 65.5 s key at 66.5 s');
+    },
+  },
   {
     id: 'ttl.native.min',
     check: 'probe',
