@@ -31,11 +31,12 @@ const STEP_MS = 250;
 /** With a clock, a key still there past its TTL is read every quarter second for this long, then at doubling steps. */
 const FINE_MS = 1000;
 const TAIL_LIMIT_MS = 2 * 24 * 3600 * 1000;
-/** In real time, two deaths closer than this count as one; a difference smaller than half a second is not told. */
+/** In real time, two deaths closer than this count as one. */
 const TOGETHER_MS_REAL = 250;
-const LATE_MS_REAL = 500;
-/** In real time, the ages at which keys raised to a floor die agree to a tick of the store's loop and a read. */
-const AGE_MS_REAL = 600;
+/** In real time, a reading is evidence when the key was seen and then seen gone within this (a tick of etcd's loop and a read). */
+const NARROW_MS_REAL = 600;
+/** A key honours its TTL when it goes no later than this past the typical lateness of larger TTLs (a floor outlives it by a second or more). */
+const LATE_MS = 500;
 
 /** A key's life, in ms after its put: last seen (`lo`) and first seen gone (`hi`; null: never seen gone). */
 export interface Life {
@@ -73,47 +74,62 @@ export async function observeLifetimes(context: CaseContext, ttls: number[], tag
   // Only TTLs whose keys can be seen gone, a second late, before the phase ends.
   const fit = ttls.filter((ttl) => ttl * 1000 + 2000 < realTime.remainingMs());
   const refused = new Set<number>();
-  const sentAt: number[][] = [];
-  const answeredAt: number[][] = [];
-  const bursts: Life[][] = [[], []];
+  /** A key being watched: its life, which try it is on (a key read too sparsely is written again), when its put was sent and answered. */
+  interface Watched {
+    b: number;
+    life: Life;
+    tries: number;
+    sent: number;
+    answered: number;
+  }
+  const watched: Watched[] = [];
+  const write = async (w: Watched) => {
+    w.sent = REAL_WALL.now();
+    const result = await attempt(() => kv.put(`${name(w.b, w.life.ttl)}-${w.tries}`, new Uint8Array([1]), { ttlSeconds: w.life.ttl }));
+    w.answered = REAL_WALL.now();
+    return result.ok;
+  };
   for (let b = 0; b < 2; b++) {
     if (b > 0) await REAL_WALL.sleep(BURST_GAP_MS.realTime);
     // Side by side, so the keys of a burst start their lives within a few milliseconds of each other.
-    sentAt.push([]);
-    answeredAt.push([]);
     await Promise.all(
-      fit.map(async (ttl, i) => {
-        sentAt[b][i] = REAL_WALL.now();
-        const result = await put(b, ttl);
-        answeredAt[b][i] = REAL_WALL.now();
-        if (result.ok) bursts[b].push({ ttl, lo: 0, hi: null });
+      fit.map(async (ttl) => {
+        const w: Watched = { b, life: { ttl, lo: 0, hi: null }, tries: 0, sent: 0, answered: 0 };
+        if (await write(w)) watched.push(w);
         else refused.add(ttl);
       }),
     );
   }
-  const indexOf = (ttl: number) => fit.indexOf(ttl);
   let stopped: string | undefined;
   for (;;) {
-    const open = bursts.flatMap((lives, b) => lives.filter((l) => l.hi === null).map((l) => ({ b, l })));
+    const open = watched.filter((w) => w.life.hi === null);
     if (open.length === 0) break;
     if (realTime.remainingMs() < POLL_MS) {
       stopped = 'the real-time budget ran out before every key was gone';
       break;
     }
     await Promise.all(
-      open.map(async ({ b, l }) => {
+      open.map(async (w) => {
         const sent = REAL_WALL.now();
-        const present = (await kv.get(name(b, l.ttl))) !== null;
+        const present = (await kv.get(`${name(w.b, w.life.ttl)}-${w.tries}`)) !== null;
         const answered = REAL_WALL.now();
-        const i = indexOf(l.ttl);
+        const { life } = w;
         // Seen at some moment within the read; born at some moment within the put.
-        if (present) l.lo = Math.max(l.lo, sent - answeredAt[b][i]);
-        else l.hi = answered - sentAt[b][i];
+        if (present) life.lo = Math.max(life.lo, sent - w.answered);
+        else life.hi = answered - w.sent;
+        // Read too sparsely (the store stalled): written again while there is time, up to three times.
+        if (life.hi !== null && life.hi - life.lo > NARROW_MS_REAL && w.tries < 3 && life.ttl * 1000 + 2000 < realTime.remainingMs()) {
+          const before = { ...life };
+          w.tries++;
+          Object.assign(life, { lo: 0, hi: null });
+          if (!(await write(w))) Object.assign(life, before);
+        }
       }),
     );
     await REAL_WALL.sleep(POLL_MS);
   }
-  return { bursts: bursts.map((lives) => lives.sort((x, y) => x.ttl - y.ttl)), measured: 'real-time', refused: [...refused], ...(stopped ? { stopped } : {}) };
+  const bursts = [0, 1].map((b) => watched.filter((w) => w.b === b).map((w) => w.life).sort((x, y) => x.ttl - y.ttl));
+  return { bursts, measured: 'real-time', refused: [...refused], ...(stopped ? { stopped } : {}) };
 }
 
 /**
@@ -180,105 +196,113 @@ async function watchWithClock(context: CaseContext, ttls: number[], name: (burst
   return { bursts, measured: 'controlled-clock', refused: [...refused], ...(stopped ? { stopped } : {}) };
 }
 
-/** What the lifetimes say: the smallest TTL honoured, a floor under it, what a fraction lives. */
+/**
+ * What the lifetimes say: the smallest TTL honoured, a floor under it, what a fraction lives. Only
+ * narrow readings are evidence (a key seen and then seen gone within half a second): a store that
+ * stalls under a burst of writes, or a key read sparsely because it went a minute late, says only
+ * what it proves, and a claim the readings cannot carry is left out.
+ */
 export function readLifetimes(observed: Observed, how: string): TtlLifetimes {
   const real = observed.measured === 'real-time';
   const { bursts } = observed;
   const asked = [...new Set(bursts.flatMap((lives) => lives.map((l) => l.ttl)))].sort((a, b) => a - b);
+  type Read = Life & { hi: number };
   const life = (b: number, ttl: number) => bursts[b].find((l) => l.ttl === ttl);
-  const known = (l: Life | undefined): l is Life & { hi: number } => !!l && l.hi !== null;
-  const mid = (l: Life & { hi: number }) => (l.lo + l.hi) / 2;
-  // With a clock, a death read to within a step: wider readings (a key found late, between sparse reads) tell nothing about company.
-  const narrow = (l: Life & { hi: number }) => l.hi - l.lo <= 2 * STEP_MS;
+  const known = (l: Life | undefined): l is Read => !!l && l.hi !== null;
+  const width = real ? NARROW_MS_REAL : 2 * STEP_MS;
+  const narrow = (l: Life | undefined): l is Read => known(l) && l.hi - l.lo <= width;
+  const mid = (l: Read) => (l.lo + l.hi) / 2;
+  const late = (l: Read) => mid(l) - l.ttl * 1000;
   // Two deaths are one when their readings overlap (with a clock) or lie within a quarter second (in real time).
   const togetherIn = (b: number, x: number, y: number) => {
     const [p, q] = [life(b, x), life(b, y)];
-    if (!known(p) || !known(q)) return false;
-    return real ? Math.abs(mid(p) - mid(q)) <= TOGETHER_MS_REAL : narrow(p) && narrow(q) && p.lo < q.hi && q.lo < p.hi;
+    if (!narrow(p) || !narrow(q)) return false;
+    return real ? Math.abs(mid(p) - mid(q)) <= TOGETHER_MS_REAL : p.lo < q.hi && q.lo < p.hi;
   };
   const apartIn = (b: number, x: number, y: number) => {
     const [p, q] = [life(b, x), life(b, y)];
-    if (!known(p) || !known(q)) return false;
+    if (!narrow(p) || !narrow(q)) return false;
     return real ? Math.abs(mid(p) - mid(q)) > TOGETHER_MS_REAL : p.hi <= q.lo || q.hi <= p.lo;
   };
   // In real time one burst that shows them together is enough (a tick of the store's loop can only part
-  // them); with a clock both must (a sweep that gathers keys at one moment gathers other ones 1.25 s later).
-  const together = (x: number, y: number) => (real ? bursts.some((_, b) => togetherIn(b, x, y)) : bursts.every((_, b) => !known(life(b, x)) || !known(life(b, y)) || togetherIn(b, x, y)) && bursts.some((_, b) => togetherIn(b, x, y)));
-  const lateMs = real ? LATE_MS_REAL : STEP_MS;
+  // them); with a clock, no burst may part them (a sweep that gathers keys at one moment gathers others 1.25 s later).
+  const together = (x: number, y: number) => bursts.some((_, b) => togetherIn(b, x, y)) && (real || !bursts.some((_, b) => apartIn(b, x, y)));
+  const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)];
 
+  // Honoured: gone no later past its TTL than the larger TTLs' keys are past theirs (a key raised to a
+  // floor outlives its TTL by a second or more), and never a second early (a store that counts expiry
+  // in whole seconds of the epoch, as Workers KV does, lets a key go up to a second early). With a
+  // clock, unless proven raised: a key's last sighting is exact (no time passes between the kit's
+  // moves), only the reads after it may be sparse. In real time, only when proven, by narrow readings:
+  // a store that stalls under a burst of writes leaves a key unread for seconds.
   const wholes = asked.filter((t) => t < 1 || Number.isInteger(t));
-  // Raised: lived longer past its TTL than some larger TTL's key did past its own, in every burst.
+  const larger = (b: number, t: number) => wholes.filter((u) => u > t).map((u) => life(b, u));
   const raisedIn = (b: number, t: number) => {
     const l = life(b, t);
-    if (!l) return false;
-    const others = wholes.filter((u) => u > t).map((u) => life(b, u)).filter(known);
-    if (others.length === 0) return false;
-    const least = Math.min(...others.map((o) => o.hi - o.ttl * 1000));
-    return l.lo - t * 1000 > least + lateMs;
+    const others = larger(b, t).filter(known);
+    return !!l && others.length > 0 && l.lo - t * 1000 > Math.min(...others.map((o) => o.hi - o.ttl * 1000)) + LATE_MS;
   };
-  // Gone a second or more before its TTL: a store that counts expiry in whole seconds of the epoch
-  // (Workers KV) lets a key go up to a second early, and a fraction cut off is the fraction rule's.
-  const earlyIn = (b: number, t: number) => {
+  const provenIn = (b: number, t: number) => {
+    const l = life(b, t);
+    const others = larger(b, t).filter(narrow);
+    if (!known(l)) return false;
+    return others.length === 0 ? narrow(l) : l.hi - t * 1000 <= median(others.map(late)) + LATE_MS;
+  };
+  const early = (t: number) => bursts.some((_, b) => {
     const l = life(b, t);
     return known(l) && l.hi < t * 1000 - 1000;
-  };
-  const every = (test: (b: number, t: number) => boolean, t: number) => bursts.every((lives, b) => !lives.some((l) => l.ttl === t) || test(b, t));
+  });
   const seen = (t: number) => bursts.some((_, b) => known(life(b, t)));
-  const honoured = wholes.find((t) => seen(t) && !every(raisedIn, t) && !every(earlyIn, t)) ?? null;
+  const honoured =
+    wholes.find((t) => seen(t) && !early(t) && (real ? bursts.some((_, b) => provenIn(b, t)) : !bursts.every((lives, b) => !lives.some((l) => l.ttl === t) || raisedIn(b, t)))) ?? null;
 
-  const result: TtlLifetimes = { honoured, asked, measured: observed.measured, how, ...(real ? { resolutionMs: LATE_MS_REAL } : {}) };
+  const result: TtlLifetimes = { honoured, asked, measured: observed.measured, how, ...(real ? { resolutionMs: LATE_MS } : {}) };
   if (observed.stopped) result.stopped = observed.stopped;
 
   const below = honoured === null ? [] : asked.filter((t) => t < honoured);
-  if (honoured !== null && below.length > 0) {
-    // The age at which the keys under the honoured TTL die, in each burst (when they die together):
-    // the same in both bursts for a floor, different for expiry that gathers keys at one moment (a sweep).
-    const at = (l: Life & { hi: number }) => (real ? mid(l) : l.hi);
-    const spread = real ? AGE_MS_REAL : 2 * STEP_MS;
-    const ends = below.map((t) => life(0, t)).filter(known).map((l) => l.hi);
+  const ends = below.map((t) => life(0, t)).filter(known).map((l) => l.hi);
+  if (honoured !== null && ends.length > 0) {
+    // The age at which the keys under the honoured TTL die: one age for all of them, in every burst, is a
+    // floor; ages no one floor explains are late expiry gathering keys at one moment (a sweep), not a
+    // floor; readings too sparse to pin one age say only that they lived longer.
     const common = real ? commonAgeReal() : commonAgeClock();
-    // A floor only where its age is pinned: keys read too sparsely (a minute late) say only that they lived longer.
-    const floor = common && common.hi - common.lo <= spread ? common : undefined;
-    if (floor) {
-      const withHonoured = bursts.some((_, b) => {
-        const h = life(b, honoured);
-        return known(h) && (real ? Math.abs(at(h) - floor.age) <= spread : h.lo < floor.hi && floor.lo < h.hi);
-      });
-      result.floor = { from: below[0], to: below[below.length - 1], lives: withHonoured ? honoured : floor.age / 1000 };
-    } else if (ends.length) result.raised = { from: below[0], to: below[below.length - 1], upTo: Math.max(...ends) / 1000, ...(common ? {} : { varying: true as const }) };
+    if (common && common !== 'varying') {
+      const withHonoured = below.every((t) => together(t, honoured));
+      result.floor = { from: below[0], to: below[below.length - 1], lives: withHonoured ? honoured : common / 1000 };
+    } else {
+      result.raised = { from: below[0], to: below[below.length - 1], upTo: Math.max(...ends) / 1000, ...(common === 'varying' ? { varying: true as const } : {}) };
+    }
+  }
 
-    /** In real time: the keys under the honoured TTL die together in each burst, and at the same age in both (a floor; a sweep gathers them at one moment instead). */
-    function commonAgeReal(): { age: number; lo: number; hi: number } | undefined {
-      // (Each burst's keys die within a tick of each other; the two bursts' ages agree as closely.)
-      const ages = bursts.map((_, b) => {
-        const lives = below.map((t) => life(b, t));
-        if (!lives.every(known)) return null;
-        const xs = lives.map(at);
-        return Math.max(...xs) - Math.min(...xs) <= spread ? xs.reduce((sum, x) => sum + x, 0) / xs.length : null;
-      });
-      const found = ages.filter((a): a is number => a !== null);
-      if (found.length !== bursts.length || Math.max(...found) - Math.min(...found) > spread) return undefined;
-      const age = Math.round(found.reduce((sum, a) => sum + a, 0) / found.length / 100) * 100;
-      return { age, lo: Math.min(...found), hi: Math.max(...found) };
-    }
-    /** With a clock: one age at which every key under the honoured TTL, in both bursts, can have died. */
-    function commonAgeClock(): { age: number; lo: number; hi: number } | undefined {
-      const lives = bursts.flatMap((_, b) => below.map((t) => life(b, t)));
-      if (!lives.every(known)) return undefined;
-      const lo = Math.max(...lives.map((l) => l!.lo));
-      const hi = Math.min(...lives.map((l) => (l as Life & { hi: number }).hi));
-      // The age on the quarter seconds the reads fall on (a clock that runs on adds a few ms to the last).
-      return lo < hi ? { age: Math.round(hi / STEP_MS) * STEP_MS, lo, hi } : undefined;
-    }
+  /** In real time, from the bursts whose keys were all read narrowly: one age in each, the same in all; to a tenth of a second. */
+  function commonAgeReal(): number | 'varying' | undefined {
+    const ages = bursts.flatMap((_, b) => {
+      const lives = below.map((t) => life(b, t));
+      if (!lives.every(narrow)) return [];
+      const xs = lives.map((l) => mid(l as Read));
+      return [Math.max(...xs) - Math.min(...xs) <= width ? xs.reduce((sum, x) => sum + x, 0) / xs.length : NaN];
+    });
+    if (ages.length === 0) return undefined;
+    if (ages.some(Number.isNaN) || Math.max(...ages) - Math.min(...ages) > width) return 'varying';
+    return Math.round(ages.reduce((sum, x) => sum + x, 0) / ages.length / 100) * 100;
+  }
+  /** With a clock, an age at which every key under the honoured TTL, in both bursts, can have died; on the quarter seconds the reads fall on. */
+  function commonAgeClock(): number | 'varying' | undefined {
+    const lives = bursts.flatMap((_, b) => below.map((t) => life(b, t))).filter(known);
+    if (lives.length === 0) return undefined;
+    const lo = Math.max(...lives.map((l) => l.lo));
+    const hi = Math.min(...lives.map((l) => l.hi));
+    if (lo >= hi) return 'varying';
+    return hi - lo <= width ? Math.round(hi / STEP_MS) * STEP_MS : undefined;
   }
 
   // A fraction past the honoured TTL, between two whole seconds asked: the largest (59.5 s, the contract's own example, when asked).
   const fraction = [...asked]
     .reverse()
-    .find((f) => !Number.isInteger(f) && f > 1 && honoured !== null && Math.floor(f) >= honoured && asked.includes(Math.floor(f)) && asked.includes(Math.ceil(f)) && seen(f));
+    .find((f) => !Number.isInteger(f) && f > 1 && honoured !== null && Math.floor(f) >= honoured && asked.includes(Math.floor(f)) && asked.includes(Math.ceil(f)));
   if (fraction !== undefined) {
     const [down, up] = [Math.floor(fraction), Math.ceil(fraction)];
-    const apart = (x: number, y: number) => bursts.every((_, b) => apartIn(b, x, y));
+    const apart = (x: number, y: number) => bursts.some((_, b) => apartIn(b, x, y)) && !bursts.some((_, b) => togetherIn(b, x, y));
     const rule = together(fraction, down) ? 'truncated' : together(fraction, up) ? 'rounded up' : apart(fraction, down) && apart(fraction, up) ? 'kept' : undefined;
     if (rule) result.fraction = { asked: fraction, lived: rule === 'truncated' ? down : rule === 'rounded up' ? up : fraction, rule };
   }

@@ -82,6 +82,24 @@ describe('a store without a clock, with --real-time', () => {
     expect(expiry.lateMs).toBeLessThan(700);
   });
 
+  it('says only what narrow readings prove: a store that stalls for two seconds under a burst of writes is not taken for one honouring 1 s', async () => {
+    const etcdish = limitedProvider('stalls', 'etcd-like, stalls', ETCDISH, { clock: false });
+    const started = Date.now();
+    const stalling: ProviderDefinition = {
+      ...etcdish,
+      async start(context) {
+        const instance = await etcdish.start(context);
+        const get = instance.get.bind(instance);
+        // Reads from 1 s to 3.2 s into the run answer only at 3.2 s, as etcd did while it synced 600 lease writes.
+        return { ...instance, get: async (key) => (await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 3200 - Date.now()))), get(key)) };
+      },
+    };
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+    const { result } = await inFakeTime(stalling, { realTimeSeconds: 70, cases: [byId('ttl.native.min'), byId('ttl.native.expiry-at-ttl')] });
+    expect(result('ttl.native.min').observed).toMatchObject({ lifetimes: { honoured: 2, fraction: { rule: 'truncated' } } });
+    expect(result('ttl.native.expiry-at-ttl').observed).toMatchObject({ ttlSeconds: 2 });
+  });
+
   it('fails the expiry rules on a store that is late by more than the second real time allows', async () => {
     const { status, result } = await inFakeTime(limitedProvider('late', 'no clock, 3 s late', { lateSeconds: 3 }, { clock: false }), {
       realTimeSeconds: 65,

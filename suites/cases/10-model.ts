@@ -34,7 +34,7 @@ async function modelRun(context: CaseContext, options: { clock?: Clock; maxComma
 async function modelRunInRealTime(context: CaseContext, realTime: RealTime, options: { maxCommands: number; presentOnlyDeletes?: boolean }): Promise<void> {
   const runs = Math.min(context.runs, 25);
   // What is left once every put is a second past its TTL: a sequence's steps add up to no more.
-  const fitMs = realTime.remainingMs() - 2 * realTime.resolutionMs;
+  const fitMs = realTime.remainingMs() - 3 * realTime.resolutionMs;
   const failures = await Promise.all(
     Array.from({ length: runs }, async (_, run) => {
       const timeline = realTime.timeline(context.kv);
