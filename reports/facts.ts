@@ -38,7 +38,8 @@ function lifetimesText(f: LimitFact, life: TtlLifetimes, accepted: string): stri
   const smallest = f.accepted === null ? null : f.unit === 'ms' ? f.accepted / 1000 : f.accepted;
   const real = life.measured === 'real-time' ? ` (lifetimes measured in real time, to ${duration(life.resolutionMs ?? 500)})` : '';
   const stopped = life.stopped ? `; lifetimes: ${life.stopped}` : '';
-  if (life.honoured === null) return `${accepted}; ${life.asked.length ? 'no TTL asked lived as long as asked' : 'lifetimes not observed'}${stopped}${real}`;
+  if (life.asked.length === 0) return `${accepted}; lifetimes ${life.stopped ?? 'not observed'}`;
+  if (life.honoured === null) return `${accepted}; no TTL asked lived as long as asked${stopped}${real}`;
   const head = life.honoured === smallest ? accepted : `${ttl(life.honoured)} honoured (accepted: ${accepted})`;
   const under = life.floor
     ? life.floor.lives === life.honoured
