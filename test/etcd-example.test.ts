@@ -59,9 +59,11 @@ describe('examples/etcd: etcd, a real server without a clock', () => {
       expect(result('ttl.expiry.one-year').message).toContain('only a clock runs it');
 
       // What etcd honours, not what it accepts: a 2 s floor, whole seconds, lateness with the 2 s TTL.
-      const min = result('ttl.native.min').observed as Fact;
-      expect(min).toMatchObject({ unit: 'ms', value: 1000, lifetimes: { honoured: 2, floor: { lives: 2 }, fraction: { asked: 59.5, lived: 59, rule: 'truncated' }, measured: 'real-time' } });
-      expect(renderFact(min).value).toMatch(/^2 s honoured \(accepted: 1,000 ms\): anything under 2 s lives 2 s; fractions truncated: 59\.5 s lives 59 s/);
+      const min = result('ttl.native.min').observed as Fact & { lifetimes: { fraction: { asked: number; lived: number } } };
+      expect(min).toMatchObject({ unit: 'ms', value: 1000, lifetimes: { honoured: 2, floor: { lives: 2 }, fraction: { rule: 'truncated' }, measured: 'real-time' } });
+      // 59.5 s when the whole ladder fits what is left of the phase; on a loaded machine a smaller fraction.
+      expect(min.lifetimes.fraction.lived).toBe(Math.floor(min.lifetimes.fraction.asked));
+      expect(renderFact(min).value).toMatch(/^2 s honoured \(accepted: 1,000 ms\): anything under 2 s lives 2 s; fractions truncated: \d+\.5 s lives \d+ s/);
       const expiry = result('ttl.native.expiry-at-ttl').observed as { ttlSeconds: number; lateMs: number };
       expect(expiry).toMatchObject({ fact: 'expiry', ttlSeconds: 2, measured: 'real-time' });
       expect(expiry.lateMs).toBeLessThan(1000);
