@@ -58,8 +58,9 @@ function runOptions(): string {
   --shard=K/N       only the K-th of N equal slices of the selected cases (for CI jobs);
                     \`report\` merges the shards of a provider and names any that is missing
   --real-time=SECONDS
-                    a total real-time budget: on a provider without a clock, measure how late
-                    expiry comes by waiting (labelled "measured in real time"); never by default
+                    on a provider without a clock, run the cases that need time in real time,
+                    side by side, in a phase of at most this long (a SKIP says what budget would
+                    run it; labelled "measured in real time"); never by default
   --replay=SEED:PATH
                     reproduce a property failure (with --case=<its id>), as its results record it
   --allow-destructive

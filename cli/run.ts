@@ -10,6 +10,7 @@ import { loadDivergences, mergeDivergences } from '../suites/divergences.ts';
 import { RESULTS_FORMAT, type CaseResult, type ResultsFile } from '../results/types.ts';
 import { RESULTS_SCHEMA_PATH, validateResults } from '../results/validate.ts';
 import { baseRunInfo, newNamespace, runCases } from '../suites/engine.ts';
+import { MAX_REAL_TIME_SECONDS } from '../suites/real-time.ts';
 import { UsageError, ensureDirFlag, intFlag, listFlag, parseArgs, type Parsed } from './args.ts';
 import type { Replay } from '../suites/case.ts';
 import type { RuntimePool } from './pool.ts';
@@ -90,7 +91,7 @@ export interface RunPlan {
   shard?: { index: number; total: number; of: number };
   /** --case, --category: a run of some cases only, which never replaces a whole run's results file. */
   partial?: { case?: string; category?: string };
-  /** --real-time=SECONDS: a total budget for measuring, without a clock, what only time shows. */
+  /** --real-time=SECONDS: on a provider without a clock, the cases that need time run side by side in a phase of at most this long. */
   realTimeSeconds?: number;
   /** --replay=SEED:PATH[@COMMANDS]: the property failure to run again (with --case). */
   replay?: Replay;
@@ -134,7 +135,7 @@ export async function planRun(parsed: Parsed): Promise<RunPlan> {
   const runs = intFlag(flags, 'runs', { min: 1, max: 100_000 }) ?? 50;
   const timeoutMs = (intFlag(flags, 'timeout', { min: 1, max: 3600 }) ?? 120) * 1000;
   const jobs = intFlag(flags, 'jobs', { min: 1, max: 64 }) ?? availableParallelism();
-  const realTimeSeconds = intFlag(flags, 'real-time', { min: 1, max: 86_400 });
+  const realTimeSeconds = intFlag(flags, 'real-time', { min: 1, max: MAX_REAL_TIME_SECONDS });
   const replay = replayFlag(flags);
   if (replay && !flags.case) throw new UsageError('--replay needs --case=<id> naming the property case whose failure it reproduces');
   const allowDestructive = parsed.booleans.has('allow-destructive');
@@ -366,6 +367,7 @@ async function runProvider(
         });
     },
     onRestart: (message) => log(`  ⚠ ${message}`),
+    onNote: (message) => log(`  ⏱ ${message}`),
     onResult(result, index, total) {
       counts[result.status] = (counts[result.status] ?? 0) + 1;
       // A provider that is not running errs every case with one message: print it once, then count.

@@ -8,7 +8,7 @@
  * value, metadata and expiry, delete of a missing key succeeds, pages never end
  * with an empty trailing page.
  */
-import type { Entry, JsonValue, ListOptions, ListPage, PutOptions } from '../api/index.ts';
+import type { Entry, JsonValue, KvInstance, ListOptions, ListPage, PutOptions } from '../api/index.ts';
 import { NativeError, compareUtf8 } from '../api/index.ts';
 import { CONTRACT_LIMITS } from './limits.ts';
 import { keyProblem, limitProblem, prefixProblem, ttlProblem, valueProblem } from './rules.ts';
@@ -74,6 +74,22 @@ export class KvModel {
     }
     return stored;
   }
+}
+
+/**
+ * The native operations over a model, with its virtual clock: the memory provider, the test suite's
+ * broken providers, and the suites' dry run of a case before it runs in real time start from this.
+ */
+export function modelInstance(model: KvModel, version = '1'): KvInstance {
+  return {
+    runtime: { name: 'kvparity-model', version },
+    get: async (key) => model.get(key),
+    put: async (key, value, options) => model.put(key, value, options),
+    delete: async (key) => model.delete(key),
+    list: async (options) => model.list(options),
+    clock: { advance: async (seconds) => model.advance(seconds) },
+    stop: async () => {},
+  };
 }
 
 function check(problem: string | null, errorClass: NativeError['errorClass']): void {

@@ -1,19 +1,6 @@
-import { KvModel } from '../contract/model.ts';
+import { KvModel, modelInstance } from '../contract/model.ts';
 import { upstreamLink } from '../contract/upstream.js';
-import { defineProvider, type KvInstance } from '../api/index.ts';
-
-/** The native operations over a model: the memory provider, and the test suite's broken providers, start from this. */
-export function modelInstance(model: KvModel, version = '1'): KvInstance {
-  return {
-    runtime: { name: 'kvparity-model', version },
-    get: async (key) => model.get(key),
-    put: async (key, value, options) => model.put(key, value, options),
-    delete: async (key) => model.delete(key),
-    list: async (options) => model.list(options),
-    clock: { advance: async (seconds) => model.advance(seconds) },
-    stop: async () => {},
-  };
-}
+import { defineProvider } from '../api/index.ts';
 
 /** The EdgeZero contract itself, in memory: the reference every other provider is held against. */
 export default defineProvider({

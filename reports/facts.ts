@@ -2,7 +2,7 @@
  * One readable cell per fact (results/facts.ts): the number with its unit, or where the search
  * stood in words; the platform's own refusal text goes beside it, verbatim.
  */
-import { amount, type AttemptsFact, type ExpiryFact, type Fact, type LimitFact } from '../results/facts.ts';
+import { amount, type AttemptsFact, type ExpiryFact, type Fact, type LimitFact, type TtlLifetimes } from '../results/facts.ts';
 
 export interface FactCell {
   value: string;
@@ -17,6 +17,43 @@ export function renderFact(fact: Fact): FactCell {
 }
 
 function limitText(f: LimitFact): string {
+  const text = searchText(f) + movesText(f);
+  return f.lifetimes ? lifetimesText(f, f.lifetimes, text) : text;
+}
+
+/** A limit on two inputs together: what it is with the other one longer, and their sum when it moves one for one. */
+function movesText(f: LimitFact): string {
+  const m = f.movesWith;
+  if (!m || f.value === null) return '';
+  const of = (n: number) => amount(n, f.unit);
+  const other = m.value === null ? 'not pinned' : of(m.value);
+  const total = m.total !== undefined ? `: key and value together at most ${of(m.total)} (a limit on the request, not the value)` : '';
+  return ` with a ${m.at}-byte key; ${other} with one ${m.by} B longer${total}`;
+}
+
+/** "1 ms", "1.5 s", "59 s": a TTL in seconds. */
+const ttl = (s: number) => (s < 1 ? `${Number((s * 1000).toFixed(3))} ms` : `${s.toLocaleString('en-US')} s`);
+
+/** The smallest TTL with what keys lived: the one honoured first, then what became of those under it and of a fraction. */
+function lifetimesText(f: LimitFact, life: TtlLifetimes, accepted: string): string {
+  const smallest = f.accepted === null ? null : f.unit === 'ms' ? f.accepted / 1000 : f.accepted;
+  const real = life.measured === 'real-time' ? ` (lifetimes measured in real time, to ${duration(life.resolutionMs ?? 500)})` : '';
+  const stopped = life.stopped ? `; lifetimes: ${life.stopped}` : '';
+  if (life.asked.length === 0) return `${accepted}; lifetimes ${life.stopped ?? 'not observed'}`;
+  if (life.honoured === null) return `${accepted}; no TTL asked lived as long as asked${stopped}${real}`;
+  const head = life.honoured === smallest ? accepted : `${ttl(life.honoured)} honoured (accepted: ${accepted})`;
+  const under = life.floor
+    ? life.floor.lives === life.honoured
+      ? `anything under ${ttl(life.honoured)} lives ${ttl(life.honoured)}`
+      : `TTLs of ${ttl(life.floor.from)} to ${ttl(life.floor.to)} live ${ttl(life.floor.lives)}`
+    : life.raised
+      ? `TTLs of ${ttl(life.raised.from)} to ${ttl(life.raised.to)} lived longer than asked${life.raised.varying ? ', by varying amounts' : ''} (up to ${ttl(life.raised.upTo)})${life.raised.varying ? ': late expiry, not a floor' : ''}`
+      : '';
+  const fraction = life.fraction && life.fraction.rule !== 'kept' ? `; fractions ${life.fraction.rule}: ${ttl(life.fraction.asked)} lives ${ttl(life.fraction.lived)}` : '';
+  return `${head}${under ? `: ${under}` : ''}${fraction}${stopped}${real}`;
+}
+
+function searchText(f: LimitFact): string {
   const of = (n: number) => amount(n, f.unit);
   const beyond = f.beyond ? `; beyond it: ${f.beyond}` : '';
   if (f.value !== null) return of(f.value) + beyond;

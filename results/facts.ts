@@ -36,6 +36,42 @@ export interface LimitFact {
   probes: number;
   /** Bytes sent while searching, where sizes cost bytes (the time it took is the case's duration). */
   moved?: number;
+  /**
+   * A limit on this and another input together (a request limit over key and value): with the
+   * other input `by` units longer, the limit is `value` (null: not pinned), and `total` is what
+   * the two may add up to when the limit moves one for one.
+   */
+  movesWith?: { input: 'key'; at: number; by: number; value: number | null; total?: number };
+  /** For the smallest TTL: what keys written with TTLs at and above it lived (suites/lifetimes.ts). */
+  lifetimes?: TtlLifetimes;
+}
+
+/**
+ * What keys written with several TTLs lived: the smallest TTL the store honours (a key lives as
+ * long as asked, no longer than the keys of larger TTLs live past theirs), and how it treats the
+ * others. Seconds throughout.
+ */
+export interface TtlLifetimes {
+  /** The smallest TTL asked with which a key lived as long as asked; null: none of those asked. */
+  honoured: number | null;
+  /** TTLs from `from` to `to` lived `lives` (when `lives` is `honoured`: anything under it lives it). */
+  floor?: { from: number; to: number; lives: number };
+  /**
+   * TTLs from `from` to `to` lived longer than asked, up to `upTo`: read too sparsely to pin one
+   * age, or (`varying`) at ages no one floor explains (late expiry, not a floor).
+   */
+  raised?: { from: number; to: number; upTo: number; varying?: true };
+  /** What a fractional TTL lived: cut to the whole second below, raised to the one above, or kept. */
+  fraction?: { asked: number; lived: number; rule: 'truncated' | 'rounded up' | 'kept' };
+  /** The TTLs asked (each in two bursts). */
+  asked: number[];
+  /** How the lifetimes were watched; absent when they were not (no clock, no --real-time). */
+  measured?: 'controlled-clock' | 'real-time';
+  /** In real time: differences smaller than this are not told. */
+  resolutionMs?: number;
+  /** Why the lifetimes were not all observed, in words (no clock, the budget ran out). */
+  stopped?: string;
+  how: string;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { ContractHandle } from '../contract/handle.ts';
 import type { CheckKind, PropertyDetails } from '../results/types.ts';
 import type { CaseInstance } from './instance.ts';
 import type { KeyAlphabet } from './key-alphabet.ts';
+import type { RealTime } from './real-time.ts';
 
 export type Requirement = keyof Pick<Capabilities, 'ttl' | 'metadata'>;
 
@@ -36,11 +37,12 @@ export interface CaseContext {
   /** Attach what was observed (JSON-safe); probes return it instead. */
   observe(value: unknown): void;
   /**
-   * Present only when the user asked for real-time measurement (--real-time=SECONDS) and the
-   * provider has no clock: how much of that total budget is left, in milliseconds, and what a case
-   * used of it. What it measures is labelled "measured in real time".
+   * Present only when the user asked for real time (--real-time=SECONDS), the provider has no
+   * clock and the case measures with one or the other (`clock: 'or-real-time' | 'optional'`): how
+   * long is left before the real-time phase ends, and timelines for clocks on real time. What it
+   * measures is labelled "measured in real time".
    */
-  realTime?: RealTimeBudget;
+  realTime?: RealTime;
   /** A property failure to reproduce (--replay=seed:path[@commands-path]): checkProperty runs that one path. */
   replay?: Replay;
   /**
@@ -57,11 +59,6 @@ export interface Replay {
   seed: number;
   path: string;
   commandsPath?: string;
-}
-
-export interface RealTimeBudget {
-  remainingMs(): number;
-  spend(ms: number): void;
 }
 
 /** The context of a case that requires a clock: it is there. */
@@ -105,7 +102,11 @@ interface UntimedCase extends CaseFields {
   run(context: CaseContext): Promise<unknown>;
 }
 
-/** Moves the provider's clock: SKIP (capability absent: clock) where there is none. */
+/**
+ * Moves the provider's clock. Without one, with --real-time, it runs on real time (suites/real-time.ts:
+ * when it fits the budget and observes no key within a second of its TTL); else SKIP (capability
+ * absent: clock), saying what budget would run it.
+ */
 interface TimedCase extends CaseFields {
   clock: 'required';
   run(context: TimedCaseContext): Promise<unknown>;
@@ -113,10 +114,11 @@ interface TimedCase extends CaseFields {
 
 /**
  * Measures with the provider's clock where there is one; without, in real time when the user gave
- * --real-time (context.realTime), else SKIP (capability absent: clock).
+ * --real-time (context.realTime), else SKIP (capability absent: clock). 'optional': runs without
+ * either too, and says what only time would have shown.
  */
 interface ClockOrRealTimeCase extends CaseFields {
-  clock: 'or-real-time';
+  clock: 'or-real-time' | 'optional';
   run(context: CaseContext): Promise<unknown>;
 }
 

@@ -11,7 +11,8 @@ import { RESULTS_FORMAT, type CaseResult, type ResultsFile, type RunInfo } from 
 import type { Case, Replay } from './case.ts';
 import type { KnownDivergence } from './divergences.ts';
 import { withTimeout } from '../api/time-limit.ts';
-import { erroredResult, runCase, skippedResult } from './run-case.ts';
+import { erroredResult, runCase, skippedResult, type CaseRun } from './run-case.ts';
+import type { RealTimePhase } from './real-time.ts';
 import { caseInstance } from './instance.ts';
 import { listingVaries as observeListing } from './listing.ts';
 import { ANY_ALPHABET, keyAlphabet, observeAlphabet, type KeyAlphabet } from './key-alphabet.ts';
@@ -32,10 +33,12 @@ export interface RunOptions {
   start(): Promise<KvInstance>;
   onResult?(result: CaseResult, index: number, total: number): void;
   onRestart?(message: string): void;
+  /** A line about the run as a whole (which cases ran in real time). */
+  onNote?(message: string): void;
   defaultTimeoutMs?: number;
   /** --allow-destructive: run destructive cases against production and http targets too. */
   allowDestructive?: boolean;
-  /** --real-time=SECONDS: a total real-time budget for measuring, on a provider without a clock, what only time shows. */
+  /** --real-time=SECONDS: on a provider without a clock, the cases that need time run side by side in a phase of at most this long. */
   realTimeSeconds?: number;
   /** --replay=seed:path: the property failure to reproduce (with --case naming its case). */
   replay?: Replay;
@@ -97,50 +100,90 @@ export async function runCases(options: RunOptions): Promise<ResultsFile> {
   const timeStart = new Date().toISOString();
   const runtime = new Supervised(options, info);
   await runtime.start('');
-  const realTime = options.realTimeSeconds ? realTimeBudget(options.realTimeSeconds * 1000) : undefined;
   // Observed once, when the first case that depends on it runs, under prefixes no case uses ("-" is
   // not base 36, nor an upper-case attempt letter; like the namespace, inside any store's alphabet).
   // A provider error while observing is the asking case's ERROR (run-case.ts); the next case asks again.
   const listingVaries = once(() => (runtime.instance ? observeListing(caseInstance(runtime.instance), `${ns.namespace}-listing/`) : Promise.resolve(false)));
   const storeAlphabet = once(() => (runtime.instance ? observeAlphabet(caseInstance(runtime.instance), `${ns.namespace}-alphabet/`).then(keyAlphabet) : Promise.resolve(ANY_ALPHABET)));
-
-  // Destructive cases last: a runtime they crash costs no restart in the middle of the run.
-  const order = [...options.cases.keys()].sort((a, b) => Number(!!options.cases[a].destructive) - Number(!!options.cases[b].destructive));
   const results: CaseResult[] = new Array(options.cases.length);
-  for (const [done, index] of order.entries()) {
+  const record = (index: number, result: CaseResult) => {
+    results[index] = result;
+    options.onResult?.(result, index, options.cases.length);
+  };
+
+  const caseRun = (index: number, instance: KvInstance, realTime?: RealTimePhase): CaseRun => ({
+    kv: instance,
+    ns: caseNamespace(ns.namespace, index),
+    attemptNs: (attempt) => attemptNamespace(ns.namespace, index, attempt),
+    listingVaries,
+    keyAlphabet: storeAlphabet,
+    seed: caseSeed(options.seed, options.cases[index].id),
+    provider: options.provider,
+    runs: options.runs,
+    timeoutMs: options.defaultTimeoutMs,
+    divergences: options.divergences,
+    divergenceFor: divergenceIds(info),
+    ...(realTime ? { realTime } : {}),
+    replay: options.replay,
+  });
+  // A bug of the kit's own in a case (or a provider error it let through) is that case's ERROR: the run goes on.
+  const runOne = (index: number, instance: KvInstance, realTime?: RealTimePhase) =>
+    runCase(options.cases[index], caseRun(index, instance, realTime)).catch((error: unknown) => erroredResult(options.cases[index], `the kit failed running this case: ${(error as Error)?.stack ?? String(error)}`));
+  const refusal = (definition: Case) =>
+    definition.destructive && !options.allowDestructive && remoteOrProduction(info, options.provider)
+      ? skippedResult(definition, `destructive: it can crash the runtime, so it does not run against a ${info.kind === 'production' ? 'production' : 'remote'} target unless --allow-destructive is given`)
+      : undefined;
+  /** After an ERROR or TIMEOUT: a runtime that died is restarted (a destructive case's only stopped), and the result says so. */
+  const afterDeath = async (definition: Case, result: CaseResult, why: string) => {
+    if ((result.status !== 'ERROR' && result.status !== 'TIMEOUT') || !(await runtime.died())) return result;
+    if (definition.destructive) await runtime.stop();
+    else await runtime.restartAfterDeath(definition.id);
+    return { ...result, status: 'ERROR' as const, message: `the runtime died ${why} (${result.message})` };
+  };
+
+  // Destructive cases last: a runtime they crash costs no restart in the middle of the run. Without
+  // a clock and with --real-time, the cases that need time wait side by side in one phase before them.
+  const inRealTime = (definition: Case) => !!options.realTimeSeconds && !!definition.clock && !(options.provider.capabilities.clock && runtime.instance?.clock);
+  const indices = [...options.cases.keys()];
+  const destructive = indices.filter((i) => options.cases[i].destructive);
+  const timed = indices.filter((i) => !options.cases[i].destructive && inRealTime(options.cases[i]));
+  const ordinary = indices.filter((i) => !options.cases[i].destructive && !timed.includes(i));
+
+  for (const index of ordinary) {
     const definition = options.cases[index];
-    if (definition.destructive && !runtime.instance && done > 0 && order.slice(0, done).some((i) => options.cases[i].destructive)) {
+    const instance = runtime.instance;
+    const result = instance ? await runOne(index, instance) : erroredResult(definition, `provider is not running: ${info.start_error}`);
+    record(index, instance ? await afterDeath(definition, result, 'during this case') : result);
+  }
+
+  if (timed.length > 0) {
+    const instance = runtime.instance;
+    const budgetMs = options.realTimeSeconds! * 1000;
+    const started = performance.now();
+    const phase: RealTimePhase = { budgetMs, endsAt: started + budgetMs };
+    const settled = await Promise.all(
+      timed.map(async (index) => (instance ? runOne(index, instance, phase) : erroredResult(options.cases[index], `provider is not running: ${info.start_error}`))),
+    );
+    // One check after the phase: every case ran on the same runtime.
+    const died = instance !== undefined && settled.some((r) => r.status === 'ERROR' || r.status === 'TIMEOUT') && (await runtime.died());
+    if (died) await runtime.restartAfterDeath('the real-time phase');
+    timed.forEach((index, i) => {
+      const result = settled[i];
+      record(index, died && (result.status === 'ERROR' || result.status === 'TIMEOUT') ? { ...result, status: 'ERROR', message: `the runtime died during the real-time phase (${result.message})` } : result);
+    });
+    options.onNote?.(realTimeNote(options.realTimeSeconds!, (performance.now() - started) / 1000, timed.map((i) => results[i])));
+  }
+
+  for (const [n, index] of destructive.entries()) {
+    const definition = options.cases[index];
+    if (!runtime.instance && n > 0) {
       // An earlier destructive case took the runtime down: the others still get one, at the end of the run.
       await runtime.start(`restart for ${definition.id} after a destructive case failed: `);
     }
     const instance = runtime.instance;
-    const refused = definition.destructive && !options.allowDestructive && remoteOrProduction(info, options.provider);
-    let result = refused
-      ? skippedResult(definition, `destructive: it can crash the runtime, so it does not run against a ${info.kind === 'production' ? 'production' : 'remote'} target unless --allow-destructive is given`)
-      : instance
-        ? await runCase(definition, {
-            kv: instance,
-            ns: caseNamespace(ns.namespace, index),
-            attemptNs: (attempt) => attemptNamespace(ns.namespace, index, attempt),
-            listingVaries,
-            keyAlphabet: storeAlphabet,
-            seed: caseSeed(options.seed, definition.id),
-            provider: options.provider,
-            runs: options.runs,
-            timeoutMs: options.defaultTimeoutMs,
-            divergences: options.divergences,
-            divergenceFor: divergenceIds(info),
-            realTime,
-            replay: options.replay,
-          }).catch((error: unknown) => erroredResult(definition, `the kit failed running this case: ${(error as Error)?.stack ?? String(error)}`))
-        : erroredResult(definition, `provider is not running: ${info.start_error}`);
-    if (instance && !refused && (result.status === 'ERROR' || result.status === 'TIMEOUT') && (await runtime.died())) {
-      result = { ...result, status: 'ERROR', message: `the runtime died during this case (${result.message})` };
-      if (definition.destructive) await runtime.stop();
-      else await runtime.restartAfterDeath(definition.id);
-    }
-    results[index] = result;
-    options.onResult?.(result, index, options.cases.length);
+    const refused = refusal(definition);
+    const result = refused ?? (instance ? await afterDeath(definition, await runOne(index, instance), 'during this case') : erroredResult(definition, `provider is not running: ${info.start_error}`));
+    record(index, result);
   }
   if (runtime.restarts) info.restarts = runtime.restarts;
 
@@ -158,14 +201,17 @@ function once<T>(observe: () => Promise<T>): () => Promise<T> {
     }));
 }
 
+/** What the real-time phase did, in one line: which cases ran side by side, and which did not fit and why. */
+export function realTimeNote(budgetSeconds: number, wallSeconds: number, results: CaseResult[]): string {
+  const outside = results.filter((r) => r.status === 'SKIP');
+  const ran = results.filter((r) => r.status !== 'SKIP');
+  const parts = [`real time (--real-time=${budgetSeconds}): ${ran.length} of ${results.length} cases ran side by side in ${wallSeconds.toFixed(1)} s${ran.length ? ` (${ran.map((r) => r.test).join(', ')})` : ''}`];
+  if (outside.length) parts.push(`${outside.length} did not run: ${outside.map((r) => `${r.test} (${r.message.replace(/^does not fit the real-time budget \(--real-time=\d+\): /, '')})`).join('; ')}`);
+  return parts.join('; ');
+}
+
 /** A production target, or one reached over the network (the http provider): what a destructive case must not touch by default. */
 const remoteOrProduction = (info: RunInfo, provider: ProviderDefinition) => info.kind === 'production' || provider.id === 'http';
-
-/** The real-time budget shared by every case of a run. */
-function realTimeBudget(totalMs: number) {
-  let spent = 0;
-  return { remainingMs: () => Math.max(0, totalMs - spent), spend: (ms: number) => void (spent += ms) };
-}
 
 /** The provider's running instance over a run: started, asked if alive, restarted once after it died, stopped (each bounded). */
 class Supervised {

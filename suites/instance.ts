@@ -21,15 +21,21 @@ export interface CaseInstance extends NativeKv {
 
 /** `onDisagreement`: where EdgeZero's own handle answers otherwise than the port (upstream-handle.ts). */
 export function caseInstance(kv: KvInstance, onDisagreement: (disagreement: PortDisagreement) => void = () => {}): CaseInstance {
-  const native: CaseInstance = {
+  const native = withPortHandle({
     get: (key) => kv.get(key),
     put: (key, value, options) => kv.put(key, value, options),
     delete: (key) => kv.delete(key),
     list: (options) => kv.list(options),
     batch: kv.batch ? (ops) => kv.batch!(ops) : (ops) => oneByOne(kv, ops),
-    handle: (spy) => (kv.kvHandle ? new UpstreamKvHandle(kv.kvHandle, { spy, onDisagreement }) : new KvHandle(spy ? recorded(native, spy.calls) : native)),
-  };
-  return native;
+  });
+  const transport = kv.kvHandle;
+  return transport ? { ...native, handle: (spy) => new UpstreamKvHandle(transport, { spy, onDisagreement }) } : native;
+}
+
+/** Native operations with the kit's port of KvHandle over them (a spy records the native calls it makes). */
+export function withPortHandle(ops: Omit<CaseInstance, 'handle'>): CaseInstance {
+  const instance: CaseInstance = { ...ops, handle: (spy) => new KvHandle(spy ? recorded(instance, spy.calls) : instance) };
+  return instance;
 }
 
 /** Native operations that record each call by name. */

@@ -2,14 +2,17 @@
 import type { KvInstance } from '../api/index.ts';
 import { TimeoutError, withTimeout } from '../api/time-limit.ts';
 import type { PortDisagreement } from '../contract/upstream-handle.ts';
+import { KvHandle } from '../contract/handle.ts';
+import { KvModel, modelInstance } from '../contract/model.ts';
 import type { CaseResult, PropertyDetails, Status } from '../results/types.ts';
-import { CaseFailure, type Case, type CaseContext, type RealTimeBudget, type Replay, type TimedCaseContext } from './case.ts';
+import { CaseFailure, type Case, type CaseContext, type Replay, type TimedCaseContext } from './case.ts';
 import { applyDivergence, findDivergence, matchesPartial, type KnownDivergence } from './divergences.ts';
 import { ANY_ALPHABET, type KeyAlphabet } from './key-alphabet.ts';
 import { caseInstance, type CaseInstance } from './instance.ts';
 import { listAllNative } from './listing.ts';
 import { describeValue } from './observe.ts';
 import { isFact, type AttemptsFact } from '../results/facts.ts';
+import { MAX_REAL_TIME_SECONDS, REAL_TIME_RESOLUTION_MS, REAL_WALL, Timeline, virtualWall, wholeSeconds, type RealTime, type RealTimePhase } from './real-time.ts';
 
 const DEFAULT_CASE_TIMEOUT_MS = 120_000;
 
@@ -42,8 +45,8 @@ export interface CaseRun {
   divergences: KnownDivergence[];
   /** Whose recorded divergences apply, in order. */
   divergenceFor: string[];
-  /** The run's real-time budget (--real-time), for cases that measure without a clock. */
-  realTime?: RealTimeBudget;
+  /** The run's real-time phase (--real-time), for cases that need time on a provider without a clock. */
+  realTime?: RealTimePhase;
   replay?: Replay;
 }
 
@@ -60,13 +63,54 @@ export function skippedResult(definition: Case, message: string): CaseResult {
   return { ...about(definition), ...(definition.contract ? { contract: definition.contract } : {}), status: 'SKIP', message, duration_ms: 0 };
 }
 
+const hasClock = (run: CaseRun) => !!(run.provider.capabilities.clock && run.kv.clock);
+
 /** Capabilities the case needs and this provider lacks; a clock counts only if the instance has one. */
 function missingCapabilities(definition: Case, run: CaseRun): string[] {
   const missing: string[] = (definition.requires ?? []).filter((need) => !run.provider.capabilities[need]);
-  const hasClock = !!(run.provider.capabilities.clock && run.kv.clock);
-  if (definition.clock === 'required' && !hasClock) missing.push('clock');
-  if (definition.clock === 'or-real-time' && !hasClock && !run.realTime) missing.push('clock (--real-time=SECONDS measures it in real time)');
+  if (definition.clock === 'or-real-time' && !hasClock(run) && !run.realTime) missing.push('clock (--real-time=SECONDS measures it in real time)');
   return missing;
+}
+
+/** What running a clock-bound case in real time takes: the wall time it needs, and how near a TTL it reads a key still expected. */
+export interface RealTimePlan {
+  needMs: number;
+  minMarginMs: number;
+}
+
+/**
+ * A dry run of the case on the reference model, with its timeline on virtual time: the plan is
+ * the timeline's, so the real run waits exactly as the plan says (plus the store's round trips).
+ */
+export async function planRealTime(definition: Case, run: Pick<CaseRun, 'provider' | 'ns' | 'seed' | 'runs'>): Promise<RealTimePlan> {
+  const model = modelInstance(new KvModel(Date.now()));
+  const timeline = new Timeline(caseInstance(model), virtualWall(model.clock!));
+  const context: TimedCaseContext = {
+    provider: run.provider,
+    kv: timeline.kv,
+    handle: timeline.kv.handle(),
+    ns: run.ns,
+    keys: ANY_ALPHABET,
+    key: (suffix) => run.ns + suffix,
+    clock: timeline.clock,
+    seed: run.seed,
+    runs: run.runs,
+    observe: () => {},
+    track: () => {},
+  };
+  await withTimeout((definition.run as (context: TimedCaseContext) => Promise<unknown>)(context), 60_000, 'the dry run on the reference model took over 60 s');
+  return { needMs: timeline.elapsedMs(), minMarginMs: timeline.minMarginMs };
+}
+
+/** Why a clock-bound case cannot run in real time (with this budget, or at all); undefined when it can. */
+function outOfRealTime(plan: RealTimePlan, budgetMs: number | undefined): string | undefined {
+  if (plan.minMarginMs < REAL_TIME_RESOLUTION_MS) {
+    return `it reads a key ${Number((plan.minMarginMs / 1000).toFixed(3))} s before its TTL, and real time decides expiry only to the second: only a clock runs it`;
+  }
+  const need = wholeSeconds(plan.needMs);
+  if (need > MAX_REAL_TIME_SECONDS) return `it needs ${need.toLocaleString('en-US')} s of real time, more than --real-time takes (${MAX_REAL_TIME_SECONDS.toLocaleString('en-US')}): only a clock runs it`;
+  if (budgetMs === undefined || need * 1000 > budgetMs) return `it needs ${need.toLocaleString('en-US')} s of real time: --real-time=${need} runs it`;
+  return undefined;
 }
 
 export async function runCase(definition: Case, run: CaseRun): Promise<CaseResult> {
@@ -74,6 +118,27 @@ export async function runCase(definition: Case, run: CaseRun): Promise<CaseResul
   const base = { ...about(definition), ...(definition.contract ? { contract: definition.contract } : {}) };
   const missing = missingCapabilities(definition, run);
   if (missing.length > 0) return { ...base, status: 'SKIP', message: `capability absent: ${missing.join(', ')}`, duration_ms: 0 };
+  // Without a clock, a clock-bound case runs on real time when it fits (planned by a dry run on the model).
+  const onTimeline = definition.clock === 'required' && !hasClock(run);
+  if (onTimeline) {
+    let why: string | undefined;
+    try {
+      why = outOfRealTime(await planRealTime(definition, run), run.realTime?.budgetMs);
+    } catch (error) {
+      return { ...base, status: 'ERROR', message: `the dry run that plans it in real time failed: ${(error as Error).message}`, duration_ms: Math.round(performance.now() - started) };
+    }
+    if (why) {
+      const message = run.realTime ? `does not fit the real-time budget (--real-time=${run.realTime.budgetMs / 1000}): ${why}` : `capability absent: clock (${why})`;
+      return { ...base, status: 'SKIP', message, duration_ms: 0 };
+    }
+  }
+  // Real time only where there is no clock to move: a clock is exact, real time is not.
+  const phase = definition.clock && !hasClock(run) ? run.realTime : undefined;
+  const realTime: RealTime | undefined = phase && {
+    remainingMs: () => Math.max(0, phase.endsAt - REAL_WALL.now()),
+    timeline: (kv) => new Timeline(kv),
+    resolutionMs: REAL_TIME_RESOLUTION_MS,
+  };
 
   // Where EdgeZero's own handle answers otherwise than the kit's port: the case fails with it.
   const disagreements: PortDisagreement[] = [];
@@ -90,26 +155,32 @@ export async function runCase(definition: Case, run: CaseRun): Promise<CaseResul
     return applyDivergence({ ...base, status: 'ERROR', message: `before the case, observing the store failed: ${describeError(error)}`, duration_ms: Math.round(performance.now() - started) }, run.divergences, run.divergenceFor);
   }
   const recorded = run.divergenceFor.some((id) => findDivergence(run.divergences, definition.id, id));
-  const contextIn = (ns: string): CaseContext => ({
-    provider: run.provider,
-    kv,
-    handle: kv.handle(),
-    ns,
-    key: (suffix) => ns + suffix,
-    keys,
-    clock: run.kv.clock,
-    seed: run.seed,
-    runs: run.runs,
-    observe: (value) => void (observed = value),
-    track: (key) => void tracked.add(key),
-    // Real time only where there is no clock to move: a clock is exact, real time is not.
-    ...(definition.clock === 'or-real-time' && !(run.provider.capabilities.clock && run.kv.clock) && run.realTime ? { realTime: run.realTime } : {}),
-    ...(run.replay ? { replay: run.replay } : {}),
-    ...(recorded && !run.replay ? { shrinkBudgetMs: SHRINK_BUDGET_MS } : {}),
-  });
+  let timeline: Timeline | undefined;
+  const contextIn = (ns: string): CaseContext => {
+    // A clock-bound case without a clock: its clock is a timeline on real time, over the kv it writes through.
+    timeline = onTimeline ? new Timeline(kv) : undefined;
+    const ops = timeline?.kv ?? kv;
+    return {
+      provider: run.provider,
+      kv: ops,
+      handle: ops.handle(),
+      ns,
+      key: (suffix) => ns + suffix,
+      keys,
+      clock: timeline?.clock ?? run.kv.clock,
+      seed: run.seed,
+      runs: run.runs,
+      observe: (value) => void (observed = value),
+      track: (key) => void tracked.add(key),
+      ...(realTime && !onTimeline ? { realTime } : {}),
+      ...(run.replay ? { replay: run.replay } : {}),
+      ...(recorded && !run.replay ? { shrinkBudgetMs: SHRINK_BUDGET_MS } : {}),
+    };
+  };
   const context = contextIn(run.ns);
 
-  const timeoutMs = definition.timeoutMs ?? run.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS;
+  // In real time a case also waits: its own limit comes on top of the phase's budget.
+  const timeoutMs = (definition.timeoutMs ?? run.timeoutMs ?? DEFAULT_CASE_TIMEOUT_MS) + (phase?.budgetMs ?? 0);
   let outcome =
     attempts === 1
       ? await settle(definition, context, timeoutMs)
@@ -136,7 +207,7 @@ export async function runCase(definition: Case, run: CaseRun): Promise<CaseResul
   const result: CaseResult = {
     ...base,
     status: outcome.status,
-    message: outcome.message,
+    message: outcome.status === 'PASS' && timeline ? `in real time, expiry decided to the second (${(timeline.elapsedMs() / 1000).toFixed(1)} s)` : outcome.message,
     ...(observed !== undefined ? { observed: describeValue(observed) } : {}),
     duration_ms: Math.round(performance.now() - started),
     ...(outcome.property ? { property: outcome.property } : {}),
@@ -186,7 +257,7 @@ async function decide(
 /** Runs the case within its time limit: PASS, FAIL (an assertion that did not hold), TIMEOUT or ERROR (anything else thrown). */
 async function settle(definition: Case, context: CaseContext, timeoutMs: number): Promise<Outcome> {
   try {
-    // missingCapabilities() let a timed case through only with a clock in the context.
+    // runCase() let a timed case through only with a clock (the provider's, or a timeline) in the context.
     const returned = await withTimeout(definition.clock === 'required' ? definition.run(context as TimedCaseContext) : definition.run(context), timeoutMs);
     return { status: 'PASS', message: '', observed: returned };
   } catch (error) {

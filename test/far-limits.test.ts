@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { ALL_CASES } from '../suites/cases/index.ts';
 import { runInProcess } from './fixtures/run-in-process.ts';
 import type { ProviderDefinition } from '../api/index.ts';
-import { limitedProvider } from './fixtures/limited-store.ts';
+import { limitedProvider, type Limits } from './fixtures/limited-store.ts';
+
+const ETCDISH: Limits = { ttlMinSeconds: 1, ttlFloorSeconds: 2, truncateTtls: true, requestMax: 1_572_864 };
 
 const KEY_PROBES = ['1-byte', '2-byte', '3-byte', '4-byte'].map((width) => `keys.native.max-bytes.${width}-chars`);
 const everyWidth = (fact: Record<string, unknown>) => Object.fromEntries(KEY_PROBES.map((id) => [id, fact]));
@@ -17,6 +19,8 @@ interface Far {
   provider: ProviderDefinition;
   /** Case id → fields its observed fact must have. */
   facts: Record<string, Record<string, unknown>>;
+  /** Case id → dotted paths its observed fact must not have (a floor where there is none). */
+  absent?: Record<string, string[]>;
 }
 
 const FAR: Far[] = [
@@ -67,10 +71,12 @@ const FAR: Far[] = [
       'metadata.native.max-bytes': { value: 1234, refused: 1235 },
       'pagination.native.max-page': { value: 777, refused: 778 },
       'pagination.native.default-limit': { keys: 777 },
-      'ttl.native.min': { unit: 's', value: 7, refused: 6 },
+      // Keys live 90 s past every TTL: late expiry, not a floor.
+      'ttl.native.min': { unit: 's', value: 7, refused: 6, lifetimes: { honoured: 7 } },
       'ttl.native.max': { value: 2 ** 31 - 1, refused: 2 ** 31 },
       'ttl.native.expiry-at-ttl': { lateMs: 90_000 },
     },
+    absent: { 'ttl.native.min': ['lifetimes.floor', 'lifetimes.raised'] },
   },
   {
     // Shaped like Deno KV: no page limit, TTLs in milliseconds without an upper bound, expiry a minute late.
@@ -80,20 +86,46 @@ const FAR: Far[] = [
       'values.native.max': { value: 65_536, refused: 65_537 },
       'metadata.native.max-bytes': { value: null, accepted: 65_536, refused: null },
       'pagination.native.max-page': { value: null, accepted: 10_000, refused: null },
-      'ttl.native.min': { unit: 'ms', value: null, accepted: 1 },
+      // A minute late, every key: read too sparsely to tell a fraction, but no floor.
+      'ttl.native.min': { unit: 'ms', value: null, accepted: 1, lifetimes: { honoured: 0.001 } },
       'ttl.native.max': { value: null, accepted: 3_153_600_000, refused: null },
       'ttl.native.expiry-at-ttl': { lateMs: 60_000 },
+    },
+    absent: { 'ttl.native.min': ['lifetimes.floor', 'lifetimes.raised'] },
+  },
+  {
+    // Shaped like etcd, on a clock: leases of whole seconds (fractions cut), none under 2 s, and a
+    // request limit over key and value together (test/real-time.test.ts: the same without a clock).
+    provider: limitedProvider('far-etcdish', 'shaped like etcd', ETCDISH),
+    facts: {
+      'ttl.native.min': {
+        unit: 'ms',
+        value: 1000,
+        refused: 999,
+        lifetimes: { honoured: 2, floor: { from: 1, to: 1.5, lives: 2 }, fraction: { asked: 59.5, lived: 59, rule: 'truncated' }, measured: 'controlled-clock' },
+      },
+      'values.native.max': { value: ETCDISH.requestMax! - 23, movesWith: { input: 'key', at: 23, by: 64, value: ETCDISH.requestMax! - 23 - 64, total: ETCDISH.requestMax! } },
+    },
+  },
+  {
+    // A floor between the TTLs the probe asks: every TTL from 1 ms to 5 s lives 7 s, and 10 s is honoured.
+    provider: limitedProvider('far-floor', 'TTLs under 7 s live 7 s', { ttlMinSeconds: 0.001, ttlFloorSeconds: 7 }),
+    facts: {
+      'ttl.native.min': { unit: 'ms', value: null, accepted: 1, lifetimes: { honoured: 10, floor: { from: 0.001, to: 5, lives: 7 }, fraction: { asked: 59.5, lived: 59.5, rule: 'kept' } } },
     },
   },
 ];
 
 describe('stores far from the contract are reported with exactly their rules', () => {
-  for (const { provider, facts } of FAR) {
+  for (const { provider, facts, absent = {} } of FAR) {
     it(`${provider.id}: ${provider.title}`, async () => {
       const cases = ALL_CASES.filter((c) => c.id in facts);
       expect(cases.map((c) => c.id).sort()).toEqual(Object.keys(facts).sort());
       const file = await runInProcess(provider, { seed: 20260101, runs: 1, cases, timeoutMs: 120_000 });
-      for (const result of file.results) expect(result.observed, `${result.test} on ${provider.id}: ${result.message}`).toMatchObject(facts[result.test]);
+      for (const result of file.results) {
+        expect(result.observed, `${result.test} on ${provider.id}: ${result.message}`).toMatchObject(facts[result.test]);
+        for (const path of absent[result.test] ?? []) expect(path.split('.').reduce<any>((o, k) => o?.[k], result.observed), `${result.test} on ${provider.id}: ${path}`).toBeUndefined();
+      }
     }, 300_000);
   }
 });

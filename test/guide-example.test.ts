@@ -38,6 +38,10 @@ describe('docs/adding-a-provider.md', () => {
     expect(block('ts', '<!-- example: examples/my-provider/my-provider.ts -->')).toBe(readFileSync(examplePath, 'utf8'));
   });
 
+  it('shows the etcd example, a server without a clock, exactly (test/etcd-example.test.ts runs it)', () => {
+    expect(block('ts', '<!-- example: examples/etcd/etcd.ts -->')).toBe(readFileSync(join(root, 'examples/etcd/etcd.ts'), 'utf8'));
+  });
+
   it('runs the example by path through the real CLI: its own results file, valid, every case passing', () => {
     const out = tmp();
     const { code, err } = kvparity(['run', '--provider=./examples/my-provider/my-provider.ts', `--out=${out}`]);

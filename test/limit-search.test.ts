@@ -126,4 +126,30 @@ describe('limit search', () => {
     expect(renderFact({ ...base, lateMs: 61_250, presentAtMs: 61_150, measured: 'real-time', resolutionMs: 100 }).value).toBe('gone 61.25 s after the TTL (still there at +61.15 s) (measured in real time, polled every 100 ms)');
     expect(renderFact({ ...base, lateMs: null, presentAtMs: 134_217_728, measured: 'controlled-clock', stopped: 'still there two days after its TTL' }).value).toBe('still there 37.28 h after the TTL; still there two days after its TTL');
   });
+
+  it('renders the smallest TTL with what keys lived: the one honoured first, then a floor, late expiry, a fraction', () => {
+    const accepted = { fact: 'limit' as const, bound: 'min' as const, unit: 'ms' as const, value: 1000, accepted: 1000, refused: 999, from: 1, to: 1000, how: 'x', probes: 9 };
+    const life = { asked: [1, 1.5, 2, 59, 59.5, 60], how: 'x' };
+    expect(renderFact({ ...accepted, lifetimes: { ...life, honoured: 2, floor: { from: 1, to: 1.5, lives: 2 }, fraction: { asked: 59.5, lived: 59, rule: 'truncated' }, measured: 'real-time', resolutionMs: 500 } }).value).toBe(
+      '2 s honoured (accepted: 1,000 ms): anything under 2 s lives 2 s; fractions truncated: 59.5 s lives 59 s (lifetimes measured in real time, to 500 ms)',
+    );
+    expect(renderFact({ ...accepted, value: null, accepted: 1, refused: null, lifetimes: { ...life, honoured: 10, floor: { from: 0.001, to: 5, lives: 7 }, measured: 'controlled-clock' } }).value).toBe(
+      '10 s honoured (accepted: no minimum down to 1 ms): TTLs of 1 ms to 5 s live 7 s',
+    );
+    expect(renderFact({ ...accepted, lifetimes: { ...life, honoured: 59, raised: { from: 1, to: 10, upTo: 80.9, varying: true }, measured: 'controlled-clock' } }).value).toBe(
+      '59 s honoured (accepted: 1,000 ms): TTLs of 1 s to 10 s lived longer than asked, by varying amounts (up to 80.9 s): late expiry, not a floor',
+    );
+    // Honoured as accepted, fractions kept: the cell is the acceptance alone.
+    expect(renderFact({ ...accepted, value: 60, unit: 's', accepted: 60, refused: 59, lifetimes: { ...life, honoured: 60, fraction: { asked: 60.5, lived: 60.5, rule: 'kept' }, measured: 'controlled-clock' } }).value).toBe('60 s');
+    expect(renderFact({ ...accepted, lifetimes: { honoured: null, asked: [], stopped: 'not observed: no clock (--real-time=64 observes them)', how: 'x' } }).value).toBe(
+      '1,000 ms; lifetimes not observed: no clock (--real-time=64 observes them)',
+    );
+  });
+
+  it('renders a limit on key and value together as one', () => {
+    const fact = { fact: 'limit' as const, bound: 'max' as const, unit: 'B' as const, value: 1_572_818, accepted: 1_572_818, refused: 1_572_819, from: 1, to: 64 * MiB, how: 'x', probes: 50 };
+    expect(renderFact({ ...fact, movesWith: { input: 'key', at: 23, by: 64, value: 1_572_754, total: 1_572_841 } }).value).toBe(
+      '1,572,818 B with a 23-byte key; 1,572,754 B with one 64 B longer: key and value together at most 1,572,841 B (a limit on the request, not the value)',
+    );
+  });
 });

@@ -10,6 +10,22 @@ import { describe, expect, it } from 'vitest';
 import { ALL_CASES, CATEGORIES } from '../suites/cases/index.ts';
 import { RULES, caseMatches, renderRules } from '../suites/rules.ts';
 import { BROKEN } from './broken/index.ts';
+import { KvModel, modelInstance } from '../contract/model.ts';
+import { KvHandle } from '../contract/handle.ts';
+import { caseInstance } from '../suites/instance.ts';
+import { ANY_ALPHABET } from '../suites/key-alphabet.ts';
+import type { TimedCaseContext } from '../suites/case.ts';
+import memory from '../providers/memory.ts';
+
+/** The TTLs a case writes, from a run of it on the reference model. */
+async function ttlsWritten(definition: (typeof ALL_CASES)[number]): Promise<number[]> {
+  const model = modelInstance(new KvModel());
+  const ttls: number[] = [];
+  const kv = caseInstance({ ...model, put: (key, value, options) => (options?.ttlSeconds !== undefined && ttls.push(options.ttlSeconds), model.put(key, value, options)) });
+  const context: TimedCaseContext = { provider: memory, kv, handle: new KvHandle(kv), ns: 'kvp-ttls/', keys: ANY_ALPHABET, key: (s) => 'kvp-ttls/' + s, clock: model.clock!, seed: 1, runs: 1, observe: () => {}, track: () => {} };
+  await (definition.run as (c: TimedCaseContext) => Promise<unknown>)(context);
+  return ttls;
+}
 
 const docs = (name: string) => new URL(`../docs/${name}`, import.meta.url);
 const matching = (pattern: string) => ALL_CASES.filter((c) => caseMatches(pattern, c.id));
@@ -28,6 +44,15 @@ describe('contract rules', () => {
   it('claim every contract check: a new case says which rule it is for', () => {
     const unclaimed = ALL_CASES.filter((c) => c.check === 'contract' && !RULES.some((rule) => rule.cases.some((pattern) => caseMatches(pattern, c.id))));
     expect(unclaimed.map((c) => c.id)).toEqual([]);
+  });
+
+  it('rest, for every TTL rule, also on an example whose TTL is not a whole minute (a store counting in minutes fails it)', async () => {
+    for (const rule of RULES.filter((r) => r.id.startsWith('ttl.'))) {
+      const cases = ALL_CASES.filter((c) => rule.cases.some((pattern) => caseMatches(pattern, c.id)) && c.id.startsWith('ttl.'));
+      const offMinute = [];
+      for (const c of cases) if ((await ttlsWritten(c)).some((ttl) => ttl % 60 !== 0)) offMinute.push(c.id);
+      expect(offMinute, `${rule.id}: a case whose TTL is not a whole minute`).not.toEqual([]);
+    }
   });
 
   it('have unique ids', () => {

@@ -162,7 +162,7 @@ class ListWalk implements Cmd {
   toString = () => `list-walk(page ${this.pageSize})`;
 }
 
-class Advance implements Cmd {
+export class Advance implements Cmd {
   constructor(
     readonly seconds: number,
     readonly clock: Clock,

@@ -8,6 +8,7 @@ import { equal, expectNothingUnder, expectValidation, isListed, keysUnder, must,
 import type { ContractHandle } from '../../contract/handle.ts';
 import { attempt, putMany } from '../probe.ts';
 import { searchLimit } from '../limit-search.ts';
+import { lifeOf, observeLifetimes, readLifetimes, ttlsFrom } from '../lifetimes.ts';
 import type { ExpiryFact, LimitFact } from '../../results/facts.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -45,13 +46,32 @@ async function acceptedTtl(context: CaseContext, ttl: number): Promise<void> {
  * The smallest TTL the platform accepts: whole seconds from 1 s to an hour first; then, where the
  * platform takes fractions just below that boundary (or has none down to 1 s), milliseconds.
  */
-async function smallestTtl(context: CaseContext): Promise<LimitFact> {
+async function smallestAcceptedTtl(context: CaseContext): Promise<LimitFact> {
   const seconds = await searchLimit({ bound: 'min', unit: 's', from: 1, to: 3600, hint: 60, accepts: (s) => nativeTtl(context, s) });
   const boundary = seconds.value ?? (seconds.refused === null && seconds.accepted === 1 ? 1 : null);
   if (boundary === null) return seconds;
   if (seconds.value !== null && !(await nativeTtl(context, boundary - 0.001)).ok) return { ...seconds, how: `${seconds.how}; ${boundary - 0.001} s refused too, so whole seconds` };
   const ms = await searchLimit({ bound: 'min', unit: 'ms', from: 1, to: boundary * 1000, accepts: (n) => nativeTtl(context, n / 1000) });
   return { ...ms, how: `whole seconds (${seconds.how}), then milliseconds below ${boundary} s (${ms.how})`, probes: seconds.probes + ms.probes + 1 };
+}
+
+/**
+ * The smallest TTL the platform accepts, and what keys written with it and larger ones live
+ * (suites/lifetimes.ts): with the clock, or in real time with --real-time; without either the fact
+ * says they were not observed, and what budget would observe them.
+ */
+async function smallestTtl(context: CaseContext): Promise<LimitFact> {
+  const accepted = await smallestAcceptedTtl(context);
+  if (accepted.accepted === null) return accepted;
+  const ttls = ttlsFrom(accepted.unit === 'ms' ? accepted.accepted / 1000 : accepted.accepted);
+  if (!context.clock && !context.realTime) {
+    const budget = Math.ceil(Math.max(...ttls)) + 3;
+    return { ...accepted, lifetimes: { honoured: null, asked: [], stopped: `not observed: no clock (--real-time=${budget} observes them)`, how: 'keys written with TTLs from the smallest accepted up, watched until gone' } };
+  }
+  const how = context.clock
+    ? 'keys of each TTL written in two bursts 1.25 s apart, the clock moved to a quarter second before and to each TTL, then in quarter seconds while one lives past it'
+    : 'keys of each TTL written in two bursts 0.25 s apart, read every 100 ms in real time until gone';
+  return { ...accepted, lifetimes: readLifetimes(await observeLifetimes(context, ttls, 'life-'), how) };
 }
 
 /**
@@ -91,38 +111,24 @@ async function expiryLateness(context: TimedCaseContext): Promise<ExpiryFact> {
   return { fact: 'expiry', ttlSeconds: ttl, lateMs: goneAt, presentAtMs: presentAt, measured: 'controlled-clock', how };
 }
 
-const POLL_MS = 100;
-
 /**
  * How late expiry comes, measured in real time (only when the user gave --real-time and the provider
- * has no clock): a key with the shortest TTL the platform takes that fits the budget, read every
- * 100 ms from when its put answered until it is gone. Only as exact as the polling and the round trip.
+ * has no clock), with a TTL the platform honours: keys of whole-second TTLs watched until gone
+ * (suites/lifetimes.ts), and the lateness of the smallest honoured one. A TTL raised to a floor
+ * would count the floor as lateness. Only as exact as the polling and the round trip.
  */
 async function realTimeLateness(context: CaseContext): Promise<ExpiryFact> {
-  const budget = context.realTime!;
-  const how = `a key read every ${POLL_MS} ms in real time from when its put answered`;
-  const fits = [1, 2, 5, 10, 30, 60, 120, 300, 600, 3600].filter((ttl) => ttl * 1000 < budget.remainingMs());
-  const started = performance.now();
-  const ttl = await firstAcceptedTtl(context, fits);
-  const putAnswered = performance.now();
-  budget.spend(putAnswered - started);
-  if (ttl === null) return { fact: 'expiry', ttlSeconds: fits[0] ?? 1, lateMs: null, measured: 'real-time', resolutionMs: POLL_MS, stopped: `no TTL the platform accepts fits the real-time budget (${Math.round(budget.remainingMs() / 1000)} s left)`, how };
-  let lastSeen = 0;
-  for (;;) {
-    const before = performance.now();
-    const present = (await context.kv.get(context.key('late-0'))) !== null;
-    const at = performance.now() - putAnswered - ttl * 1000;
-    budget.spend(performance.now() - before);
-    if (!present) {
-      return at < 0
-        ? { fact: 'expiry', ttlSeconds: ttl, lateMs: null, earlyMs: Math.round(-at), measured: 'real-time', resolutionMs: POLL_MS, how }
-        : { fact: 'expiry', ttlSeconds: ttl, lateMs: Math.round(at), presentAtMs: Math.max(0, Math.round(lastSeen)), measured: 'real-time', resolutionMs: POLL_MS, how };
-    }
-    lastSeen = at;
-    if (budget.remainingMs() < POLL_MS) return { fact: 'expiry', ttlSeconds: ttl, lateMs: null, presentAtMs: Math.max(0, Math.round(at)), measured: 'real-time', resolutionMs: POLL_MS, stopped: 'the real-time budget ran out', how };
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    budget.spend(POLL_MS);
+  const how = 'keys of whole-second TTLs read every 100 ms in real time from their puts; the lateness of the smallest TTL honoured';
+  const observed = await observeLifetimes(context, ttlsFrom(0.001).filter((t) => t < 1 || Number.isInteger(t)), 'late-');
+  const honoured = readLifetimes(observed, how).honoured;
+  const life = honoured === null ? undefined : lifeOf(observed, honoured);
+  const resolution = { measured: 'real-time' as const, resolutionMs: 100 };
+  if (honoured === null || !life || life.hi === null) {
+    return { fact: 'expiry', ttlSeconds: honoured ?? 1, lateMs: null, ...resolution, stopped: observed.stopped ?? 'no TTL that fits the real-time budget was honoured', how };
   }
+  const [lo, hi] = [life.lo - honoured * 1000, life.hi - honoured * 1000];
+  if (hi < 0) return { fact: 'expiry', ttlSeconds: honoured, lateMs: null, earlyMs: Math.round(-hi), ...resolution, how };
+  return { fact: 'expiry', ttlSeconds: honoured, lateMs: Math.round(hi), presentAtMs: Math.max(0, Math.round(lo)), ...resolution, how };
 }
 
 /** Writes key "late-0" with the first of `ttls` the platform accepts; null when it takes none. */
@@ -438,12 +444,127 @@ export default defineCases('ttl', [
       equal(await handle.get(key('n')), 2, 'the counter 120 s after read_modify_write');
     },
   },
+  // Every rule again with a TTL that is not a whole minute: a store that counts TTLs in minutes, or
+  // rounds them, keeps the cases above and fails these.
+  {
+    id: 'ttl.accepted.90.5s',
+    check: 'contract',
+    title: 'a TTL of 90.5 s (not a whole minute) is accepted',
+    ref: 'contract §2.2 TTL "a Duration"',
+    requires: ['ttl'],
+    run: (context) => acceptedTtl(context, 90.5),
+  },
+  {
+    id: 'ttl.stores-value.61s',
+    check: 'contract',
+    title: 'a value put with a 61 s TTL is readable at once',
+    ref: 'contract §6.1 contract_put_with_ttl_stores_value',
+    requires: ['ttl'],
+    async run({ handle, key }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('v'), 61));
+      equal(await handle.getBytes(key('k')), bytes('v'), 'get_bytes right after put_bytes_with_ttl(61)');
+    },
+  },
+  {
+    id: 'ttl.expiry.exact-61s',
+    check: 'contract',
+    title: 'a 61 s key is present at 60 s and gone at 61 s',
+    ref: 'contract §4 "expired when now >= expires_at"',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, clock }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('v'), 61));
+      await clock.advance(60);
+      equal(await handle.getBytes(key('k')), bytes('v'), 'get_bytes of a 61 s key at 60 s');
+      await clock.advance(1);
+      equal(await handle.getBytes(key('k')), null, 'get_bytes of a 61 s key at 61 s');
+    },
+  },
+  {
+    id: 'ttl.expiry.exact-90.5s',
+    check: 'contract',
+    title: 'a 90.5 s key is present at 90 s and gone at 90.5 s (the fraction counts)',
+    ref: 'contract §4; §2.2 TTL "a Duration"',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, clock }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('v'), 90.5));
+      await clock.advance(90);
+      equal(await handle.getBytes(key('k')), bytes('v'), 'get_bytes of a 90.5 s key at 90 s');
+      await clock.advance(0.5);
+      equal(await handle.getBytes(key('k')), null, 'get_bytes of a 90.5 s key at 90.5 s');
+    },
+  },
+  {
+    id: 'ttl.expired.vanishes.61s',
+    check: 'contract',
+    title: 'a 61 s key is gone from get, exists, typed get and list at 62 s',
+    ref: 'contract §4 "An expired key behaves like a missing key"',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, clock }) {
+      await must('put_with_ttl', () => handle.putWithTtl(key('expiring'), { n: 1 }, 61));
+      await clock.advance(62);
+      equal(await handle.getBytes(key('expiring')), null, 'get_bytes of a 61 s key at 62 s');
+      equal(await handle.exists(key('expiring')), false, 'exists of a 61 s key at 62 s');
+      equal(await handle.getOr(key('expiring'), 'default'), 'default', 'get_or of a 61 s key at 62 s');
+      equal(await isListed(handle, key('expiring')), false, 'a 61 s key listed at 62 s');
+    },
+  },
+  {
+    id: 'ttl.expired.list-only.61s',
+    check: 'contract',
+    title: 'three 61 s keys are left out of a list at 62 s that runs before any get touches them',
+    ref: 'contract §3 "Expired keys: never listed"',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, ns, clock }) {
+      for (const name of ['a', 'b', 'c']) await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key(name), bytes(name), 61));
+      await must('put_bytes', () => handle.putBytes(key('d'), bytes('d')));
+      await clock.advance(62);
+      await expectLiveOnly(handle, ns, { expired: ['a', 'b', 'c'].map(key), live: [key('d')] }, 'a walk at 62 s after three 61 s keys', 1);
+    },
+  },
+  {
+    id: 'ttl.overwrite.replaces-ttl.61s',
+    check: 'contract',
+    title: 'a put with a 61 s TTL over one of 150 s replaces it: present at 60 s, gone at 62 s',
+    ref: 'contract §4 "a new put_*_with_ttl replaces the expiry"',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, clock }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('long'), 150));
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('k'), bytes('short'), 61));
+      await clock.advance(60);
+      equal(await handle.getBytes(key('k')), bytes('short'), 'get_bytes at 60 s after the 61 s overwrite');
+      await clock.advance(2);
+      equal(await handle.getBytes(key('k')), null, 'get_bytes at 62 s after the 61 s overwrite');
+    },
+  },
+  {
+    id: 'ttl.independent-keys.61s-65.5s',
+    check: 'contract',
+    title: 'keys of 61 s and 65.5 s expire each at its own time',
+    ref: 'contract §4',
+    requires: ['ttl'],
+    clock: 'required',
+    async run({ handle, key, clock }) {
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('short'), bytes('s'), 61));
+      await must('put_bytes_with_ttl', () => handle.putBytesWithTtl(key('long'), bytes('l'), 65.5));
+      await clock.advance(62);
+      equal(await handle.getBytes(key('short')), null, 'the 61 s key at 62 s');
+      equal(await handle.getBytes(key('long')), bytes('l'), 'the 65.5 s key at 62 s');
+      await clock.advance(4.5);
+      equal(await handle.getBytes(key('long')), null, 'the 65.5 s key at 66.5 s');
+    },
+  },
   {
     id: 'ttl.native.min',
     check: 'probe',
-    title: 'the smallest TTL the platform accepts (whole seconds from 1 s to an hour, then milliseconds where it takes fractions)',
+    title: 'the smallest TTL the platform accepts (whole seconds from 1 s to an hour, then milliseconds where it takes fractions), and the smallest it honours',
     ref: 'platform-kv-behaviour §C0 TTL; §D4',
     requires: ['ttl'],
+    clock: 'optional',
     contract: { unit: 's', value: 60 },
     run: (context) => smallestTtl(context),
   },
@@ -498,7 +619,7 @@ export default defineCases('ttl', [
   {
     id: 'ttl.native.expiry-at-ttl',
     check: 'probe',
-    title: 'how long after its TTL a key is gone (controlled clock: to the millisecond, up to two days)',
+    title: 'how long after its TTL a key is gone (controlled clock: to the millisecond, up to two days; real time: with the smallest TTL honoured)',
     ref: 'contract §4 "expired when now >= expires_at"; platform-kv-behaviour §C0 TTL (Fastly: "within 24 hours"; Viceroy: exact, lazy)',
     requires: ['ttl'],
     clock: 'or-real-time',

@@ -11,6 +11,8 @@ import { searchLimit } from '../limit-search.ts';
 import { checkProperty } from '../property.ts';
 
 const MAX = 25 * 1024 * 1024;
+/** How much longer the key of the second value search is, to see whether the value limit moves with it. */
+const LONGER_KEY = 64;
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 /** Compares two byte arrays and says where they first differ (large values stay out of the message). */
@@ -152,27 +154,41 @@ export default defineCases('values', [
   {
     id: 'values.native.max',
     check: 'probe',
-    title: 'the largest value the platform accepts (searched from 1 B to 64 MiB, at most 1 GiB moved)',
+    title: 'the largest value the platform accepts (searched from 1 B to 64 MiB, at most 1 GiB moved), and whether it moves with the key',
     ref: 'platform-kv-behaviour §C0 value size; §D10',
     contract: { value: MAX },
     timeoutMs: 900_000,
     async run({ kv, key }) {
       // One buffer, viewed at each size: probes move megabytes, so none is built twice.
       const buffer = new Uint8Array(64 * 1024 * 1024);
-      return searchLimit({
-        bound: 'max',
-        unit: 'B',
-        from: 1,
-        to: buffer.byteLength,
-        hint: MAX,
-        bytesAt: (size) => size,
-        budget: { bytes: 1024 * 1024 * 1024 },
-        async accepts(size) {
-          const result = await attempt(() => kv.put(key('big'), buffer.subarray(0, size)));
-          if (result.ok) await kv.delete(key('big'));
-          return result;
-        },
-      });
+      const search = (name: string, from: number, to: number, hint?: number) =>
+        searchLimit({
+          bound: 'max',
+          unit: 'B',
+          from,
+          to,
+          ...(hint ? { hint } : {}),
+          bytesAt: (size) => size,
+          budget: { bytes: 1024 * 1024 * 1024 },
+          async accepts(size) {
+            const result = await attempt(() => kv.put(key(name), buffer.subarray(0, size)));
+            if (result.ok) await kv.delete(key(name));
+            return result;
+          },
+        });
+      const fact = await search('big', 1, buffer.byteLength, MAX);
+      if (fact.value === null || fact.value <= LONGER_KEY) return fact;
+      // A limit on the request, not the value, moves with the key: the same search with a longer key.
+      const longer = 'big' + 'x'.repeat(LONGER_KEY);
+      const moved = await attempt(() => kv.put(key(longer), buffer.subarray(0, fact.value!)));
+      if (moved.ok) {
+        await kv.delete(key(longer));
+        return fact;
+      }
+      const other = await search(longer, fact.value - 2 * LONGER_KEY, fact.value);
+      const at = Buffer.byteLength(key('big'));
+      const total = other.value !== null && fact.value - other.value === LONGER_KEY ? { total: fact.value + at } : {};
+      return { ...fact, movesWith: { input: 'key' as const, at, by: LONGER_KEY, value: other.value, ...total }, probes: fact.probes + other.probes + 1, moved: (fact.moved ?? 0) + (other.moved ?? 0) + fact.value };
     },
   },
 ]);

@@ -3,10 +3,9 @@
  * reference model (contract/model.ts) with one fault, so a suite that misses
  * the fault is the suite's bug, not the model's.
  */
-import { KvModel } from '../../contract/model.ts';
+import { KvModel, modelInstance } from '../../contract/model.ts';
 import { NativeError, defineProvider, type KvInstance, type ProviderDefinition } from '../../api/index.ts';
 import { limitProblem } from '../../contract/rules.ts';
-import { modelInstance } from '../../providers/memory.ts';
 
 export function brokenProvider(id: string, fault: string, override: (model: KvModel, instance: KvInstance) => Partial<KvInstance>): ProviderDefinition {
   return defineProvider({
