@@ -117,11 +117,39 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const KIT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * kvparity as a process (bin): what belongs to a command line and never to an import of the kit.
+ * The exit code is main()'s; and nothing
+ * a provider left behind (a child spawned before a failed start, an open socket) may keep the
+ * process alive once its work is done: it exits, and the exit hook in runners/process.ts kills
+ * the children it tracks.
+ */
+export async function commandLine(argv: string[]): Promise<void> {
+  quietProviderParseWarnings();
+  process.exitCode = await main(argv);
+  setTimeout(() => process.exit(), 500).unref();
+}
+
+/**
+ * Node warns when it parses a file one way and then the other (ES module syntax in a package
+ * without "type", or in a CommonJS one): a provider file is loaded the way that works, and the run
+ * says how (providers/registry.ts), so those two warnings are left out; every other is printed.
+ */
+function quietProviderParseWarnings(): void {
+  const printers = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) => {
+    if (warning.code === 'MODULE_TYPELESS_PACKAGE_JSON' || warning.message.startsWith('Failed to load the ES module')) return;
+    for (const print of printers) print(warning);
+  });
+}
+
+/** The folder the commands' code runs from: the clone (or dist/ compiled from it), or the installed package's dist/. */
+const CODE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** smoke and bench drive the repository's demo app and built-in runtimes: the package leaves them out. */
 function repositoryOnly(command: string): void {
-  if (!existsSync(join(KIT_ROOT, command))) throw new UsageError(`kvparity ${command} is a tool of the kvparity repository, not of the installed package: run it from a clone`);
+  if (!existsSync(join(CODE_ROOT, command))) throw new UsageError(`kvparity ${command} is a tool of the kvparity repository, not of the installed package: run it from a clone`);
 }
 
 async function providersCommand(argv: string[]): Promise<number> {
@@ -134,7 +162,7 @@ async function providersCommand(argv: string[]): Promise<number> {
   const ids = parsed.flags.provider ? listFlag(parsed.flags.provider) : (await orderedBuiltins()).map((definition) => definition.id);
   const idWidth = Math.max(...ids.map((id) => id.length));
   for (const id of ids) {
-    const { definition } = await loadProvider(id);
+    const { definition, loadedWith } = await loadProvider(id);
     const availability = definition.availability ? await definition.availability() : { available: true as const };
     const caps = Object.entries(definition.capabilities)
       .filter(([, v]) => v !== false)
@@ -142,6 +170,7 @@ async function providersCommand(argv: string[]): Promise<number> {
       .join(' ');
     process.stdout.write(`${availability.available ? '✔' : '✖'} ${definition.id.padEnd(idWidth)} ${definition.kind.padEnd(10)} ${definition.title}\n`);
     process.stdout.write(`    runtime: ${definition.runtime}; capabilities: ${caps}\n`);
+    if (loadedWith) process.stdout.write(`    loaded with: ${loadedWith}\n`);
     if (!availability.available) process.stdout.write(`    unavailable: ${availability.reason}\n    enable with: ${availability.enable}\n`);
   }
   return 0;

@@ -1,9 +1,10 @@
 /** The main job: run the suites against each selected provider and write one results file per provider. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ProviderDefinition } from '../api/index.ts';
 import { defaultIds, loadProvider, looksLikePath, readConfigFile, type LoadedProvider } from '../providers/registry.ts';
+import { kitPackage } from '../runners/kit.ts';
 import { tempDir } from '../runners/process.ts';
 import type { Case } from '../suites/case.ts';
 import { loadDivergences, mergeDivergences } from '../suites/divergences.ts';
@@ -18,7 +19,7 @@ import { lastProviderSeconds, rememberProviderSeconds } from './timing.ts';
 export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout', 'jobs', 'shard', 'real-time', 'replay'];
 export const RUN_BOOLEANS = ['allow-destructive'];
 
-const kitVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const kitVersion = kitPackage.version;
 
 export interface RunSummary {
   files: string[];
@@ -183,7 +184,7 @@ export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string
   // The slowest providers of their last whole-suite run here start first, so the lanes end together.
   const last = lastProviderSeconds();
   const startOrder = selection.loaded.map((_, i) => i).sort((a, b) => (last[selection.loaded[b].definition.id] ?? Infinity) - (last[selection.loaded[a].definition.id] ?? Infinity));
-  const each = await inParallel(selection.loaded, jobs, startOrder, async ({ definition, source }) => {
+  const each = await inParallel(selection.loaded, jobs, startOrder, async ({ definition, source, loadedWith }) => {
     const lines: string[] = [];
     const providerLog = jobs > 1 ? (line: string) => void lines.push(line) : log;
     const providerStarted = performance.now();
@@ -195,7 +196,7 @@ export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string
       if (selection.named.has(definition.id)) problems.push(`${definition.id} is unavailable here: ${availability.reason}; enable it with: ${availability.enable}`);
       file = unavailableFile(definition, source, seed, runs, availability);
     } else {
-      file = await runProvider(definition, source, { cases, seed, runs, divergences, options, timeoutMs, log: providerLog, live: jobs === 1, pool, realTimeSeconds: plan.realTimeSeconds, replay: plan.replay, allowDestructive: plan.allowDestructive });
+      file = await runProvider(definition, source, { loadedWith, cases, seed, runs, divergences, options, timeoutMs, log: providerLog, live: jobs === 1, pool, realTimeSeconds: plan.realTimeSeconds, replay: plan.replay, allowDestructive: plan.allowDestructive });
     }
     const seconds = (performance.now() - providerStarted) / 1000;
     if (shard) file.run_info.shard = shard;
@@ -269,6 +270,8 @@ async function runProvider(
   definition: ProviderDefinition,
   source: string,
   run: {
+    /** A TypeScript provider: what loaded it (Node's type stripping, or tsx). */
+    loadedWith?: string;
     cases: Case[];
     seed: number;
     runs: number;
@@ -286,6 +289,7 @@ async function runProvider(
 ): Promise<ResultsFile> {
   const { log } = run;
   log(`\n▶ ${definition.id}: ${definition.title}`);
+  if (run.loadedWith) log(`  ${source} loaded with ${run.loadedWith}`);
   const started = Date.now();
   const abort = new AbortController();
   const counts: Record<string, number> = {};

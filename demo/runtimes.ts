@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KIT_ROOT } from '../runners/kit.ts';
 import { spawnTracked, tempDir, waitForHttp, waitUntil, answers200, type Spawned } from '../runners/process.ts';
 import { startWorkerd } from '../runners/miniflare/runtime.ts';
 import { ensureViceroy } from '../runners/viceroy/install.ts';
@@ -22,9 +23,10 @@ export type DemoRuntime = (typeof DEMO_RUNTIMES)[number];
 const STORES = KV_STORE_IDS.join(', ');
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const ROOT = here('../');
 const DEMO_DIR = here('./');
-const NODE_SERVER = here('./node-server.ts');
+// The Node server runs from the clone's sources through tsx, so c8 reports on demo/ itself.
+const ROOT = KIT_ROOT;
+const NODE_SERVER = join(KIT_ROOT, 'demo/node-server.ts');
 const SHARED_JS = ['routes.js', 'kv-handle.js'].map((name) => join(DEMO_DIR, name));
 /** The demo as a js-compute app: fastly-app.js and the modules it shares with the Worker. */
 const DEMO_APP: ComputeApp = { name: 'demo', entry: join(DEMO_DIR, 'fastly-app.js'), sources: [join(DEMO_DIR, 'fastly-app.js'), ...SHARED_JS] };
