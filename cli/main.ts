@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ProviderSpecError, defaultIds, loadProvider, orderedBuiltins } from '../providers/registry.ts';
 import { categories } from '../suites/case-files.ts';
 import { DivergenceFileError } from '../suites/divergences.ts';
+import { exitOnSignals } from '../runners/process.ts';
 import { UsageError, listFlag, parseArgs } from './args.ts';
 
 /** The help text; the categories are the case files' names (suites/cases/NN-<category>.ts). */
@@ -119,12 +120,13 @@ export async function main(argv: string[]): Promise<number> {
 
 /**
  * kvparity as a process (bin): what belongs to a command line and never to an import of the kit.
- * The exit code is main()'s; and nothing
+ * Signals end the run with 130 or 143 and stop its runtimes; the exit code is main()'s; and nothing
  * a provider left behind (a child spawned before a failed start, an open socket) may keep the
  * process alive once its work is done: it exits, and the exit hook in runners/process.ts kills
  * the children it tracks.
  */
 export async function commandLine(argv: string[]): Promise<void> {
+  exitOnSignals();
   quietProviderParseWarnings();
   process.exitCode = await main(argv);
   setTimeout(() => process.exit(), 500).unref();

@@ -1,8 +1,9 @@
 /**
  * Child-process hygiene shared by every runner: free loopback ports, bounded
  * readiness waits, and one registry of live children that is emptied on every
- * exit path (normal end, failure, exception, SIGINT, SIGTERM), so no workerd,
- * viceroy or redis-server outlives a run.
+ * exit path (normal end, failure, exception, and SIGINT or SIGTERM where the
+ * command line took them: exitOnSignals), so no workerd, viceroy or
+ * redis-server outlives a run.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -36,14 +37,28 @@ export function killTree(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'
   }
 }
 
+/** On any exit of the process, the children and cleanups registered here go with it. */
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
   process.on('exit', () => killAll('SIGKILL'));
+}
+
+/** One set of signal handlers per process, however many copies of this module it loaded (sources and dist/). */
+const SIGNALS_HOOKED = Symbol.for('kvparity.exitOnSignals');
+
+/**
+ * For a command line only (the CLI, a test runner's process), never for an import: SIGINT, SIGTERM
+ * and SIGHUP end the process with 130 or 143, and exiting stops every tracked child and runs every
+ * cleanup (the exit hook above, in each copy of this module).
+ */
+export function exitOnSignals(): void {
+  const holder = process as unknown as Record<symbol, boolean>;
+  if (holder[SIGNALS_HOOKED]) return;
+  holder[SIGNALS_HOOKED] = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       if (live.size > 0) process.stderr.write(`\nkvparity: ${signal}, stopping runtimes\n`);
-      killAll('SIGKILL');
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   }
