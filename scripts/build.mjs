@@ -2,8 +2,9 @@
 // Builds the kit into dist/: each TypeScript module compiled to JavaScript (ESM) at the same path
 // with .js, and every other file of those folders (bridge workers, the js-compute app, JSON
 // schemas, templates, Cargo and wrangler manifests) copied as it is, so the tree runs on plain
-// Node. The public API (api/) is also built as CommonJS into dist/cjs/, and, with --package (npm
-// pack), gets type declarations beside both.
+// Node. Each JSON schema's validator is compiled ahead beside it (results/schema.ts), so no
+// command compiles one. The public API (api/) is also built as CommonJS into dist/cjs/, and, with
+// --package (npm pack), gets type declarations beside both.
 //
 // Incremental: a file is compiled again only when its size or mtime changed since the last build
 // (dist/.build.json), and an output whose source is gone is removed, so the launcher in a clone
@@ -14,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The folders of the kit's code. Which of them ship is package.json's "files" (bench, demo, smoke: a clone's tools only). */
@@ -23,6 +24,9 @@ export const CODE_FOLDERS = ['api', 'cli', 'contract', 'providers', 'reports', '
 const API_FOLDER = 'api';
 const DIST = 'dist';
 const MANIFEST = '.build.json';
+/** A JSON schema of the kit gets its validator compiled ahead, by the module that checks files against it. */
+const isSchema = (/** @type {string} */ path) => path.endsWith('.schema.json');
+const SCHEMA_MODULE = 'results/schema.ts';
 
 /** @typedef {typeof import('typescript')} TypeScript */
 /** @typedef {{ size: number, mtimeMs: number, mode: number }} SourceStat */
@@ -83,6 +87,7 @@ const toJs = (/** @type {string} */ path) => path.slice(0, -'.ts'.length) + '.js
  * @returns {string[]}
  */
 function outputsOf(path) {
+  if (isSchema(path)) return [path, path.replace(/\.json$/, '.validate.cjs')];
   if (!isTypeScript(path)) return [path];
   return path.startsWith(`${API_FOLDER}/`) ? [toJs(path), `cjs/${toJs(path.slice(API_FOLDER.length + 1))}`] : [toJs(path)];
 }
@@ -139,8 +144,9 @@ export async function build({ root = ROOT, declarations = false } = {}) {
   const gone = Object.keys(fresh).filter((path) => !current.has(path));
   if (stale.length === 0 && gone.length === 0 && !declarations) return [];
 
+  // required, not imported: an import of CommonJS scans all of typescript.js for its exports first (over a second)
   /** @type {TypeScript | undefined} */
-  const ts = stale.some(([path]) => isTypeScript(path)) || declarations ? (await import(createRequire(join(root, 'package.json')).resolve('typescript'))).default : undefined;
+  const ts = stale.some(([path]) => isTypeScript(path)) || declarations ? createRequire(join(root, 'package.json'))('typescript') : undefined;
   for (const [path, stat] of stale) {
     const source = readFileSync(join(root, path));
     if (!ts || !isTypeScript(path)) {
@@ -156,6 +162,13 @@ export async function build({ root = ROOT, declarations = false } = {}) {
     }
   }
   writeAtomically(join(dist, 'cjs/package.json'), '{ "type": "commonjs" }\n');
+  // Validators: of the schemas that changed, or of every schema when the module that compiles them did.
+  const schemas = stale.some(([path]) => path === SCHEMA_MODULE) ? [...current.keys()].filter(isSchema) : stale.map(([path]) => path).filter(isSchema);
+  if (schemas.length) {
+    /** @type {{ standaloneValidator(path: string): string, validatorFile(path: string): string }} */
+    const compiler = await import(pathToFileURL(join(dist, toJs(SCHEMA_MODULE))).href);
+    for (const path of schemas) writeAtomically(compiler.validatorFile(join(dist, path)), compiler.standaloneValidator(join(dist, path)));
+  }
   for (const path of gone) for (const output of outputsOf(path)) rmSync(join(dist, output), { force: true });
 
   const expected = new Set([MANIFEST, 'cjs/package.json', ...[...current.keys()].flatMap(outputsOf)]);
