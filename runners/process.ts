@@ -163,14 +163,23 @@ export function waitForHttp(what: string, url: string, options: { headers?: Reco
   return waitUntil(what, async () => (await answers200(url, headers)) && (pid === undefined || listensOn(pid, port)), waiting);
 }
 
+let procFs: boolean | undefined;
 /**
- * Does process `pid` hold a listening TCP socket on `port`? Linux reads /proc (elsewhere: true).
+ * Can this process read the process table from /proc? Linux's, where it is mounted: not on macOS,
+ * nor in a container or sandbox that hides it. What reads /proc also works without it, less sharply.
+ */
+export function hasProcFs(): boolean {
+  return (procFs ??= process.platform === 'linux' && existsSync('/proc/self/stat'));
+}
+
+/**
+ * Does process `pid` hold a listening TCP socket on `port`? Read from /proc (without it: true).
  * freePort() finds a port and lets it go; a runtime that binds it only after a long start (Viceroy
  * compiles its wasm first) leaves seconds in which another process can take it, and an answer on
  * the port is then another process's.
  */
 export function listensOn(pid: number, port: number): boolean {
-  if (process.platform !== 'linux') return true;
+  if (!hasProcFs()) return true;
   const inodes = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';

@@ -22,7 +22,7 @@ import type { Readable } from 'node:stream';
 import type { Availability } from '../../api/index.ts';
 import { withTimeout } from '../../api/time-limit.ts';
 import { missingPackage } from '../optional.ts';
-import { cacheDir, freePort, onExit, recordStart } from '../process.ts';
+import { cacheDir, freePort, hasProcFs, onExit, recordStart } from '../process.ts';
 import type { Miniflare, MiniflareOptions } from 'miniflare';
 import { enableControlEndpoints } from './time.ts';
 
@@ -354,7 +354,7 @@ function workerdChildren(binary: string): number[] {
 }
 
 function childPids(): number[] {
-  if (existsSync('/proc/self/task')) {
+  if (hasProcFs()) {
     const pids: number[] = [];
     try {
       for (const tid of readdirSync('/proc/self/task')) {
@@ -381,7 +381,7 @@ function childPids(): number[] {
 /** True when `pid` is alive and runs the workerd binary (guards against pid reuse before a kill). */
 function isWorkerd(pid: number, binary: string): boolean {
   try {
-    if (existsSync(`/proc/${pid}/cmdline`)) {
+    if (hasProcFs()) {
       const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
       return argv0 === binary || argv0.endsWith('/workerd');
     }
