@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, mkdirSync, statfsSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -221,16 +221,40 @@ const MEMORY_FS = '/dev/shm';
 const memoryRoots = new Set<string>();
 
 /**
+ * Free space a store needs on tmpfs: the value probes write up to 64 MiB while the value before it
+ * may still be there, and a runtime keeps copies of its own (a temporary file, a blob and its
+ * record). A container's /dev/shm is often 64 MB: a store there ran out of space, and the refusal
+ * was taken for the platform's value limit.
+ */
+export const STORE_ROOM_BYTES = 512 * 1024 * 1024;
+
+/** Bytes free for this process in the filesystem of `path`, or null when it cannot be told. */
+export function freeBytes(path: string): number | null {
+  try {
+    const stats = statfsSync(path);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Where a runtime keeps its store files for the run in `tmpDir`: on tmpfs (/dev/shm) when the
- * machine has one, else in `tmpDir`. Emulators write files on every operation (Miniflare: a SQLite
- * commit and a blob per put), and on a disk their syncs, not the runtime, took most of a write's
- * time and varied with whatever else wrote to the disk. The same `tmpDir` gives the same
- * directory, so a store that is durable survives stop() and a new start(); removed on exit.
+ * machine has one with room for the largest probes (STORE_ROOM_BYTES), else in `tmpDir`. Emulators
+ * write files on every operation (Miniflare: a SQLite commit and a blob per put), and on a disk
+ * their syncs, not the runtime, took most of a write's time and varied with whatever else wrote to
+ * the disk. The same `tmpDir` gives the same directory, so a store that is durable survives stop()
+ * and a new start() (however full its tmpfs is by then); removed on exit.
  */
 export function storeDir(tmpDir: string, name: string): string {
   const fallback = join(tmpDir, name);
   if (process.platform !== 'linux' || process.env.KVPARITY_STORE_ON_DISK || !existsSync(MEMORY_FS)) return fallback;
   const root = join(MEMORY_FS, `kvparity-${createHash('sha256').update(tmpDir).digest('hex').slice(0, 16)}`);
+  if (existsSync(fallback)) return fallback; // chosen before, when tmpfs had no room
+  if (!existsSync(join(root, name)) && (freeBytes(MEMORY_FS) ?? 0) < STORE_ROOM_BYTES) {
+    mkdirSync(fallback, { recursive: true });
+    return fallback;
+  }
   try {
     mkdirSync(join(root, name), { recursive: true });
   } catch {

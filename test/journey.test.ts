@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsFile } from '../results/types.ts';
+import { HIDE_PROC, inNamespace, namespaces } from './fixtures/mount-namespace.ts';
 
 const root = resolve(import.meta.dirname, '..');
 let dir: string;
@@ -250,14 +251,11 @@ describe('a provider author outside the repository', { timeout: 120_000 }, () =>
   });
 
   // An outside provider's path needs no Linux-only facility: macOS has no /proc, and the workflow
-  // walks this journey there too. On Linux, the same run where /proc is hidden (an empty tmpfs over
-  // it, in a mount namespace of its own: root's, or a user namespace's where the kernel allows one).
-  const hideProc = process.platform !== 'linux' ? undefined : process.getuid?.() === 0 ? ['--mount'] : ['--user', '--map-root-user', '--mount'];
-  const canHideProc = hideProc !== undefined && spawnSync('unshare', [...hideProc, '--fork', 'sh', '-c', 'mount -t tmpfs none /proc && ! test -e /proc/self'], { stdio: 'ignore' }).status === 0;
-  if (process.platform === 'linux' && !canHideProc) console.warn(`journey: this machine cannot hide /proc (unshare ${hideProc!.join(' ')} is not allowed here); the workflow's macOS journey runs without it`);
-  it.skipIf(!canHideProc)('runs the same, and reports the same, where /proc is not there', () => {
-    const hidden = run('unshare', [...hideProc!, '--fork', 'sh', '-c', 'mount -t tmpfs none /proc && ! test -e /proc/self && exec "$@"', 'sh', node, join(project, 'node_modules/.bin/kvparity'), 'test', '--out=reports/no-proc'], project);
-    expect(hidden.code, hidden.err).toBe(0);
+  // walks this journey there too. On Linux, the same run where /proc is hidden.
+  const noProc = process.platform !== 'linux' ? ' (this system has no /proc: the whole journey ran without it)' : namespaces.available ? '' : ` — skipped: ${namespaces.why}; the workflow's macOS journey runs without /proc`;
+  it.skipIf(process.platform !== 'linux' || !namespaces.available)(`runs the same, and reports the same, where /proc is not there${noProc}`, async () => {
+    const hidden = await inNamespace(HIDE_PROC, node, [join(project, 'node_modules/.bin/kvparity'), 'test', '--out=reports/no-proc'], { cwd: project });
+    expect(hidden.code, hidden.stderr).toBe(0);
     const file = JSON.parse(readFileSync(join(project, 'reports/no-proc/tiny-kv.json'), 'utf8')) as ResultsFile;
     expect(file.results.filter((r) => r.status !== 'PASS').map((r) => `${r.test} ${r.status}`).sort()).toEqual(VALUE_CASES.map((id) => `${id} EXPECTED_DIVERGENCE`).sort());
     expect(file.results.length).toBe(results().results.length);
