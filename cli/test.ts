@@ -31,7 +31,9 @@ export async function testCommand(argv: string[]): Promise<number> {
   const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
   const unregister = onExit(removeScratch);
   // Children inherit it: starts in vitest's workers and in the CLIs the tests spawn count too.
+  // Set for this run only: the process's environment is as it was once the run is done.
   const startsFile = join(scratch, 'starts.log');
+  const startsBefore = process.env[STARTS_ENV];
   process.env[STARTS_ENV] = startsFile;
 
   const pool = new RuntimePool(plan.options, log);
@@ -48,6 +50,8 @@ export async function testCommand(argv: string[]): Promise<number> {
     summary = await runPlan(plan, { log, pool });
   } finally {
     await pool.stop();
+    if (startsBefore === undefined) delete process.env[STARTS_ENV];
+    else process.env[STARTS_ENV] = startsBefore;
   }
 
   const totals = printTotals(summary);
