@@ -40,7 +40,23 @@ export interface LoadedProvider {
   source: string;
   /** A provider written in TypeScript: how it was loaded, in words (Node's type stripping, or tsx and why). */
   loadedWith?: string;
+  /** What the provider's file exports as `setup`: a one-time preparation it may need on this machine. */
+  setup?: ProviderSetup;
 }
+
+/**
+ * A one-time preparation a provider may need on a machine before it can start, longer than a run
+ * should wait for (Viceroy, built from crates.io). Its file exports it as `setup`; `kvparity run`
+ * and `test` do it beside the other providers, its progress shown, and run the provider when it is done.
+ */
+export interface ProviderSetup {
+  /** What is still to be done here, in words (with how long it takes), or null when nothing is. */
+  pending(): string | null;
+  run(context: { log(line: string): void; signal: AbortSignal }): Promise<void>;
+}
+
+const isSetup = (value: unknown): value is ProviderSetup =>
+  !!value && typeof (value as ProviderSetup).pending === 'function' && typeof (value as ProviderSetup).run === 'function';
 
 export class ProviderSpecError extends Error {}
 
@@ -51,12 +67,12 @@ export async function loadProvider(spec: string, cwd = process.cwd()): Promise<L
     if (!builtinIds().includes(spec)) {
       throw new ProviderSpecError(`unknown provider "${spec}". Known providers: ${builtinIds().join(', ')}; or give a path to a provider file (./my-provider.ts)`);
     }
-    return { definition: (await importDefinition(resolve(here, `${spec}${MODULE_EXTENSION}`), spec)).definition, source: 'builtin' };
+    const { definition, setup } = await importDefinition(resolve(here, `${spec}${MODULE_EXTENSION}`), spec);
+    return { definition, source: 'builtin', ...(setup ? { setup } : {}) };
   }
   const path = isAbsolute(spec) ? spec : resolve(cwd, spec);
   if (!existsSync(path)) throw new ProviderSpecError(`provider file not found: ${path}`);
-  const { definition, loadedWith } = await importDefinition(path, spec);
-  return { definition, source: path, ...(loadedWith ? { loadedWith } : {}) };
+  return { source: path, ...(await importDefinition(path, spec)) };
 }
 
 /**
@@ -135,7 +151,7 @@ async function importProviderModule(path: string): Promise<{ module: unknown; lo
   return { module: await importThroughTsx(url), loadedWith: nodeStripsTypes() ? through : `${through} (Node ${process.version} has no type stripping)` };
 }
 
-async function importDefinition(path: string, spec: string): Promise<{ definition: ProviderDefinition; loadedWith?: string }> {
+async function importDefinition(path: string, spec: string): Promise<{ definition: ProviderDefinition; loadedWith?: string; setup?: ProviderSetup }> {
   let module: unknown;
   let loadedWith: string | undefined;
   try {
@@ -150,7 +166,8 @@ async function importDefinition(path: string, spec: string): Promise<{ definitio
   if (definition && typeof definition === 'object' && !('id' in definition) && 'default' in definition) definition = (definition as { default: unknown }).default;
   const problems = definitionProblems(definition);
   if (problems.length) throw new ProviderSpecError(`provider "${spec}" (${path}) is not a valid provider definition:\n  - ${problems.join('\n  - ')}`);
-  return { definition: definition as ProviderDefinition, ...(loadedWith ? { loadedWith } : {}) };
+  const setup = (module as { setup?: unknown }).setup;
+  return { definition: definition as ProviderDefinition, ...(loadedWith ? { loadedWith } : {}), ...(isSetup(setup) ? { setup } : {}) };
 }
 
 /** Checks the shape a provider file must export, naming each field that is wrong. */

@@ -38,3 +38,9 @@ export const kitPackage = JSON.parse(readFileSync(join(KIT_ROOT, 'package.json')
 export function nodeScript(path: string): string[] {
   return MODULE_EXTENSION === '.ts' ? ['--import', 'tsx', join(CODE_ROOT, path)] : [join(CODE_ROOT, path.replace(/\.ts$/, '.js'))];
 }
+
+/** Whether the kit runs from a clone (its sources are there) rather than an installed package. */
+export const IN_CLONE = existsSync(join(KIT_ROOT, 'cli', 'main.ts'));
+
+/** A kvparity command as the user types it here: `npx kvparity …`, or in a clone `npm run kvparity -- …`. */
+export const kitCommand = (args: string): string => (IN_CLONE ? `npm run kvparity -- ${args}` : `npx kvparity ${args}`);
