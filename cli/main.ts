@@ -163,9 +163,15 @@ async function providersCommand(argv: string[]): Promise<number> {
   }
   const ids = parsed.flags.provider ? listFlag(parsed.flags.provider) : (await orderedBuiltins()).map((definition) => definition.id);
   const idWidth = Math.max(...ids.map((id) => id.length));
-  for (const id of ids) {
-    const { definition, loadedWith } = await loadProvider(id);
-    const availability = definition.availability ? await definition.availability() : { available: true as const };
+  // Each provider's checks (a package to import, a binary to ask its version) at once; printed in order.
+  const checked = ids.map(async (id) => {
+    const loaded = await loadProvider(id);
+    return { ...loaded, availability: loaded.definition.availability ? await loaded.definition.availability() : { available: true as const } };
+  });
+  // A provider that fails to load is reported when its turn comes, not as an unhandled rejection before it.
+  for (const pending of checked) pending.catch(() => {});
+  for (const pending of checked) {
+    const { definition, loadedWith, availability } = await pending;
     const caps = Object.entries(definition.capabilities)
       .filter(([, v]) => v !== false)
       .map(([k, v]) => (v === true ? k : `${k}=${v}`))
