@@ -56,6 +56,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const { version: next } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     const changelog = readFileSync(CHANGELOG, 'utf8');
     if (!changelog.includes(`\n${UNRELEASED}\n`)) throw new Error(`CHANGELOG.md has no "${UNRELEASED}" section to release as ${next}`);
+    if (!releaseNotes('Unreleased', changelog)) throw new Error(`CHANGELOG.md's "${UNRELEASED}" section is empty: write what ${next} changes there first`);
     writeFileSync(CHANGELOG, changelog.replace(`\n${UNRELEASED}\n`, `\n${UNRELEASED}\n\n## ${next} — ${new Date().toISOString().slice(0, 10)}\n`));
     const markdown = execFileSync('git', ['ls-files', '*.md'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((file) => file && file !== 'CHANGELOG.md');
     for (const file of markdown) {
