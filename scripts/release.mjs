@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The release's two texts, from the one home of each:
 //   node scripts/release.mjs notes <version>   CHANGELOG.md's section of that version (the GitHub release's notes)
+//   node scripts/release.mjs preversion        npm's "preversion" hook: refuses a bump while CHANGELOG.md's
+//                                              "Unreleased" section is empty (before package.json changes)
 //   node scripts/release.mjs version           npm's "version" hook (npm version <new>): CHANGELOG.md's
 //                                              "Unreleased" section becomes the new version's, and every
 //                                              link to the repository at a release's tag in the Markdown
@@ -51,12 +53,16 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       process.exit(1);
     }
     process.stdout.write(notes + '\n');
+  } else if (command === 'preversion') {
+    if (!releaseNotes('Unreleased')) {
+      process.stderr.write(`release: CHANGELOG.md's "${UNRELEASED}" section is empty: write what the new version changes there first\n`);
+      process.exit(1);
+    }
   } else if (command === 'version') {
     // npm runs this after setting the new version in package.json, before it commits and tags.
     const { version: next } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     const changelog = readFileSync(CHANGELOG, 'utf8');
     if (!changelog.includes(`\n${UNRELEASED}\n`)) throw new Error(`CHANGELOG.md has no "${UNRELEASED}" section to release as ${next}`);
-    if (!releaseNotes('Unreleased', changelog)) throw new Error(`CHANGELOG.md's "${UNRELEASED}" section is empty: write what ${next} changes there first`);
     writeFileSync(CHANGELOG, changelog.replace(`\n${UNRELEASED}\n`, `\n${UNRELEASED}\n\n## ${next} — ${new Date().toISOString().slice(0, 10)}\n`));
     const markdown = execFileSync('git', ['ls-files', '*.md'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((file) => file && file !== 'CHANGELOG.md');
     for (const file of markdown) {
@@ -64,7 +70,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       writeFileSync(path, readFileSync(path, 'utf8').replace(tagLinks(), (_, kind, _old, rest) => `${repositoryUrl()}/${kind}/v${next}/${rest}`));
     }
   } else {
-    process.stderr.write('usage: node scripts/release.mjs notes <version> | version\n');
+    process.stderr.write('usage: node scripts/release.mjs notes <version> | preversion | version\n');
     process.exit(2);
   }
 }
