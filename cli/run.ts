@@ -175,10 +175,6 @@ async function writeReport(summary: RunSummary): Promise<void> {
   await (await import('./report.ts')).reportFromFiles(summary.files);
 }
 
-export async function runMainJob(parsed: Parsed, log = (line: string) => process.stderr.write(line + '\n')): Promise<RunSummary> {
-  return runPlan(await planRun(parsed), { log });
-}
-
 /**
  * Runs every selected provider, up to `plan.jobs` at once: each starts its own runtime, so they
  * share nothing but this process. With more than one at a time, each provider's lines are kept
@@ -273,6 +269,7 @@ async function startSetups(loaded: readonly LoadedProvider[], options: Record<st
     if (!pending) continue;
     log(`\n⧗ ${definition.id}: ${pending}. It runs once that is done; the other providers do not wait for it.`);
     const entry: Setup = { done: false, outcome: Promise.resolve(undefined) };
+    // Not aborted: an interrupted run exits, and the exit hook stops what the setup spawned.
     entry.outcome = setup
       .run({ log: (line) => log(`  ${definition.id}: ${line}`), signal: new AbortController().signal })
       .then(
