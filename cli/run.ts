@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { ProviderDefinition } from '../api/index.ts';
-import { defaultIds, loadProvider, looksLikePath, readConfigFile, type LoadedProvider } from '../providers/registry.ts';
+import { defaultIds, loadProvider, looksLikePath, readConfigFile, type LoadedProvider, type ProviderSetup } from '../providers/registry.ts';
 import { kitCommand, kitPackage } from '../runners/kit.ts';
 import { tempDir } from '../runners/process.ts';
 import type { Case } from '../suites/case.ts';
@@ -150,7 +150,7 @@ function replayFlag(flags: Record<string, string>): Replay | undefined {
 
 /**
  * `kvparity run` (npm start): the suites on each provider, results files and the parity report. A
- * provider still in its one-time setup (Viceroy's build) holds nothing back: the report of the
+ * provider that needs a one-time setup here (Viceroy's build) holds nothing back: the report of the
  * others is written as soon as they are done, and written again when it has joined.
  */
 export async function runCommand(argv: string[]): Promise<number> {
@@ -163,7 +163,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       await writeReport(first);
       const ids = waiting.join(',');
       const one = waiting.length === 1;
-      log(`\nThat report holds every provider but ${waiting.join(' and ')}, which ${one ? 'joins' : 'join'} it when ${one ? 'its' : 'their'} one-time setup is done (progress below). Or stop now (Ctrl-C) and add ${one ? 'it' : 'them'} later: ${kitCommand(`run --provider=${ids}`)} && ${kitCommand('report')}`);
+      log(`\nThat report holds every provider but ${waiting.join(' and ')}, which ${one ? 'joins' : 'join'} it once ${one ? 'its' : 'their'} one-time setup, starting now, is done (progress below). Or stop now (Ctrl-C) and add ${one ? 'it' : 'them'} later: ${kitCommand(`run --provider=${ids}`)} && ${kitCommand('report')}`);
     },
   });
   await writeReport(summary);
@@ -183,9 +183,9 @@ async function writeReport(summary: RunSummary): Promise<void> {
  * `pool`: runtimes the kit's tests already started (cli/pool.ts); a provider's first start takes its shared instance.
  *
  * A provider whose one-time setup this machine still lacks (its file's `setup`: Viceroy's build)
- * sets up beside the others from the start, its progress printed as it comes, and runs once it is
- * done; the others never wait for it. `meanwhile` is called when they are all done and a setup is
- * still running, with their summary (`kvparity run` writes the first report then).
+ * is set up once the others are done, so they run at full speed and never wait for it; then its
+ * progress is printed as it comes, and it runs once it is set up. `meanwhile` is called between
+ * the two, with the others' summary (`kvparity run` writes the first report then).
  */
 export async function runPlan(
   plan: RunPlan,
@@ -201,7 +201,7 @@ export async function runPlan(
   // The slowest providers of their last whole-suite run here start first, so the lanes end together.
   const last = lastProviderSeconds();
   const startOrder = selection.loaded.map((_, i) => i).sort((a, b) => (last[selection.loaded[b].definition.id] ?? Infinity) - (last[selection.loaded[a].definition.id] ?? Infinity));
-  const setups = await startSetups(selection.loaded, options, log);
+  const setups = await setupsNeeded(selection.loaded, options, log);
   const runOne = async ({ definition, source, loadedWith }: LoadedProvider) => {
     const lines: string[] = [];
     const providerLog = jobs > 1 ? (line: string) => void lines.push(line) : log;
@@ -238,13 +238,25 @@ export async function runPlan(
   });
 
   const first = await inParallel(selection.loaded, jobs, startOrder.filter((i) => !setups.has(i)), runOne);
-  if (setups.size > 0 && meanwhile && [...setups.values()].some((setup) => !setup.done)) {
+  if (setups.size > 0 && meanwhile) {
     // As --provider names them: a built-in by id, any other by its path.
     const named = [...setups.keys()].map((i) => selection.loaded[i]).map(({ definition, source }) => (source === 'builtin' ? definition.id : relative(process.cwd(), source)));
     await meanwhile(summaryOf(first.filter(Boolean)), named);
   }
+  // Each setup now, side by side; a failure is said once its provider's turn comes.
+  const outcomes = new Map(
+    [...setups].map(([index, setup]) => {
+      const { id } = selection.loaded[index].definition;
+      // Not aborted: an interrupted run exits, and the exit hook stops what the setup spawned.
+      const outcome = setup.run({ log: (line) => log(`  ${id}: ${line}`), signal: new AbortController().signal }).then(
+        () => undefined,
+        (error: Error) => error.message,
+      );
+      return [index, outcome] as const;
+    }),
+  );
   const later = await inParallel(selection.loaded, jobs, startOrder.filter((i) => setups.has(i)), async (loaded) => {
-    const failed = await setups.get(selection.loaded.indexOf(loaded))!.outcome;
+    const failed = await outcomes.get(selection.loaded.indexOf(loaded))!;
     // A failed setup is the provider's start error: its cases ERROR, and the run says why.
     return runOne(failed === undefined ? loaded : { ...loaded, definition: { ...loaded.definition, start: () => Promise.reject(new Error(`its one-time setup failed: ${failed}`)) } });
   });
@@ -254,30 +266,15 @@ export async function runPlan(
   return summaryOf(each);
 }
 
-interface Setup {
-  /** Settles with undefined when done, or with why it failed. */
-  outcome: Promise<string | undefined>;
-  done: boolean;
-}
-
-/** Starts the one-time setups this machine lacks, of the providers that are available here; by provider index. */
-async function startSetups(loaded: readonly LoadedProvider[], options: Record<string, string>, log: (line: string) => void): Promise<Map<number, Setup>> {
-  const setups = new Map<number, Setup>();
+/** The one-time setups this machine lacks, of the providers that are available here, by provider index; each said once. */
+async function setupsNeeded(loaded: readonly LoadedProvider[], options: Record<string, string>, log: (line: string) => void): Promise<Map<number, ProviderSetup>> {
+  const setups = new Map<number, ProviderSetup>();
   for (const [index, { definition, setup }] of loaded.entries()) {
     if (!setup || (definition.availability && !(await definition.availability(options)).available)) continue;
     const pending = setup.pending();
     if (!pending) continue;
-    log(`\n⧗ ${definition.id}: ${pending}. It runs once that is done; the other providers do not wait for it.`);
-    const entry: Setup = { done: false, outcome: Promise.resolve(undefined) };
-    // Not aborted: an interrupted run exits, and the exit hook stops what the setup spawned.
-    entry.outcome = setup
-      .run({ log: (line) => log(`  ${definition.id}: ${line}`), signal: new AbortController().signal })
-      .then(
-        () => undefined,
-        (error: Error) => error.message,
-      )
-      .finally(() => (entry.done = true));
-    setups.set(index, entry);
+    log(`\n⧗ ${definition.id}: ${pending}. That is done once the other providers have run, so they do not wait for it, and ${definition.id} runs after it.`);
+    setups.set(index, setup);
   }
   return setups;
 }

@@ -14,7 +14,7 @@ import type { ProviderSetup } from './registry.ts';
 /** The runtime's process name: the kit's own tests check that it never outlives a run. */
 export const runtimeProcess = 'viceroy';
 
-/** A machine without Viceroy builds it once (15-40 min on 2 cores): beside the other providers, not before them. */
+/** A machine without Viceroy builds it once (15-40 min on 2 cores): after the other providers, never before them. */
 export const setup: ProviderSetup = {
   pending: viceroyBuildPending,
   async run({ log, signal }) {

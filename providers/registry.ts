@@ -47,7 +47,7 @@ export interface LoadedProvider {
 /**
  * A one-time preparation a provider may need on a machine before it can start, longer than a run
  * should wait for (Viceroy, built from crates.io). Its file exports it as `setup`; `kvparity run`
- * and `test` do it beside the other providers, its progress shown, and run the provider when it is done.
+ * and `test` do it once the other providers have run, its progress shown, and then run the provider.
  */
 export interface ProviderSetup {
   /** What is still to be done here, in words (with how long it takes), or null when nothing is. */

@@ -1,8 +1,9 @@
 // The first run on a machine: a provider whose one-time setup the machine lacks (Fastly's Viceroy
-// builds from crates.io) holds nothing back. `kvparity run` writes the report of the others as soon
-// as they are done and says how the slow one joins, which it then does; `kvparity test` still
-// requires it; a setup that fails is that provider's start error. The fixture's setup ends only
-// once the others' file is there, so a run that waited for it first would never end.
+// builds from crates.io) holds nothing back. `kvparity run` runs the others first and writes their
+// report as soon as they are done, says how the slow one joins, sets it up with its progress shown
+// and runs it; `kvparity test` still requires it; a setup that fails is that provider's start
+// error. The fixture's setup ends only once the others' file is there, so a run that waited for it
+// first would never end.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +32,7 @@ async function kvparity(args: string[], env: Record<string, string>): Promise<{ 
 const providers = `--provider=memory,sqlite,${fixture}`;
 
 describe('a provider in its one-time setup', { timeout: 120_000 }, () => {
-  it('run: the others are reported first, with how it joins; its progress shows; then it joins the report', async () => {
+  it('run: the others are reported first, with how it joins; then its progress shows, and it joins the report', async () => {
     const run = await kvparity(['run', providers, '--category=crud'], { KVPARITY_FIXTURE_WAIT_FOR: 'parity.json' });
     expect(run.code, run.stderr).toBe(0);
     const at = (text: string) => {
@@ -39,13 +40,14 @@ describe('a provider in its one-time setup', { timeout: 120_000 }, () => {
       expect(index, `"${text}" in:\n${run.stderr}`).toBeGreaterThanOrEqual(0);
       return index;
     };
-    const announced = at('⧗ slow-setup: a build this machine lacks, about 20 s. It runs once that is done; the other providers do not wait for it.');
-    const progress = at('  slow-setup: building: step 1');
+    const announced = at('⧗ slow-setup: a build this machine lacks, about 20 s. That is done once the other providers have run, so they do not wait for it, and slow-setup runs after it.');
     const firstReport = at('written: ');
-    const howToJoin = at('That report holds every provider but test/fixtures/slow-setup.ts, which joins it when its one-time setup is done (progress below). Or stop now (Ctrl-C) and add it later: npm run kvparity -- run --provider=test/fixtures/slow-setup.ts && npm run kvparity -- report');
+    const howToJoin = at('That report holds every provider but test/fixtures/slow-setup.ts, which joins it once its one-time setup, starting now, is done (progress below). Or stop now (Ctrl-C) and add it later: npm run kvparity -- run --provider=test/fixtures/slow-setup.ts && npm run kvparity -- report');
+    const progress = at('  slow-setup: building: step 1');
     const built = at('  slow-setup: built');
     const joined = at('▶ slow-setup:');
-    expect([announced, progress, firstReport, howToJoin, built, joined]).toEqual([announced, progress, firstReport, howToJoin, built, joined].sort((a, b) => a - b));
+    const order = [announced, firstReport, howToJoin, progress, built, joined];
+    expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(run.stderr.indexOf('written: ', joined)).toBeGreaterThan(joined);
     const parity = JSON.parse(readFileSync(join(run.out, 'parity.json'), 'utf8')) as Parity;
     expect(parity.providers.map((p) => p.id).sort()).toEqual(['memory', 'slow-setup', 'sqlite']);

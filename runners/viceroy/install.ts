@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, setPriority } from 'node:os';
+import { cpus } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { cacheDir, spawnTracked } from '../process.ts';
 import { CRATES, fetchCrates, patchSources } from './compile-cache.ts';
@@ -202,11 +202,6 @@ export async function ensureViceroy(log: Log, signal?: AbortSignal): Promise<Vic
       env: { ...process.env, CARGO_TARGET_DIR: join(root, 'target'), CARGO_TERM_COLOR: 'never' },
     });
     closeSync(fd);
-    // At the lowest priority (rustc inherits it from cargo): the build takes only what the run and
-    // the rest of the machine leave, so the providers that need no build are not held back by it.
-    try {
-      setPriority(spawned.child.pid!, 19);
-    } catch {}
     const onAbort = () => void spawned.stop();
     signal?.addEventListener('abort', onAbort, { once: true });
     const progress = setInterval(() => log(`building Viceroy: ${buildProgress(tail(logPath, 256 * 1024), (Date.now() - started) / 1000, expected)}`), PROGRESS_EVERY_MS);
