@@ -14,6 +14,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Runtimes shared by the test files (test/fixtures/pool-setup.ts): one Viceroy compile per run.
     globalSetup: ['test/fixtures/pool-setup.ts'],
+    // Signals are a command line's (runners/process.ts exitOnSignals): each test worker is one.
+    setupFiles: ['test/fixtures/exit-on-signals.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
     // Three on two cores: the process-hygiene and reliability files spend much of their time waiting

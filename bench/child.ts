@@ -1,6 +1,6 @@
 /**
- * One provider's measurement, in a process of its own (cli/bench.ts starts it):
- * node --import tsx bench/child.ts <provider> <ops> <result.json> <options as JSON>
+ * One provider's measurement, in a process of its own (cli/bench.ts starts it, compiled as the kit runs):
+ * node dist/bench/child.js <provider> <ops> <result.json> <options as JSON>
  */
 import { writeFileSync } from 'node:fs';
 import { loadProvider } from '../providers/registry.ts';

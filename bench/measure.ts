@@ -77,7 +77,7 @@ const ratio = (a: Rate | null, b: Rate | null) => (a && b ? round(a.ops_per_s / 
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
 const mb = (kib: number) => round(kib / 1024, 1);
 
-/** The runtime's processes below this one (the esbuild service tsx keeps is the kit's own). */
+/** The runtime's processes below this one (the esbuild service tsx keeps, when it loads a TypeScript provider, is the kit's own). */
 function runtimeProcesses() {
   return descendants(process.pid).filter((p) => p.name !== 'esbuild');
 }

@@ -8,16 +8,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BenchEntry, BenchReport, ProviderBench } from '../bench/measure.ts';
 import { MAX_OPS } from '../runners/bridge/handler.js';
 import { renderMarkdown } from '../bench/table.ts';
 import { defaultIds, loadProvider, looksLikePath } from '../providers/registry.ts';
+import { KIT_ROOT, kitPackage, nodeScript } from '../runners/kit.ts';
 import { onExit } from '../runners/process.ts';
 import { TIMING_FILE, breakdown, type TestTiming } from './timing.ts';
 import { UsageError, ensureDirFlag, intFlag, listFlag, parseArgs } from './args.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = KIT_ROOT;
 const CHILD_TIMEOUT_MS = 60 * 60_000;
 /** Flags handed to the providers, as `kvparity run` hands them. */
 const PROVIDER_OPTIONS = ['url', 'token-env', 'kind'];
@@ -59,7 +59,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const report: BenchReport = {
     format: 'kvparity-bench@1',
     date: new Date().toISOString(),
-    kit_version: (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version,
+    kit_version: kitPackage.version,
     ops,
     rounds: ROUNDS,
     batch_size: BATCH_SIZE,
@@ -92,11 +92,11 @@ export async function benchCommand(argv: string[]): Promise<number> {
   return failed || unavailableNamed ? 1 : 0;
 }
 
-/** Runs bench/child.ts for one provider; its own exit hook stops its runtimes, and ours stops it. */
+/** Runs bench/child.ts (compiled, as the kit runs) for one provider; its own exit hook stops its runtimes, and ours stops it. */
 async function measureInChild(id: string, spec: string, ops: number, options: Record<string, string>): Promise<BenchEntry> {
   const dir = mkdtempSync(join(tmpdir(), 'kvparity-bench-'));
   const resultFile = join(dir, 'result.json');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/child.ts'), spec, String(ops), resultFile, JSON.stringify(options)], {
+  const child = spawn(process.execPath, [...nodeScript('bench/child.ts'), spec, String(ops), resultFile, JSON.stringify(options)], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'pipe'],
   });

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
-// Entry point: registers tsx so the kit (and providers given by path) can be TypeScript, then runs the CLI.
-// Both hooks: a provider file outside any "type": "module" package is loaded as CommonJS. The
-// third lets a .ts provider with top-level await load as ESM in such a package (cli/esm-hook.mjs).
-import { register as registerHook } from 'node:module';
-import { register } from 'tsx/esm/api';
-import { register as registerCommonJs } from 'tsx/cjs/api';
+// kvparity's command line. The kit runs as compiled JavaScript, never through a TypeScript loader:
+// in the installed package this file is dist/cli/kvparity.mjs and runs the compiled CLI beside it;
+// in a clone it is cli/kvparity.mjs, beside the TypeScript sources, and first brings dist/ up to
+// date with them (scripts/build.mjs compiles what changed since the last command, usually nothing).
+import { existsSync } from 'node:fs';
 
-register();
-registerCommonJs();
-registerHook('./esm-hook.mjs', import.meta.url);
-const { main } = await import('./main.ts');
-process.exitCode = await main(process.argv.slice(2));
-// Nothing a provider left behind (a child spawned before a failed start, an open socket) may keep
-// the kit alive once its work is done: exit, and the exit hook in runners/process.ts kills tracked children.
-setTimeout(() => process.exit(), 500).unref();
+const inClone = existsSync(new URL('./main.ts', import.meta.url));
+if (inClone) {
+  try {
+    await (await import('../scripts/build.mjs')).build();
+  } catch (error) {
+    process.stderr.write(`kvparity: cannot compile the sources into dist/: ${/** @type {Error} */ (error).message}\n`);
+    process.exit(1);
+  }
+}
+const { commandLine } = await import(inClone ? '../dist/cli/main.js' : './main.js');
+await commandLine(process.argv.slice(2));

@@ -5,12 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { ProviderSpecError, defaultIds, loadProvider, orderedBuiltins, readConfigFile } from '../providers/registry.ts';
 import { categories } from '../suites/case-files.ts';
 import { DivergenceFileError } from '../suites/divergences.ts';
+import { exitOnSignals } from '../runners/process.ts';
 import { UsageError, listFlag, parseArgs } from './args.ts';
 
-const KIT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The folder the commands' code runs from: the clone (or dist/ compiled from it), or the installed package's dist/. */
+const CODE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** smoke and bench drive the repository's demo app and built-in runtimes: the installed package leaves them out, and so does its help. */
-const inRepository = (command: 'smoke' | 'bench') => existsSync(join(KIT_ROOT, command));
+const inRepository = (command: 'smoke' | 'bench') => existsSync(join(CODE_ROOT, command));
 
 /** The help text; the categories are the case files' names (suites/cases/NN-<category>.ts). */
 async function usage(): Promise<string> {
@@ -160,6 +162,34 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * kvparity as a process (bin): what belongs to a command line and never to an import of the kit.
+ * Signals end the run with 130 or 143 and stop its runtimes; the exit code is main()'s; and nothing
+ * a provider left behind (a child spawned before a failed start, an open socket) may keep the
+ * process alive once its work is done: it exits, and the exit hook in runners/process.ts kills
+ * the children it tracks.
+ */
+export async function commandLine(argv: string[]): Promise<void> {
+  exitOnSignals();
+  quietProviderParseWarnings();
+  process.exitCode = await main(argv);
+  setTimeout(() => process.exit(), 500).unref();
+}
+
+/**
+ * Node warns when it parses a file one way and then the other (ES module syntax in a package
+ * without "type", or in a CommonJS one): a provider file is loaded the way that works, and the run
+ * says how (providers/registry.ts), so those two warnings are left out; every other is printed.
+ */
+function quietProviderParseWarnings(): void {
+  const printers = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) => {
+    if (warning.code === 'MODULE_TYPELESS_PACKAGE_JSON' || warning.message.startsWith('Failed to load the ES module')) return;
+    for (const print of printers) print(warning);
+  });
+}
+
 /** smoke and bench drive the repository's demo app and built-in runtimes: the package leaves them out. */
 function repositoryOnly(command: 'smoke' | 'bench'): void {
   if (!inRepository(command)) throw new UsageError(`kvparity ${command} is a tool of the kvparity repository, not of the installed package: run it from a clone`);
@@ -177,16 +207,23 @@ async function providersCommand(argv: string[]): Promise<number> {
   if (parsed.flags.config && !existsSync(configPath)) throw new UsageError(`config file not found: ${configPath}`);
   const configured = existsSync(configPath) ? readConfigFile(configPath).providers : [];
   const ids = parsed.flags.provider ? listFlag(parsed.flags.provider) : [...configured, ...(await orderedBuiltins()).map((definition) => definition.id)];
-  const definitions = await Promise.all(ids.map(async (id) => (await loadProvider(id)).definition));
-  const idWidth = Math.max(...definitions.map((definition) => definition.id.length));
-  for (const definition of definitions) {
-    const availability = definition.availability ? await definition.availability() : { available: true as const };
+  const idWidth = Math.max(...ids.map((id) => id.length));
+  // Each provider's checks (a package to import, a binary to ask its version) at once; printed in order.
+  const checked = ids.map(async (id) => {
+    const loaded = await loadProvider(id);
+    return { ...loaded, availability: loaded.definition.availability ? await loaded.definition.availability() : { available: true as const } };
+  });
+  // A provider that fails to load is reported when its turn comes, not as an unhandled rejection before it.
+  for (const pending of checked) pending.catch(() => {});
+  for (const pending of checked) {
+    const { definition, loadedWith, availability } = await pending;
     const caps = Object.entries(definition.capabilities)
       .filter(([, v]) => v !== false)
       .map(([k, v]) => (v === true ? k : `${k}=${v}`))
       .join(' ');
     process.stdout.write(`${availability.available ? '✔' : '✖'} ${definition.id.padEnd(idWidth)} ${definition.kind.padEnd(10)} ${definition.title}\n`);
     process.stdout.write(`    runtime: ${definition.runtime}; capabilities: ${caps}\n`);
+    if (loadedWith) process.stdout.write(`    loaded with: ${loadedWith}\n`);
     if (!availability.available) process.stdout.write(`    unavailable: ${availability.reason}\n    enable with: ${availability.enable}\n`);
   }
   return 0;

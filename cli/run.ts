@@ -1,9 +1,10 @@
 /** The main job: run the suites against each selected provider and write one results file per provider. */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { ProviderDefinition } from '../api/index.ts';
-import { defaultIds, loadProvider, looksLikePath, readConfigFile, type LoadedProvider } from '../providers/registry.ts';
+import { defaultIds, loadProvider, looksLikePath, readConfigFile, type LoadedProvider, type ProviderSetup } from '../providers/registry.ts';
+import { kitCommand, kitPackage } from '../runners/kit.ts';
 import { recordStart, tempDir } from '../runners/process.ts';
 import type { Case } from '../suites/case.ts';
 import { loadDivergences, mergeDivergences } from '../suites/divergences.ts';
@@ -19,7 +20,7 @@ import { lastProviderSeconds, rememberProviderSeconds } from './timing.ts';
 export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout', 'jobs', 'shard', 'real-time', 'replay'];
 export const RUN_BOOLEANS = ['allow-destructive'];
 
-const kitVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const kitVersion = kitPackage.version;
 
 export interface RunSummary {
   files: string[];
@@ -167,11 +168,24 @@ function replayFlag(flags: Record<string, string>): Replay | undefined {
   return { seed: Number(match[1]), path: match[2], ...(match[3] ? { commandsPath: match[3] } : {}) };
 }
 
-/** `kvparity run` (npm start): the suites on each provider, results files and the parity report. */
+/**
+ * `kvparity run` (npm start): the suites on each provider, results files and the parity report. A
+ * provider that needs a one-time setup here (Viceroy's build) holds nothing back: the report of the
+ * others is written as soon as they are done, and written again when it has joined.
+ */
 export async function runCommand(argv: string[]): Promise<number> {
   const parsed = parseArgs(argv, { values: RUN_FLAGS, booleans: RUN_BOOLEANS });
   if (parsed.positionals.length) throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`);
-  const summary = await runMainJob(parsed);
+  const log = (line: string) => void process.stderr.write(line + '\n');
+  const summary = await runPlan(await planRun(parsed), {
+    log,
+    async meanwhile(first, waiting) {
+      await writeReport(first);
+      const ids = waiting.join(',');
+      const one = waiting.length === 1;
+      log(`\nThat report holds every provider but ${waiting.join(' and ')}, which ${one ? 'joins' : 'join'} it once ${one ? 'its' : 'their'} one-time setup, starting now, is done (progress below). Or stop now (Ctrl-C) and add ${one ? 'it' : 'them'} later: ${kitCommand(`run --provider=${ids}`)} && ${kitCommand('report')}`);
+    },
+  });
   await writeReport(summary);
   printTotals(summary);
   return reportProblems(summary) ? 1 : 0;
@@ -181,18 +195,22 @@ async function writeReport(summary: RunSummary): Promise<void> {
   await (await import('./report.ts')).reportFromFiles(summary.files);
 }
 
-export async function runMainJob(parsed: Parsed, log = (line: string) => process.stderr.write(line + '\n')): Promise<RunSummary> {
-  return runPlan(await planRun(parsed), { log });
-}
-
 /**
  * Runs every selected provider, up to `plan.jobs` at once: each starts its own runtime, so they
  * share nothing but this process. With more than one at a time, each provider's lines are kept
  * together and printed when it is done; the summary and the results files are the same as a
  * sequential run's (every case's randomness comes from the run seed and the case id).
  * `pool`: runtimes the kit's tests already started (cli/pool.ts); a provider's first start takes its shared instance.
+ *
+ * A provider whose one-time setup this machine still lacks (its file's `setup`: Viceroy's build)
+ * is set up once the others are done, so they run at full speed and never wait for it; then its
+ * progress is printed as it comes, and it runs once it is set up. `meanwhile` is called between
+ * the two, with the others' summary (`kvparity run` writes the first report then).
  */
-export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string) => void; pool?: RuntimePool }): Promise<RunSummary> {
+export async function runPlan(
+  plan: RunPlan,
+  { log, pool, meanwhile }: { log: (line: string) => void; pool?: RuntimePool; meanwhile?: (first: RunSummary, waiting: string[]) => Promise<void> },
+): Promise<RunSummary> {
   const { seed, runs, timeoutMs, out, cases, selection, divergences, options, shard } = plan;
   const jobs = Math.min(plan.jobs, selection.loaded.length);
   log(`kvparity ${kitVersion}: ${cases.length} cases × ${selection.loaded.length} providers (${selection.loaded.map((p) => p.definition.id).join(', ')})${jobs > 1 ? `, ${jobs} at a time` : ''}`);
@@ -203,7 +221,8 @@ export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string
   // The slowest providers of their last whole-suite run here start first, so the lanes end together.
   const last = lastProviderSeconds();
   const startOrder = selection.loaded.map((_, i) => i).sort((a, b) => (last[selection.loaded[b].definition.id] ?? Infinity) - (last[selection.loaded[a].definition.id] ?? Infinity));
-  const each = await inParallel(selection.loaded, jobs, startOrder, async ({ definition, source }) => {
+  const setups = await setupsNeeded(selection.loaded, options, log);
+  const runOne = async ({ definition, source, loadedWith }: LoadedProvider) => {
     const lines: string[] = [];
     const providerLog = jobs > 1 ? (line: string) => void lines.push(line) : log;
     const providerStarted = performance.now();
@@ -221,7 +240,7 @@ export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string
       if (selection.named.has(definition.id)) problems.push(`${definition.id} is unavailable here: ${availability.reason}; enable it with: ${availability.enable}`);
       file = unavailableFile(definition, source, seed, runs, availability);
     } else {
-      file = await runProvider(definition, source, { cases, seed, runs, divergences, options, timeoutMs, log: providerLog, live: jobs === 1, pool, realTimeSeconds: plan.realTimeSeconds, replay: plan.replay, allowDestructive: plan.allowDestructive });
+      file = await runProvider(definition, source, { loadedWith, cases, seed, runs, divergences, options, timeoutMs, log: providerLog, live: jobs === 1, pool, realTimeSeconds: plan.realTimeSeconds, replay: plan.replay, allowDestructive: plan.allowDestructive });
     }
     const seconds = (performance.now() - providerStarted) / 1000;
     if (shard) file.run_info.shard = shard;
@@ -234,20 +253,59 @@ export async function runPlan(plan: RunPlan, { log, pool }: { log: (line: string
     providerLog(`  → ${path}`);
     for (const line of lines) log(line);
     return { id: definition.id, file, path, seconds, problems };
+  };
+  type Ran = Awaited<ReturnType<typeof runOne>>;
+  const summaryOf = (ran: Ran[]): RunSummary => ({
+    files: ran.map((p) => p.path),
+    results: ran.map((p) => p.file),
+    problems: ran.flatMap((p) => p.problems),
+    seconds: ran.map((p) => ({ id: p.id, seconds: p.seconds })),
+    wallSeconds: (performance.now() - started) / 1000,
   });
-  const seconds = each.map((p) => ({ id: p.id, seconds: p.seconds }));
+
+  const first = await inParallel(selection.loaded, jobs, startOrder.filter((i) => !setups.has(i)), runOne);
+  if (setups.size > 0 && meanwhile) {
+    // As --provider names them: a built-in by id, any other by its path.
+    const named = [...setups.keys()].map((i) => selection.loaded[i]).map(({ definition, source }) => (source === 'builtin' ? definition.id : relative(process.cwd(), source)));
+    await meanwhile(summaryOf(first.filter(Boolean)), named);
+  }
+  // Each setup now, side by side; a failure is said once its provider's turn comes.
+  const outcomes = new Map(
+    [...setups].map(([index, setup]) => {
+      const { id } = selection.loaded[index].definition;
+      // Not aborted: an interrupted run exits, and the exit hook stops what the setup spawned.
+      const outcome = setup.run({ log: (line) => log(`  ${id}: ${line}`), signal: new AbortController().signal }).then(
+        () => undefined,
+        (error: Error) => error.message,
+      );
+      return [index, outcome] as const;
+    }),
+  );
+  const later = await inParallel(selection.loaded, jobs, startOrder.filter((i) => setups.has(i)), async (loaded) => {
+    const failed = await outcomes.get(selection.loaded.indexOf(loaded))!;
+    // A failed setup is the provider's start error: its cases ERROR, and the run says why.
+    return runOne(failed === undefined ? loaded : { ...loaded, definition: { ...loaded.definition, start: () => Promise.reject(new Error(`its one-time setup failed: ${failed}`)) } });
+  });
+  const each = selection.loaded.map((_, i) => first[i] ?? later[i]);
   // A provider that gave no verdict (unavailable, did not start) took no time worth remembering.
   if (plan.wholeSuite) rememberProviderSeconds(each.filter((p) => p.problems.length === 0));
-  return {
-    files: each.map((p) => p.path),
-    results: each.map((p) => p.file),
-    problems: each.flatMap((p) => p.problems),
-    seconds,
-    wallSeconds: (performance.now() - started) / 1000,
-  };
+  return summaryOf(each);
 }
 
-/** `work` over `items` in `order`, at most `jobs` at a time; the results in the items' order. */
+/** The one-time setups this machine lacks, of the providers that are available here, by provider index; each said once. */
+async function setupsNeeded(loaded: readonly LoadedProvider[], options: Record<string, string>, log: (line: string) => void): Promise<Map<number, ProviderSetup>> {
+  const setups = new Map<number, ProviderSetup>();
+  for (const [index, { definition, setup }] of loaded.entries()) {
+    if (!setup || (definition.availability && !(await definition.availability(options)).available)) continue;
+    const pending = setup.pending();
+    if (!pending) continue;
+    log(`\n⧗ ${definition.id}: ${pending}. That is done once the other providers have run, so they do not wait for it, and ${definition.id} runs after it.`);
+    setups.set(index, setup);
+  }
+  return setups;
+}
+
+/** `work` over the items at the indices of `order`, at most `jobs` at a time; the results at the items' indices. */
 async function inParallel<T, R>(items: readonly T[], jobs: number, order: number[], work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
@@ -311,6 +369,8 @@ async function runProvider(
   definition: ProviderDefinition,
   source: string,
   run: {
+    /** A TypeScript provider: what loaded it (Node's type stripping, or tsx). */
+    loadedWith?: string;
     cases: Case[];
     seed: number;
     runs: number;
@@ -328,6 +388,7 @@ async function runProvider(
 ): Promise<ResultsFile> {
   const { log } = run;
   log(`\n▶ ${definition.id}: ${definition.title}`);
+  if (run.loadedWith) log(`  ${source} loaded with ${run.loadedWith}`);
   const started = Date.now();
   const abort = new AbortController();
   const counts: Record<string, number> = {};

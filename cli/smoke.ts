@@ -3,18 +3,20 @@
  * stops it on every exit path; or runs the checks against a server it did not start.
  * On sqlite the server runs under V8 coverage and c8 prints what the smoke covered.
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { DEMO_RUNTIMES, READY_TIMEOUT_MS, isDemoRuntime, startDemo, type DemoRuntime } from '../demo/runtimes.ts';
 import { CONTRACT_COMMIT, CONTRACT_SOURCE } from '../contract/upstream.js';
 import { ADAPTERS, type AdapterName } from '../runners/edgezero/build.ts';
 import { startUpstreamDemo } from '../runners/edgezero/demo.ts';
+import { KIT_ROOT } from '../runners/kit.ts';
 import { spawnTracked, tempDir } from '../runners/process.ts';
 import { UsageError, intFlag, listFlag, parseArgs } from './args.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = KIT_ROOT;
 const CHECKS = fileURLToPath(new URL('../smoke/checks.mjs', import.meta.url));
-const C8 = fileURLToPath(new URL('../node_modules/c8/bin/c8.js', import.meta.url));
+const C8 = join(KIT_ROOT, 'node_modules/c8/bin/c8.js');
 
 /** `--target=edgezero-<adapter>` alone: the kit builds and starts upstream's own app-demo on that adapter. */
 const UPSTREAM_TARGETS = Object.keys(ADAPTERS).map((adapter) => `edgezero-${adapter}`);

@@ -10,15 +10,16 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { builtinIds } from '../providers/registry.ts';
+import { KIT_ROOT } from '../runners/kit.ts';
 import { TIMING_FILE, breakdown, type TestTiming } from './timing.ts';
 import { STARTS_ENV, onExit, readStarts } from '../runners/process.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { POOL_ENV, RuntimePool } from './pool.ts';
 import { RUN_BOOLEANS, RUN_FLAGS, planRun, printTotals, reportProblems, runPlan, type RunSummary } from './run.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+/** The clone, whose test/ folder holds the kit's own tests (an installed package has none). */
+const root = KIT_ROOT;
 const log = (line: string) => void process.stderr.write(line + '\n');
 
 export async function testCommand(argv: string[]): Promise<number> {
@@ -30,7 +31,9 @@ export async function testCommand(argv: string[]): Promise<number> {
   const removeScratch = () => rmSync(scratch, { recursive: true, force: true });
   const unregister = onExit(removeScratch);
   // Children inherit it: starts in vitest's workers and in the CLIs the tests spawn count too.
+  // Set for this run only: the process's environment is as it was once the run is done.
   const startsFile = join(scratch, 'starts.log');
+  const startsBefore = process.env[STARTS_ENV];
   process.env[STARTS_ENV] = startsFile;
 
   const pool = new RuntimePool(plan.options, log);
@@ -47,6 +50,8 @@ export async function testCommand(argv: string[]): Promise<number> {
     summary = await runPlan(plan, { log, pool });
   } finally {
     await pool.stop();
+    if (startsBefore === undefined) delete process.env[STARTS_ENV];
+    else process.env[STARTS_ENV] = startsBefore;
   }
 
   const totals = printTotals(summary);

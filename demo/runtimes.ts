@@ -8,14 +8,17 @@
  * every runtime is stopped by stop() and, failing that, killed when the kit exits.
  */
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { KIT_ROOT } from '../runners/kit.ts';
 import { spawnTracked, tempDir, waitUntil, answers200, type Spawned } from '../runners/process.ts';
 
 export const DEMO_RUNTIMES = ['sqlite'] as const;
 export type DemoRuntime = (typeof DEMO_RUNTIMES)[number];
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const ROOT = here('../');
-const NODE_SERVER = here('./node-server.ts');
+// The Node server runs from the clone's sources through tsx, so c8 reports on demo/ itself.
+const ROOT = KIT_ROOT;
+const NODE_SERVER = join(KIT_ROOT, 'demo/node-server.ts');
 
 /** 60 s as in EdgeZero's smoke script. */
 export const READY_TIMEOUT_MS: Record<DemoRuntime, number> = { sqlite: 60_000 };

@@ -4,13 +4,24 @@
  * (the bridge then requires it), --faketime=0 (run on the real clock).
  */
 import { defineProvider } from '../api/index.ts';
-import { VICEROY_VERSION } from '../runners/viceroy/install.ts';
+import { VICEROY_VERSION, ensureViceroy, viceroyBuildPending } from '../runners/viceroy/install.ts';
 import { viceroyRuntimeAvailability } from '../runners/viceroy/runtime.ts';
 import { faketimeLibrary } from '../runners/faketime.ts';
 import { startFastlyKv } from '../runners/viceroy/store.ts';
+import { ensureBridgeWasm } from '../runners/viceroy/wasm.ts';
+import type { ProviderSetup } from './registry.ts';
 
 /** The runtime's process name: the kit's own tests check that it never outlives a run. */
 export const runtimeProcess = 'viceroy';
+
+/** A machine without Viceroy builds it once (15-40 min on 2 cores): after the other providers, never before them. */
+export const setup: ProviderSetup = {
+  pending: viceroyBuildPending,
+  async run({ log, signal }) {
+    await ensureViceroy(log, signal);
+    await ensureBridgeWasm(log, signal);
+  },
+};
 
 export default defineProvider({
   id: 'fastly',

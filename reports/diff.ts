@@ -7,7 +7,7 @@ import { ReportInputError } from './load.ts';
 import { mark } from './marks.ts';
 import { escapeMarkdown as md, percent, stableJson, truncate } from './text.ts';
 import { validateParity } from './validate.ts';
-import type { Cell, Parity } from './types.ts';
+import { PARITY_FORMAT, type Cell, type Parity } from './types.ts';
 
 const MAX_ROWS = 100;
 
@@ -38,6 +38,10 @@ export function readParity(path: string): Parity {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new ReportInputError(`${path} is not a parity report: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `not JSON (${(error as Error).message})`}`);
+  }
+  const format = (data as { format?: unknown } | null)?.format;
+  if (typeof format === 'string' && format.startsWith('kvparity-parity@') && format !== PARITY_FORMAT) {
+    throw new ReportInputError(`${path} cannot be compared: it is in the parity format ${format}, and this kvparity reads ${PARITY_FORMAT} only: produce both sides with the same kvparity version`);
   }
   const problems = validateParity(data);
   if (problems.length) {

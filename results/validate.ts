@@ -1,14 +1,9 @@
 /** Checks a results file against results.schema.json, after making sure it is the format this kit reads. */
-import { readFileSync } from 'node:fs';
-import AjvModule from 'ajv';
+import { schemaChecker } from './schema.ts';
 import { RESULTS_FORMAT } from './types.ts';
 
-// ajv is CommonJS: under NodeNext its class is the module's `default` export.
-const Ajv = AjvModule.default;
-
 export const RESULTS_SCHEMA_PATH = 'results/results.schema.json';
-const schema = JSON.parse(readFileSync(new URL('./results.schema.json', import.meta.url), 'utf8'));
-const validate = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(schema);
+const checkSchema = schemaChecker(new URL('./results.schema.json', import.meta.url));
 
 /** kvparity-results@N for any N: a results file, of this format version or another. */
 export const isResultsFormat = (format: unknown): format is string => typeof format === 'string' && format.startsWith('kvparity-results@');
@@ -24,6 +19,5 @@ export function otherFormatVersion(file: unknown): string | undefined {
 export function validateResults(file: unknown): string[] {
   const otherVersion = otherFormatVersion(file);
   if (otherVersion) return [otherVersion];
-  if (validate(file)) return [];
-  return (validate.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath || '/'} ${e.message}`);
+  return checkSchema(file);
 }

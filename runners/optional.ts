@@ -9,8 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Availability } from '../api/index.ts';
+import { kitPackage } from './kit.ts';
 
-const kitPackage = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { devDependencies?: Record<string, string> };
 const require = createRequire(import.meta.url);
 
 /** `npm i -D <name>@<tested version>`: the exact command that makes the package available. */

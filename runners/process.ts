@@ -1,12 +1,13 @@
 /**
  * Child-process hygiene shared by every runner: free loopback ports, bounded
  * readiness waits, and one registry of live children that is emptied on every
- * exit path (normal end, failure, exception, SIGINT, SIGTERM), so no workerd,
- * viceroy or redis-server outlives a run.
+ * exit path (normal end, failure, exception, and SIGINT or SIGTERM where the
+ * command line took them: exitOnSignals), so no workerd, viceroy or
+ * redis-server outlives a run.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, mkdirSync, statfsSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -36,14 +37,28 @@ export function killTree(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'
   }
 }
 
+/** On any exit of the process, the children and cleanups registered here go with it. */
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
   process.on('exit', () => killAll('SIGKILL'));
+}
+
+/** One set of signal handlers per process, however many copies of this module it loaded (sources and dist/). */
+const SIGNALS_HOOKED = Symbol.for('kvparity.exitOnSignals');
+
+/**
+ * For a command line only (the CLI, a test runner's process), never for an import: SIGINT, SIGTERM
+ * and SIGHUP end the process with 130 or 143, and exiting stops every tracked child and runs every
+ * cleanup (the exit hook above, in each copy of this module).
+ */
+export function exitOnSignals(): void {
+  const holder = process as unknown as Record<symbol, boolean>;
+  if (holder[SIGNALS_HOOKED]) return;
+  holder[SIGNALS_HOOKED] = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       if (live.size > 0) process.stderr.write(`\nkvparity: ${signal}, stopping runtimes\n`);
-      killAll('SIGKILL');
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   }
@@ -148,14 +163,23 @@ export function waitForHttp(what: string, url: string, options: { headers?: Reco
   return waitUntil(what, async () => (await answers200(url, headers)) && (pid === undefined || listensOn(pid, port)), waiting);
 }
 
+let procFs: boolean | undefined;
 /**
- * Does process `pid` hold a listening TCP socket on `port`? Linux reads /proc (elsewhere: true).
+ * Can this process read the process table from /proc? Linux's, where it is mounted: not on macOS,
+ * nor in a container or sandbox that hides it. What reads /proc also works without it, less sharply.
+ */
+export function hasProcFs(): boolean {
+  return (procFs ??= process.platform === 'linux' && existsSync('/proc/self/stat'));
+}
+
+/**
+ * Does process `pid` hold a listening TCP socket on `port`? Read from /proc (without it: true).
  * freePort() finds a port and lets it go; a runtime that binds it only after a long start (Viceroy
  * compiles its wasm first) leaves seconds in which another process can take it, and an answer on
  * the port is then another process's.
  */
 export function listensOn(pid: number, port: number): boolean {
-  if (process.platform !== 'linux') return true;
+  if (!hasProcFs()) return true;
   const inodes = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
@@ -197,16 +221,40 @@ const MEMORY_FS = '/dev/shm';
 const memoryRoots = new Set<string>();
 
 /**
+ * Free space a store needs on tmpfs: the value probes write up to 64 MiB while the value before it
+ * may still be there, and a runtime keeps copies of its own (a temporary file, a blob and its
+ * record). A container's /dev/shm is often 64 MB: a store there ran out of space, and the refusal
+ * was taken for the platform's value limit.
+ */
+export const STORE_ROOM_BYTES = 512 * 1024 * 1024;
+
+/** Bytes free for this process in the filesystem of `path`, or null when it cannot be told. */
+export function freeBytes(path: string): number | null {
+  try {
+    const stats = statfsSync(path);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Where a runtime keeps its store files for the run in `tmpDir`: on tmpfs (/dev/shm) when the
- * machine has one, else in `tmpDir`. Emulators write files on every operation (Miniflare: a SQLite
- * commit and a blob per put), and on a disk their syncs, not the runtime, took most of a write's
- * time and varied with whatever else wrote to the disk. The same `tmpDir` gives the same
- * directory, so a store that is durable survives stop() and a new start(); removed on exit.
+ * machine has one with room for the largest probes (STORE_ROOM_BYTES), else in `tmpDir`. Emulators
+ * write files on every operation (Miniflare: a SQLite commit and a blob per put), and on a disk
+ * their syncs, not the runtime, took most of a write's time and varied with whatever else wrote to
+ * the disk. The same `tmpDir` gives the same directory, so a store that is durable survives stop()
+ * and a new start() (however full its tmpfs is by then); removed on exit.
  */
 export function storeDir(tmpDir: string, name: string): string {
   const fallback = join(tmpDir, name);
   if (process.platform !== 'linux' || process.env.KVPARITY_STORE_ON_DISK || !existsSync(MEMORY_FS)) return fallback;
   const root = join(MEMORY_FS, `kvparity-${createHash('sha256').update(tmpDir).digest('hex').slice(0, 16)}`);
+  if (existsSync(fallback)) return fallback; // chosen before, when tmpfs had no room
+  if (!existsSync(join(root, name)) && (freeBytes(MEMORY_FS) ?? 0) < STORE_ROOM_BYTES) {
+    mkdirSync(fallback, { recursive: true });
+    return fallback;
+  }
   try {
     mkdirSync(join(root, name), { recursive: true });
   } catch {

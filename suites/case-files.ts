@@ -4,8 +4,12 @@
  * so listing categories never has to load the cases.
  */
 import { readdirSync } from 'node:fs';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const CASE_FILE = /^\d+-([a-z][a-z0-9-]*)\.ts$/;
+/** .ts in a clone's sources, .js compiled (dist/): the case files are this module's kind. */
+const MODULE_EXTENSION = extname(fileURLToPath(import.meta.url));
+const CASE_FILE = new RegExp(`^\\d+-([a-z][a-z0-9-]*)\\${MODULE_EXTENSION}$`);
 export const CASES_DIR = new URL('./cases/', import.meta.url);
 
 /** The case files' names, in category order. */

@@ -65,7 +65,7 @@ export function loadDivergences(path?: URL | string, caseIds: readonly string[] 
       if (!entry.case || !entry.provider || !entry.link) throw new DivergenceFileError(`${name}: every entry needs case, provider and link: ${JSON.stringify(entry)}`);
       const patterns = casePatterns(entry);
       if (patterns.length === 0 || !patterns.every((pattern) => typeof pattern === 'string' && pattern !== '')) throw new DivergenceFileError(`${name}: "case" must be a case id, a glob or a list of them: ${JSON.stringify(entry)}`);
-      const unmatched = caseIds.length ? patterns.find((pattern) => !caseIds.some((id) => matchesCaseId(pattern, id))) : undefined;
+      const unmatched = caseIds.length ? patterns.find((pattern) => idsMatching(pattern, caseIds).length === 0) : undefined;
       if (unmatched) throw new DivergenceFileError(`${name}: "${unmatched}" matches no case id (a typo, or a case renamed; ids are in the results files): ${JSON.stringify(entry)}`);
       if (!/^https?:\/\//.test(entry.link)) throw new DivergenceFileError(`${name}: the entry for ${patterns.join(', ')} needs a link to the upstream issue or documentation that explains it (it says "${entry.link}")`);
       if (entry.intermittent !== undefined && typeof entry.intermittent !== 'boolean') throw new DivergenceFileError(`${name}: "intermittent" must be true or false: ${JSON.stringify(entry)}`);
@@ -95,7 +95,27 @@ export function findDivergence(list: KnownDivergence[], caseId: string, provider
 function recordedTwice(list: KnownDivergence[], entry: KnownDivergence, caseIds: readonly string[]): string | undefined {
   const earlier = list.filter((other) => other.provider === entry.provider);
   const named = new Set(earlier.flatMap(casePatterns));
-  return casePatterns(entry).find((pattern) => named.has(pattern)) ?? caseIds.find((id) => coversCase(entry, id) && earlier.some((other) => coversCase(other, id)));
+  const twice = casePatterns(entry).find((pattern) => named.has(pattern));
+  if (twice || caseIds.length === 0) return twice;
+  const coveredBefore = earlier.map((other) => coveredIds(other, caseIds));
+  return [...coveredIds(entry, caseIds)].find((id) => coveredBefore.some((ids) => ids.has(id)));
+}
+
+/** The case ids an entry covers, found once per entry (every entry is checked against the ones before it). */
+const coverage = new WeakMap<KnownDivergence, { of: readonly string[]; ids: Set<string> }>();
+function coveredIds(entry: KnownDivergence, caseIds: readonly string[]): Set<string> {
+  let known = coverage.get(entry);
+  if (known?.of !== caseIds) coverage.set(entry, (known = { of: caseIds, ids: new Set(casePatterns(entry).flatMap((pattern) => idsMatching(pattern, caseIds))) }));
+  return known.ids;
+}
+
+/** The ids a pattern matches: an exact id is looked up, a glob is matched against each. */
+const idSets = new WeakMap<readonly string[], Set<string>>();
+function idsMatching(pattern: string, caseIds: readonly string[]): string[] {
+  if (pattern.includes('*')) return caseIds.filter((id) => matchesCaseId(pattern, id));
+  let ids = idSets.get(caseIds);
+  if (!ids) idSets.set(caseIds, (ids = new Set(caseIds)));
+  return ids.has(pattern) ? [pattern] : [];
 }
 
 /**

@@ -14,7 +14,7 @@
  * budget runs out the fact says where the search stood, in words.
  */
 import { amount, type FactUnit, type LimitFact } from '../results/facts.ts';
-import type { Attempt } from './probe.ts';
+import { MachineError, type Attempt } from './probe.ts';
 
 export interface LimitSearch {
   bound: 'max' | 'min';
@@ -55,7 +55,11 @@ export async function searchLimit(search: LimitSearch): Promise<LimitFact> {
     if (spent) throw new Stop(spent);
     probes++;
     moved += search.bytesAt?.(n) ?? 0;
-    const result = await search.accepts(n);
+    const result = await search.accepts(n).catch((error: unknown) => {
+      // Out of space, a failing disk: no limit of the store; the case says where the search stood.
+      if (error instanceof MachineError) throw new MachineError(error.machineMessage, ` (asking ${amount(n, unit)}${good !== null ? `, ${amount(good, unit)} accepted` : ''})`);
+      throw error;
+    });
     if (!result.ok && result.transport) throw new Stop(`stopped: the kit's bridge refused ${amount(n, unit)} before the platform saw it (${result.error})`);
     seen.set(n, result);
     return result.ok;

@@ -9,12 +9,31 @@ import type { CaseInstance } from './instance.ts';
 /** One native call's result. `transport` marks a refusal by the kit's bridge (an HTTP status), not by the platform. */
 export type Attempt = { ok: true } | { ok: false; error: string; class: string; transport?: true };
 
+/**
+ * An error of the machine the store runs on, not of the store: out of space or over a quota, too
+ * many open files, a failing or read-only disk, no memory for the process. What a probe meets of
+ * these says nothing of the store's limits, so it is never recorded as a refusal.
+ */
+const MACHINE_ERROR = /\bENOSPC\b|no space left on device|\bEDQUOT\b|disk quota exceeded|\bSQLITE_FULL\b|database or disk is full|\bE[MN]FILE\b|too many open files|\bEROFS\b|read-only file system|\bEIO\b|input\/output error|\bENOMEM\b|cannot allocate memory/i;
+
+/** A probe met an error of the machine (MACHINE_ERROR): the case ends ERROR, saying it could not measure. */
+export class MachineError extends Error {
+  constructor(
+    readonly machineMessage: string,
+    where = '',
+  ) {
+    super(`this machine failed, not the store, so this could not be measured: ${machineMessage}${where}`);
+    this.name = 'MachineError';
+  }
+}
+
 export async function attempt(call: () => Promise<unknown>): Promise<Attempt> {
   try {
     await call();
     return { ok: true };
   } catch (error) {
     if (!isNativeError(error)) throw error;
+    if (MACHINE_ERROR.test(error.message)) throw new MachineError(error.message);
     return { ok: false, error: error.message, class: error.errorClass, ...(error.status !== undefined ? { transport: true as const } : {}) };
   }
 }
@@ -70,7 +89,7 @@ export async function probeUpperLimit(options: {
     steps++;
     const result = await tryAt(size);
     if (result.ok) return true;
-    if (result.transport) throw new TransportStop(size, result.error);
+    if (result.transport) throw new ProbeStop(`the bridge refused ${size}: ${result.error}`);
     errors.set(size, result.error);
     return false;
   };
@@ -99,8 +118,8 @@ export async function probeUpperLimit(options: {
       if (bad - good > 1) stoppedBy = 'step budget';
     }
   } catch (error) {
-    if (!(error instanceof TransportStop)) throw error;
-    stoppedBy = `the bridge refused ${error.size}: ${error.message}`;
+    if (!(error instanceof ProbeStop)) throw error;
+    stoppedBy = error.message;
   }
   const exact = bad !== null && bad - good === 1;
   return {
@@ -114,14 +133,8 @@ export async function probeUpperLimit(options: {
   };
 }
 
-class TransportStop extends Error {
-  constructor(
-    readonly size: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** Why a probe stopped short: the bridge refused a size before the platform saw it. */
+class ProbeStop extends Error {}
 
 const nextPowerOfTwo = (n: number) => 2 ** Math.ceil(Math.log2(n + 1));
 
@@ -148,6 +161,8 @@ export function orderOf(keys: string[]): 'utf8-bytes' | 'js-string' | 'other' {
 /** Tries each native put on its own, in one batch, and reports each outcome. */
 export async function attemptPuts(kv: CaseInstance, entries: PutEntry[]): Promise<Attempt[]> {
   const results = await kv.batch(entries.map(putOp));
+  const machine = results.find((result) => !result.ok && MACHINE_ERROR.test(result.error.message));
+  if (machine && !machine.ok) throw new MachineError(machine.error.message);
   return results.map((result) => (result.ok ? { ok: true } : { ok: false, error: result.error.message, class: result.error.errorClass }));
 }
 

@@ -3,14 +3,19 @@
  * installs the tarball → `kvparity init` → the template filled in → `kvparity test` fails on
  * the store's one real difference → `kvparity divergences record` → a link given → `kvparity
  * test` passes → `kvparity report`. The fresh project installs no optional peer (better-sqlite3,
- * miniflare, …), and reuses the npm cache: only the registry is reached, if at all.
+ * miniflare, …) until it adds tsx where its Node cannot load a TypeScript provider by itself,
+ * and reuses the npm cache: only the registry is reached, if at all.
+ *
+ * The installed command runs on the Node that runs this test, or on $KVPARITY_JOURNEY_NODE (a
+ * path to another node binary, to walk the journey on Node 22 or 24 from here).
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsFile } from '../results/types.ts';
+import { HIDE_PROC, inNamespace, namespaces } from './fixtures/mount-namespace.ts';
 
 const root = resolve(import.meta.dirname, '..');
 let dir: string;
@@ -22,8 +27,14 @@ function run(command: string, args: string[], cwd: string) {
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 
-/** The installed command, on the Node that runs this test. */
-const kvparity = (...args: string[]) => run(process.execPath, [join(project, 'node_modules/.bin/kvparity'), ...args], project);
+const node = process.env.KVPARITY_JOURNEY_NODE ?? process.execPath;
+const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+/** Node 22.18 and later run TypeScript with its types stripped, without a loader. */
+const stripsTypes = execFileSync(node, ['-p', 'Boolean(process.features.typescript)'], { encoding: 'utf8' }).trim() === 'true';
+const tsxVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.tsx;
+
+/** The installed command, on the journey's Node. */
+const kvparity = (...args: string[]) => run(node, [join(project, 'node_modules/.bin/kvparity'), ...args], project);
 const results = () => JSON.parse(readFileSync(join(project, 'reports/out/tiny-kv.json'), 'utf8')) as ResultsFile;
 const lastLine = (text: string) => text.trim().split('\n').at(-1);
 
@@ -81,21 +92,23 @@ beforeAll(() => {
   const packed = run('npm', ['pack', '--pack-destination', dir], root);
   expect(packed.code, packed.err).toBe(0);
   tarball = join(dir, readdirSync(dir).find((name) => name.endsWith('.tgz'))!);
-  expect(existsSync(join(root, 'dist')), 'npm pack leaves no dist/ in the checkout').toBe(false);
   run('mkdir', [project], dir);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: '@acme/tiny-kv', version: '1.0.0', private: true }, null, 2));
-  const installed = run('npm', ['install', '--save-dev', '--prefer-offline', tarball], project);
+  installed = run('npm', ['install', '--save-dev', '--prefer-offline', tarball], project);
   expect(installed.code, installed.err).toBe(0);
 }, 300_000);
+let installed: ReturnType<typeof run>;
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a provider author outside the repository', { timeout: 120_000 }, () => {
-  it('installs a small tarball without the optional peers, and gets the kvparity command', () => {
+  it('installs a small tarball without the optional peers or an install script, and gets the kvparity command', () => {
     expect(statSync(tarball).size).toBeLessThan(400_000);
-    for (const heavy of ['better-sqlite3', 'miniflare', '@fastly/js-compute', 'testcontainers', 'ioredis']) expect(existsSync(join(project, 'node_modules', heavy)), heavy).toBe(false);
+    for (const heavy of ['better-sqlite3', 'miniflare', '@fastly/js-compute', 'testcontainers', 'ioredis', 'tsx', 'esbuild']) expect(existsSync(join(project, 'node_modules', heavy)), heavy).toBe(false);
+    // npm 11 warns of install scripts not covered by allowScripts (esbuild's, when tsx was a dependency).
+    expect(installed.err).not.toMatch(/install-scripts|install script/i);
     const help = kvparity('--help');
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/^  init /m);
@@ -114,20 +127,57 @@ describe('a provider author outside the repository', { timeout: 120_000 }, () =>
     expect(providers.out).toMatch(/✖ redis[\s\S]*enable with: npm i -D ioredis@\d+/);
   });
 
-  it('loads a provider from a .ts, .mts, .cts, .js, .mjs or .cjs file in a CommonJS or an ES module package, top-level await in .ts too', () => {
+  // Each file and the provider id it declares; per package, the files Node's own type stripping runs
+  // (ES module syntax where Node takes the file as an ES module: it converts nothing).
+  const FORMATS = { 'a.ts': 'ts-tla', 'b.ts': 'ts', 'c.mts': 'mts', 'd.cts': 'cts', 'e.js': 'js', 'f.mjs': 'mjs', 'g.cjs': 'cjs' };
+  const PACKAGES = [
+    ['formats-cjs', 'commonjs', ['c.mts']],
+    ['formats-esm', 'module', ['a.ts', 'b.ts', 'c.mts']],
+  ] as const;
+  const listFormat = (folder: string, name: string) => kvparity('providers', `--provider=./${folder}/${name}`);
+
+  it('loads a provider from a .js, .mjs or .cjs file without a TypeScript loader, and says what a .ts file needs', () => {
     const body = (id: string) => `defineProvider({ id: '${id}', title: 'format check', kind: 'local', runtime: 'r', capabilities: { ttl: false, metadata: false, clock: false }, start: async () => { throw new Error('not started'); } })`;
     const esm = (id: string) => `import { defineProvider } from 'kvparity';\nexport default ${body(id)};\n`;
     const cjs = (id: string) => `const { defineProvider } = require('kvparity');\nmodule.exports = ${body(id)};\n`;
     const tla = (id: string) => `import { defineProvider, type ProviderDefinition } from 'kvparity';\nconst id: string = await Promise.resolve('${id}');\nconst definition: ProviderDefinition = ${body('${id}').replace("'${id}'", 'id')};\nexport default definition;\n`;
-    for (const [folder, type, js] of [['formats-cjs', 'commonjs', cjs], ['formats-esm', 'module', esm]] as const) {
+    for (const [folder, type, stripped] of PACKAGES) {
       const at = join(project, folder);
       run('mkdir', [at], project);
       writeFileSync(join(at, 'package.json'), JSON.stringify({ type }));
-      const files: Record<string, string> = { 'a.ts': tla('ts-tla'), 'b.ts': esm('ts'), 'c.mts': tla('mts'), 'd.cts': esm('cts'), 'e.js': js('js'), 'f.mjs': esm('mjs'), 'g.cjs': cjs('cjs') };
+      const files: Record<string, string> = { 'a.ts': tla('ts-tla'), 'b.ts': esm('ts'), 'c.mts': tla('mts'), 'd.cts': esm('cts'), 'e.js': (type === 'module' ? esm : cjs)('js'), 'f.mjs': esm('mjs'), 'g.cjs': cjs('cjs') };
       for (const [name, text] of Object.entries(files)) writeFileSync(join(at, name), text);
-      const listed = kvparity('providers', `--provider=${Object.keys(files).map((name) => `./${folder}/${name}`).join(',')}`);
-      expect(listed.code, `${type}: ${listed.err}`).toBe(0);
-      for (const id of ['ts-tla', 'ts', 'mts', 'cts', 'js', 'mjs', 'cjs']) expect(listed.out, `${type}: ${id}`).toMatch(new RegExp(`✔ ${id} `));
+      for (const [name, id] of Object.entries(FORMATS)) {
+        const listed = listFormat(folder, name);
+        if (!/\.[cm]?ts$/.test(name)) {
+          expect(listed.code, `${type} ${name}: ${listed.err}`).toBe(0);
+          expect(listed.out).toMatch(new RegExp(`✔ ${id} `));
+          expect(listed.out).not.toContain('loaded with');
+        } else if (stripsTypes && (stripped as readonly string[]).includes(name)) {
+          expect(listed.code, `${type} ${name}: ${listed.err}`).toBe(0);
+          expect(listed.out).toContain(`loaded with: Node ${nodeVersion}'s own type stripping`);
+        } else {
+          // A clear message, naming the command that adds tsx at the version the kit is tested with.
+          expect(listed.code, `${type} ${name}`).toBe(2);
+          expect(listed.err).toContain(`npm i -D tsx@${tsxVersion}`);
+          expect(listed.err).toContain(stripsTypes ? `Node ${nodeVersion} runs a TypeScript file with its types stripped` : `Node ${nodeVersion} does not run TypeScript by itself`);
+          expect(listed.err).not.toMatch(/^\s+at /m);
+        }
+      }
+    }
+  });
+
+  it('with tsx added, loads a provider from a .ts, .mts or .cts file in a CommonJS or an ES module package, top-level await in .ts too, and says through what', () => {
+    const added = run('npm', ['install', '--save-dev', '--prefer-offline', `tsx@${tsxVersion}`], project);
+    expect(added.code, added.err).toBe(0);
+    for (const [folder, type, stripped] of PACKAGES) {
+      for (const [name, id] of Object.entries(FORMATS)) {
+        if (!/\.[cm]?ts$/.test(name)) continue;
+        const listed = listFormat(folder, name);
+        expect(listed.code, `${type} ${name}: ${listed.err}`).toBe(0);
+        expect(listed.out).toMatch(new RegExp(`✔ ${id} `));
+        expect(listed.out).toContain(stripsTypes && (stripped as readonly string[]).includes(name) ? `loaded with: Node ${nodeVersion}'s own type stripping` : `loaded with: tsx ${tsxVersion}`);
+      }
     }
   });
 
@@ -204,5 +254,16 @@ describe('a provider author outside the repository', { timeout: 120_000 }, () =>
     expect(markdown).toContain('https://example.com/tiny-kv/limits');
     expect(markdown).not.toMatch(/interop/i);
     expect(readFileSync(join(project, 'reports/out/parity.html'), 'utf8')).toContain('<h1>kvparity report: tiny-kv</h1>');
+  });
+
+  // An outside provider's path needs no Linux-only facility: macOS has no /proc, and the workflow
+  // walks this journey there too. On Linux, the same run where /proc is hidden.
+  const noProc = process.platform !== 'linux' ? ' (this system has no /proc: the whole journey ran without it)' : namespaces.available ? '' : ` — skipped: ${namespaces.why}; the workflow's macOS journey runs without /proc`;
+  it.skipIf(process.platform !== 'linux' || !namespaces.available)(`runs the same, and reports the same, where /proc is not there${noProc}`, async () => {
+    const hidden = await inNamespace(HIDE_PROC, node, [join(project, 'node_modules/.bin/kvparity'), 'test', '--out=reports/no-proc'], { cwd: project });
+    expect(hidden.code, hidden.stderr).toBe(0);
+    const file = JSON.parse(readFileSync(join(project, 'reports/no-proc/tiny-kv.json'), 'utf8')) as ResultsFile;
+    expect(file.results.filter((r) => r.status !== 'PASS').map((r) => `${r.test} ${r.status}`).sort()).toEqual(VALUE_CASES.map((id) => `${id} EXPECTED_DIVERGENCE`).sort());
+    expect(file.results.length).toBe(results().results.length);
   });
 });

@@ -279,12 +279,14 @@ describe.skipIf(!availability.available)('redis-server lifetime', () => {
     expect(redisServerPids().length).toBe(before.length);
   });
 
-  it('stops redis-server when the run is interrupted with SIGINT', async () => {
+  it('stops redis-server when a command line that took the signals is interrupted with SIGINT', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvparity-redis-sigint-'));
     const script = join(dir, 'hold.mts');
     writeFileSync(
       script,
       `import { startRedis } from ${JSON.stringify(join(root, 'runners/redis/runtime.ts'))};
+import { exitOnSignals } from ${JSON.stringify(join(root, 'runners/process.ts'))};
+exitOnSignals(); // as the command line does: signals are a command line's, never an import's
 const started = await startRedis({ tmpDir: ${JSON.stringify(dir)}, log: () => {} });
 console.log(JSON.stringify({ pid: started.pid }));
 setInterval(() => {}, 1000);\n`,

@@ -409,7 +409,7 @@ describe('bad input', { timeout: 60_000 }, () => {
     noStack(bad.stderr);
   });
 
-  it('diff wants two parity reports, and says so when given a results file', async () => {
+  it('diff wants two parity reports, says so when given a results file, and refuses a parity.json of another format version by name', async () => {
     const one = await kvparity(['report', 'diff', join(tmp, 'both', 'parity.json')]);
     expect(one.code).toBe(2);
     expect(one.stderr).toContain('report diff takes two parity.json files (base and head), got 1');
@@ -418,6 +418,12 @@ describe('bad input', { timeout: 60_000 }, () => {
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain(`${results} is not a parity report (reports/parity.schema.json) (this is a results file;`);
     noStack(wrong.stderr);
+    const other = join(tmp, 'parity-other-version.json');
+    writeFileSync(other, JSON.stringify({ ...readJson<Parity>(join(tmp, 'both', 'parity.json')), format: 'kvparity-parity@2' }));
+    const older = await report(['diff', other, join(tmp, 'both', 'parity.json')]);
+    expect(older.code).toBe(2);
+    expect(older.stderr).toContain(`${other} cannot be compared: it is in the parity format kvparity-parity@2, and this kvparity reads kvparity-parity@1 only`);
+    noStack(older.stderr);
     const flag = await kvparity(['report', '--bogus']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain('kvparity: unknown option --bogus');

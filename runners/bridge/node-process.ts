@@ -10,7 +10,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { spawnTracked } from '../process.ts';
+import { hasProcFs, spawnTracked } from '../process.ts';
 
 const READY_TIMEOUT_MS = 60_000;
 
@@ -95,12 +95,12 @@ function readyLine(stdout: NodeJS.ReadableStream, exited: Promise<{ code: number
 }
 
 /**
- * The child has not exited. Its exit event comes a moment after its death, so on Linux a dead
- * child that is not yet reaped (a zombie, state Z in /proc/<pid>/stat) counts as exited already.
+ * The child has not exited. Its exit event comes a moment after its death, so where /proc is there
+ * a dead child that is not yet reaped (a zombie, state Z in /proc/<pid>/stat) counts as exited already.
  */
 function running(child: ChildProcess): boolean {
   if (child.exitCode !== null || child.signalCode !== null) return false;
-  if (process.platform !== 'linux') return true;
+  if (!hasProcFs()) return true;
   try {
     const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
     return stat[stat.lastIndexOf(')') + 2] !== 'Z';

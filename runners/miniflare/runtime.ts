@@ -22,7 +22,7 @@ import type { Readable } from 'node:stream';
 import type { Availability } from '../../api/index.ts';
 import { withTimeout } from '../../api/time-limit.ts';
 import { missingPackage } from '../optional.ts';
-import { cacheDir, freePort, onExit, recordStart } from '../process.ts';
+import { cacheDir, freePort, hasProcFs, onExit, recordStart } from '../process.ts';
 import type { Miniflare, MiniflareOptions } from 'miniflare';
 import { enableControlEndpoints } from './time.ts';
 
@@ -56,7 +56,7 @@ function workerdInfo(): WorkerdInfo {
   const miniflareVersion = readPackageVersion(miniflareMain, 'miniflare');
   const fromMiniflare = createRequire(miniflareMain);
   const workerd = fromMiniflare('workerd') as { default: string; version: string; compatibilityDate: string };
-  const binary = (process.env.MINIFLARE_WORKERD_PATH !== guardPath ? process.env.MINIFLARE_WORKERD_PATH : undefined) ?? workerd.default;
+  const binary = process.env.MINIFLARE_WORKERD_PATH ?? workerd.default;
   return { binary, version: workerd.version, compatibilityDate: workerd.compatibilityDate, miniflareVersion };
 }
 
@@ -70,21 +70,26 @@ function readPackageVersion(resolvedMain: string, name: string): string {
   return 'unknown';
 }
 
-let guardPath: string | undefined;
+const guards = new Map<string, string | undefined>();
 
 /**
- * Linux: points Miniflare (MINIFLARE_WORKERD_PATH, read at each spawn) at a wrapper that
- * execs workerd with a parent-death signal, so workerd dies with the kit even on SIGKILL.
- * Left alone when the user set MINIFLARE_WORKERD_PATH, or setpriv is missing.
+ * Linux: a wrapper that execs workerd with a parent-death signal, so workerd dies with the kit even
+ * on SIGKILL; Miniflare runs it where MINIFLARE_WORKERD_PATH names it (withWorkerdPath). None when
+ * the user set MINIFLARE_WORKERD_PATH, or setpriv is missing.
  */
-function guardParentDeath(binary: string): void {
-  if (guardPath || process.platform !== 'linux' || process.env.MINIFLARE_WORKERD_PATH) return;
+function parentDeathGuard(binary: string): string | undefined {
+  if (process.platform !== 'linux' || process.env.MINIFLARE_WORKERD_PATH) return undefined;
+  if (!guards.has(binary)) guards.set(binary, writeGuard(binary));
+  return guards.get(binary);
+}
+
+function writeGuard(binary: string): string | undefined {
   const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
-  if (!setpriv) return;
+  if (!setpriv) return undefined;
   try {
     execFileSync(setpriv, ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore' });
   } catch {
-    return; // too old for --pdeathsig (util-linux < 2.33)
+    return undefined; // too old for --pdeathsig (util-linux < 2.33)
   }
   const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
   const path = join(cacheDir('miniflare'), `workerd-pdeathsig-${createHash('sha256').update(binary).digest('hex').slice(0, 12)}.sh`);
@@ -92,8 +97,23 @@ function guardParentDeath(binary: string): void {
   writeFileSync(temp, `#!/bin/sh\n# kvparity: run workerd so that it is killed when its parent (the kit) dies.\nexec ${quote(setpriv)} --pdeathsig KILL -- ${quote(binary)} "$@"\n`);
   chmodSync(temp, 0o755);
   renameSync(temp, path); // atomic: a concurrent kit never runs a half-written wrapper
-  guardPath = path;
+  return path;
+}
+
+/**
+ * Miniflare reads MINIFLARE_WORKERD_PATH when it spawns workerd: set for a start or restart only
+ * (they run one at a time), then as it was, so the process's environment is the user's again.
+ */
+async function withWorkerdPath<T>(path: string | undefined, spawn: () => Promise<T>): Promise<T> {
+  if (path === undefined) return spawn();
+  const before = process.env.MINIFLARE_WORKERD_PATH;
   process.env.MINIFLARE_WORKERD_PATH = path;
+  try {
+    return await spawn();
+  } finally {
+    if (before === undefined) delete process.env.MINIFLARE_WORKERD_PATH;
+    else process.env.MINIFLARE_WORKERD_PATH = before;
+  }
 }
 
 export async function miniflareAvailability(): Promise<Availability> {
@@ -205,7 +225,7 @@ async function startOnce(options: WorkerdOptions): Promise<RunningWorkerd> {
   const started = performance.now();
   options.signal?.throwIfAborted();
   const info = workerdInfo();
-  guardParentDeath(info.binary);
+  const guard = parentDeathGuard(info.binary);
   const miniflareModule = await import('miniflare');
   if (options.controlEndpoints) enableControlEndpoints(miniflareModule);
   if (options.persistDir) mkdirSync(options.persistDir, { recursive: true });
@@ -215,7 +235,7 @@ async function startOnce(options: WorkerdOptions): Promise<RunningWorkerd> {
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const config = (port: number) => miniflareOptions(options, info, port, workerd.keep);
   try {
-    const { url, port, running } = await readyOnFreePort(workerd, miniflareModule.Miniflare, config, options.readyTimeoutMs);
+    const { url, port, running } = await withWorkerdPath(guard, () => readyOnFreePort(workerd, miniflareModule.Miniflare, config, options.readyTimeoutMs));
     options.signal?.throwIfAborted();
     recordStart('workerd', performance.now() - started);
     return {
@@ -228,10 +248,12 @@ async function startOnce(options: WorkerdOptions): Promise<RunningWorkerd> {
       restart: () =>
         serialised(async () => {
           const t0 = performance.now();
-          await workerd.noteChildren(async () => {
-            await running.setOptions(config(port));
-            await running.ready;
-          });
+          await withWorkerdPath(guard, () =>
+            workerd.noteChildren(async () => {
+              await running.setOptions(config(port));
+              await running.ready;
+            }),
+          );
           recordStart('workerd', performance.now() - t0);
           return performance.now() - t0;
         }),
@@ -363,7 +385,7 @@ function workerdChildren(binary: string): number[] {
 }
 
 function childPids(): number[] {
-  if (existsSync('/proc/self/task')) {
+  if (hasProcFs()) {
     const pids: number[] = [];
     try {
       for (const tid of readdirSync('/proc/self/task')) {
@@ -390,7 +412,7 @@ function childPids(): number[] {
 /** True when `pid` is alive and runs the workerd binary (guards against pid reuse before a kill). */
 function isWorkerd(pid: number, binary: string): boolean {
   try {
-    if (existsSync(`/proc/${pid}/cmdline`)) {
+    if (hasProcFs()) {
       const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
       return argv0 === binary || argv0.endsWith('/workerd');
     }

@@ -102,6 +102,13 @@ export function viceroyAvailability(): ViceroyAvailability {
   };
 }
 
+/** The one-time build this machine still needs, in words, or null (a Viceroy is there, or no cargo builds one: unavailable). */
+export function viceroyBuildPending(): string | null {
+  if (findViceroy() || !cargoPath()) return null;
+  const expected = expectedBuild();
+  return `Viceroy ${VICEROY_VERSION} is built once on this machine, from crates.io: about ${formatDuration(expected.seconds)} (${expected.where})`;
+}
+
 /** Returns a usable Viceroy, building the pinned version into the cache once if needed. */
 export async function ensureViceroy(log: Log, signal?: AbortSignal): Promise<ViceroyBinary> {
   const found = findViceroy(log);
