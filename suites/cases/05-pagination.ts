@@ -43,13 +43,18 @@ async function putWhatIsTaken(context: CaseContext, suffixes: string[]): Promise
   return new Set(keys.filter((_, i) => puts[i].ok));
 }
 
+/** Printable ASCII after the space, in byte order: the first a store takes leads the keys it sorts first. */
+const LEADING = Array.from({ length: 0x7e - 0x20 }, (_, i) => String.fromCharCode(0x21 + i));
+
 /**
- * Writes `names` at the very start of the keyspace: "!" + ns + name ("!" sorts before every contract
- * key but those starting with a space), outside ns and so tracked for cleanup. A walk of the empty
- * prefix meets them on its first pages however many keys the store holds (a production target's too).
+ * Writes `names` at the very start of the keyspace: the store's first printable character after the
+ * space ("!", or "-" on NATS) + ns + name, which sorts before every key that starts with a letter or
+ * a digit, outside ns and so tracked for cleanup. A walk of the empty prefix meets them on its first
+ * pages however many keys the store holds (a production target's too).
  */
 async function putAtStart(context: CaseContext, names: string[]): Promise<string[]> {
-  const keys = names.map((name) => `!${context.ns}${name}`);
+  const lead = LEADING.find((char) => context.keys.takes(char)) ?? '!';
+  const keys = names.map((name) => `${lead}${context.ns}${name}`);
   for (const key of keys) context.track(key);
   return putFullKeys(context, keys);
 }
