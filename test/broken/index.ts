@@ -20,7 +20,9 @@ import sortsEachPage from './sorts-each-page.ts';
 import cursorKeepsFirstLimit from './cursor-keeps-first-limit.ts';
 import emptyPrefixIgnoresCursor from './empty-prefix-ignores-cursor.ts';
 import listingEndsAtExpired from './listing-ends-at-expired.ts';
+import expiredRunEndsWalk from './expired-run-ends-walk.ts';
 import cleanupDeletesFreshOverwrite from './cleanup-deletes-fresh-overwrite.ts';
+import cleanupRacesOverwrite from './cleanup-races-overwrite.ts';
 import storesReservedKeys from './stores-reserved-keys.ts';
 import dropsJsonNull from './drops-json-null.ts';
 import losesWritesOver64InFlight from './loses-writes-over-64-in-flight.ts';
@@ -86,8 +88,12 @@ export const BROKEN: Broken[] = [
   { provider: emptyPrefixIgnoresCursor, mustFail: ['pagination.prefix.empty', 'pagination.order.empty-prefix'], categories: ['pagination', 'model'] },
   // Axum's list_keys_page_skips_expired_entries, keyv's and Miniflare's expired-key listings: the live keys beside them are listed.
   { provider: listingEndsAtExpired, mustFail: ['ttl.expired.list-only', 'ttl.expired.long-run-before-live'], categories: ['ttl', 'model'] },
-  // Axum's cleanup_expired_keys_does_not_delete_fresh_overwrite.
+  // Axum's list_keys_page_returns_resume_cursor_when_scan_cap_is_hit: a page capped inside a run of expired keys must not end the walk.
+  { provider: expiredRunEndsWalk, mustFail: ['ttl.expired.long-run-before-live'], categories: ['ttl', 'model'] },
+  // Axum's cleanup_expired_keys_does_not_delete_fresh_overwrite: a cleanup after the listing that met the
+  // expired key, and (Axum's shape) the listing's own cleanup racing the overwrite.
   { provider: cleanupDeletesFreshOverwrite, mustFail: ['ttl.expired.overwrite'], categories: ['ttl', 'model'] },
+  { provider: cleanupRacesOverwrite, mustFail: ['ttl.expired.overwrite'], categories: ['ttl', 'model'] },
   // Miniflare's get/put/delete "validates key": the platform itself refuses "", "." and "..".
   { provider: storesReservedKeys, mustFail: ['keys.native.reserved'], categories: ['keys'] },
   // keyv's "value can be null".

@@ -1,0 +1,52 @@
+/**
+ * A page gives up after skipping 32 expired keys and answers what it has with no cursor, so a walk
+ * ends inside a long run of expired keys and never reaches the live keys after it (Axum's scan cap,
+ * before upstream made a capped page carry a resume cursor). Only expired keys count toward the
+ * cap: live ones fill pages as the model's do.
+ */
+import { NativeError, compareUtf8 } from '../../api/index.ts';
+import { ttlProblem } from '../../contract/rules.ts';
+import { brokenProvider, decodeLastKey, encodeLastKey, refuseBadLimit } from './base.ts';
+
+export const SCAN_CAP = 32;
+
+export default brokenProvider('expired-run-ends-walk', `a page that skips ${SCAN_CAP} expired keys ends the walk`, (model) => {
+  /** Key → when it expires (model time, ms): the model holds every key without a TTL, so listings can meet expired ones. */
+  const expiresAt = new Map<string, number>();
+  const expired = (key: string) => (expiresAt.get(key) ?? Infinity) <= model.nowMs;
+  return {
+    async get(key) {
+      return expired(key) ? null : model.get(key);
+    },
+    async put(key, value, options = {}) {
+      const { ttlSeconds, ...rest } = options;
+      if (ttlSeconds !== undefined) {
+        const problem = ttlProblem(ttlSeconds);
+        if (problem) throw new NativeError(problem, 'invalid-ttl');
+      }
+      model.put(key, value, rest);
+      if (ttlSeconds === undefined) expiresAt.delete(key);
+      else expiresAt.set(key, model.nowMs + ttlSeconds * 1000);
+    },
+    async delete(key) {
+      model.delete(key);
+      expiresAt.delete(key);
+    },
+    async list({ prefix = '', limit = 1000, cursor }) {
+      refuseBadLimit(limit);
+      const after = cursor ? decodeLastKey(cursor) : null;
+      const ahead = model.keys().filter((key) => key.startsWith(prefix) && (after === null || compareUtf8(key, after) > 0));
+      const live: string[] = [];
+      let skipped = 0;
+      for (const key of ahead) {
+        if (live.length > limit) break;
+        if (!expired(key)) live.push(key);
+        // The cap: the page ends here, and so does the walk.
+        else if (++skipped >= SCAN_CAP) return { keys: live.slice(0, limit), cursor: null, complete: true };
+      }
+      const page = live.slice(0, limit);
+      const more = live.length > limit;
+      return { keys: page, cursor: more ? encodeLastKey(page[page.length - 1]) : null, complete: !more };
+    },
+  };
+});
