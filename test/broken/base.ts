@@ -5,7 +5,7 @@
  */
 import { KvModel, modelInstance } from '../../contract/model.ts';
 import { NativeError, defineProvider, type KvInstance, type ProviderDefinition } from '../../api/index.ts';
-import { limitProblem } from '../../contract/rules.ts';
+import { limitProblem, ttlProblem } from '../../contract/rules.ts';
 
 export function brokenProvider(id: string, fault: string, override: (model: KvModel, instance: KvInstance) => Partial<KvInstance>): ProviderDefinition {
   return defineProvider({
@@ -29,4 +29,38 @@ export const decodeLastKey = (cursor: string) => Buffer.from(cursor.slice(3), 'b
 export function refuseBadLimit(limit: number): void {
   const problem = limitProblem(limit);
   if (problem) throw new NativeError(problem, 'invalid-argument');
+}
+
+/**
+ * The model's reads and writes over a store that keeps expired keys until something deletes them
+ * (as Axum's redb store does), so a listing can meet them: for providers whose fault is in how a
+ * listing treats expired keys. `forget` deletes a key and its expiry.
+ */
+export function keepsExpiredKeys(model: KvModel) {
+  /** Key → when it expires (model time, ms): the model holds every key without a TTL. */
+  const expiresAt = new Map<string, number>();
+  const expired = (key: string) => (expiresAt.get(key) ?? Infinity) <= model.nowMs;
+  const forget = (key: string) => {
+    model.delete(key);
+    expiresAt.delete(key);
+  };
+  const ops: Pick<KvInstance, 'get' | 'put' | 'delete'> = {
+    async get(key) {
+      return expired(key) ? null : model.get(key);
+    },
+    async put(key, value, options = {}) {
+      const { ttlSeconds, ...rest } = options;
+      if (ttlSeconds !== undefined) {
+        const problem = ttlProblem(ttlSeconds);
+        if (problem) throw new NativeError(problem, 'invalid-ttl');
+      }
+      model.put(key, value, rest);
+      if (ttlSeconds === undefined) expiresAt.delete(key);
+      else expiresAt.set(key, model.nowMs + ttlSeconds * 1000);
+    },
+    async delete(key) {
+      forget(key);
+    },
+  };
+  return { expired, forget, ops };
 }

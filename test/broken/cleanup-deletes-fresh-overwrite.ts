@@ -5,9 +5,8 @@
  * `cleansUpByName` also gives the same fault with the cleanup inside the listing that met the keys
  * (cleanup-races-overwrite.ts).
  */
-import { NativeError, compareUtf8, type ProviderDefinition } from '../../api/index.ts';
-import { ttlProblem } from '../../contract/rules.ts';
-import { brokenProvider, decodeLastKey, encodeLastKey, refuseBadLimit } from './base.ts';
+import { compareUtf8, type ProviderDefinition } from '../../api/index.ts';
+import { brokenProvider, decodeLastKey, encodeLastKey, keepsExpiredKeys, refuseBadLimit } from './base.ts';
 
 /**
  * When the cleanup runs: at the start of the next listing, or in the same listing after a turn of
@@ -18,37 +17,18 @@ export type CleanupAt = 'next-listing' | 'same-listing';
 
 export function cleansUpByName(id: string, fault: string, at: CleanupAt): ProviderDefinition {
   return brokenProvider(id, fault, (model) => {
-    /** Key → when it expires (model time, ms): the model holds every key without a TTL, so listings can meet expired ones. */
-    const expiresAt = new Map<string, number>();
-    const expired = (key: string) => (expiresAt.get(key) ?? Infinity) <= model.nowMs;
+    const { expired, forget, ops } = keepsExpiredKeys(model);
     /** Names a listing found expired, for the cleanup. */
     let noted: string[] = [];
     /** The cleanup of what a listing found expired: by name, with no second look. */
     const cleanUp = () => {
       for (const key of noted) {
-        model.delete(key);
-        expiresAt.delete(key);
+        forget(key);
       }
       noted = [];
     };
     return {
-      async get(key) {
-        return expired(key) ? null : model.get(key);
-      },
-      async put(key, value, options = {}) {
-        const { ttlSeconds, ...rest } = options;
-        if (ttlSeconds !== undefined) {
-          const problem = ttlProblem(ttlSeconds);
-          if (problem) throw new NativeError(problem, 'invalid-ttl');
-        }
-        model.put(key, value, rest);
-        if (ttlSeconds === undefined) expiresAt.delete(key);
-        else expiresAt.set(key, model.nowMs + ttlSeconds * 1000);
-      },
-      async delete(key) {
-        model.delete(key);
-        expiresAt.delete(key);
-      },
+      ...ops,
       async list({ prefix = '', limit = 1000, cursor }) {
         refuseBadLimit(limit);
         if (at === 'next-listing') cleanUp();

@@ -4,34 +4,15 @@
  * before upstream made a capped page carry a resume cursor). Only expired keys count toward the
  * cap: live ones fill pages as the model's do.
  */
-import { NativeError, compareUtf8 } from '../../api/index.ts';
-import { ttlProblem } from '../../contract/rules.ts';
-import { brokenProvider, decodeLastKey, encodeLastKey, refuseBadLimit } from './base.ts';
+import { compareUtf8 } from '../../api/index.ts';
+import { brokenProvider, decodeLastKey, encodeLastKey, keepsExpiredKeys, refuseBadLimit } from './base.ts';
 
 export const SCAN_CAP = 32;
 
 export default brokenProvider('expired-run-ends-walk', `a page that skips ${SCAN_CAP} expired keys ends the walk`, (model) => {
-  /** Key → when it expires (model time, ms): the model holds every key without a TTL, so listings can meet expired ones. */
-  const expiresAt = new Map<string, number>();
-  const expired = (key: string) => (expiresAt.get(key) ?? Infinity) <= model.nowMs;
+  const { expired, ops } = keepsExpiredKeys(model);
   return {
-    async get(key) {
-      return expired(key) ? null : model.get(key);
-    },
-    async put(key, value, options = {}) {
-      const { ttlSeconds, ...rest } = options;
-      if (ttlSeconds !== undefined) {
-        const problem = ttlProblem(ttlSeconds);
-        if (problem) throw new NativeError(problem, 'invalid-ttl');
-      }
-      model.put(key, value, rest);
-      if (ttlSeconds === undefined) expiresAt.delete(key);
-      else expiresAt.set(key, model.nowMs + ttlSeconds * 1000);
-    },
-    async delete(key) {
-      model.delete(key);
-      expiresAt.delete(key);
-    },
+    ...ops,
     async list({ prefix = '', limit = 1000, cursor }) {
       refuseBadLimit(limit);
       const after = cursor ? decodeLastKey(cursor) : null;
