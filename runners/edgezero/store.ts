@@ -83,14 +83,7 @@ export async function startEdgeZeroKv({ adapter, pin, context, controlledClock =
     });
     log(`EdgeZero's fastly adapter ready at ${run.url}`);
     const client = new BridgeClient({ baseUrl: run.url, freshConnections: false });
-    const explained = async <T>(op: () => Promise<T>): Promise<T> => {
-      run.mark();
-      try {
-        return await op();
-      } catch (error) {
-        throw await run.explain(error);
-      }
-    };
+  const explained = <T>(op: () => Promise<T>) => run.explained(op);
     return {
       bridge: { url: run.url },
       runtime: { name: 'edgezero-fastly on viceroy', version: viceroy.version, detail: detail(run.url) },

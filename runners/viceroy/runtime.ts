@@ -65,6 +65,8 @@ export interface ViceroyRun {
   explain(error: unknown): Promise<unknown>;
   /** Forget what Viceroy said so far: call before an operation so explain() speaks only of it. */
   mark(): void;
+  /** Runs one operation between mark() and explain(): its failure comes with Viceroy's account of it. */
+  explained<T>(op: () => Promise<T>): Promise<T>;
   /** The viceroy process is still running (the engine restarts a dead runtime once). */
   alive(): boolean;
   stop(): Promise<void>;
@@ -177,17 +179,27 @@ export async function startViceroy(options: ViceroyRunOptions): Promise<ViceroyR
   spawned.exited.then(({ code, signal }) => (exitedWith = signal ?? `code ${code}`));
   options.log?.(`Viceroy ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
+  const mark = () => void (recent = '');
+  const explain = async (error: unknown) => {
+    // Viceroy writes its account before it answers, but the pipe may be read a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return explainFailure(error, recent, exitedWith);
+  };
   return {
     url,
     pid: spawned.child.pid!,
     ...(faketime ? { clock: { advance: (seconds: number) => faketime.advance(seconds), offsetSeconds: faketime.offsetSeconds } } : {}),
     output: spawned.output,
-    async explain(error) {
-      // Viceroy writes its account before it answers, but the pipe may be read a moment later.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return explainFailure(error, recent, exitedWith);
+    explain,
+    mark,
+    async explained(op) {
+      mark();
+      try {
+        return await op();
+      } catch (error) {
+        throw await explain(error);
+      }
     },
-    mark: () => void (recent = ''),
     alive: () => spawned.child.exitCode === null && spawned.child.signalCode === null,
     stop: () => spawned.stop(2000),
   };

@@ -28,14 +28,7 @@ export async function startFastlyKv(options: FastlyKvOptions): Promise<KvInstanc
   // Viceroy (hyper) keeps a connection until the client closes it: no fresh one per request.
   const client = new BridgeClient({ baseUrl: run.url, token, freshConnections: false });
   // Transport failures get Viceroy's own account (guest trap or OOM, host panic) appended.
-  const explained = async <T>(op: () => Promise<T>): Promise<T> => {
-    run.mark();
-    try {
-      return await op();
-    } catch (error) {
-      throw await run.explain(error);
-    }
-  };
+const explained = <T>(op: () => Promise<T>) => run.explained(op);
   return {
     bridge: { url: run.url },
     runtime: { name: 'viceroy', version: viceroy.version, detail: `${run.url} (js-compute ${wasm.jsComputeVersion}, bridge ${wasm.hash.slice(0, 12)})` },
