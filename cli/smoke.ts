@@ -78,43 +78,31 @@ async function smokeRuntime(runtime: DemoRuntime, options: { out?: string; wait?
   const waitMs = options.wait ? options.wait * 1000 : READY_TIMEOUT_MS[runtime];
   const coverageDir = runtime === 'sqlite' && options.coverage ? tempDir('demo-coverage') : undefined;
   log(`starting the demo on ${runtime}`);
-  let demo;
-  try {
-    demo = await startDemo(runtime, { log, readyTimeoutMs: waitMs, coverageDir });
-  } catch (error) {
-    process.stderr.write(`kvparity smoke: the demo did not start on ${runtime}: ${(error as Error).message}\n`);
-    return 1;
-  }
-  // A runtime that dies during the checks is reported; the exit stop() causes is not.
-  let died: string | undefined;
-  let stopping = false;
-  void demo.died.then((reason) => (died = stopping ? undefined : reason));
-  let code: number;
-  try {
-    log(`${demo.description}, at ${demo.url}`);
-    code = await runChecks(demo.url, { target: runtime, out: options.out, wait: Math.ceil(waitMs / 1000) });
-  } finally {
-    stopping = true;
-    await demo.stop();
-  }
-  if (died) {
-    process.stderr.write(`kvparity smoke: ${died}\n`);
-    code = Math.max(code, 1);
-  }
-  if (coverageDir) await printCoverage(coverageDir);
+  const { code, started } = await checkStarted(`the demo did not start on ${runtime}`, () => startDemo(runtime, { log, readyTimeoutMs: waitMs, coverageDir }), { target: runtime, out: options.out, wait: Math.ceil(waitMs / 1000) });
+  if (coverageDir && started) await printCoverage(coverageDir);
   return code;
 }
 
 /** Upstream's app-demo on one adapter, built and started by the kit, then the checks against it. */
 async function smokeUpstream(adapter: AdapterName, target: string, options: { out?: string; wait: number }): Promise<number> {
   log(`starting EdgeZero's own app-demo on ${adapter} (built from source at ${CONTRACT_COMMIT.slice(0, 7)} once per machine)`);
+  // A build or runtime the kit spawned dies with it on Ctrl-C (runners/process.ts).
+  const { code } = await checkStarted(`upstream's demo did not start on ${adapter}`, () => startUpstreamDemo(adapter, { repository: CONTRACT_SOURCE, commit: CONTRACT_COMMIT }, { log, readyTimeoutMs: options.wait * 1000 }), { target, out: options.out, wait: options.wait });
+  return code;
+}
+
+/** A demo started, the checks against it, and it stopped: a runtime that dies during the checks is reported, the exit stop() causes is not. */
+async function checkStarted(
+  startFailure: string,
+  start: () => Promise<{ url: string; description: string; died: Promise<string>; stop(): Promise<void> }>,
+  checks: { target: string; out?: string; wait: number },
+): Promise<{ code: number; started: boolean }> {
   let demo;
   try {
-    // A build or runtime the kit spawned dies with it on Ctrl-C (runners/process.ts).
-    demo = await startUpstreamDemo(adapter, { repository: CONTRACT_SOURCE, commit: CONTRACT_COMMIT }, { log, readyTimeoutMs: options.wait * 1000 });
+    demo = await start();
   } catch (error) {
-    process.stderr.write(`kvparity smoke: upstream's demo did not start on ${adapter}: ${(error as Error).message}\n`);
-    return 1;
+    process.stderr.write(`kvparity smoke: ${startFailure}: ${(error as Error).message}\n`);
+    return { code: 1, started: false };
   }
   let died: string | undefined;
   let stopping = false;
@@ -122,7 +110,7 @@ async function smokeUpstream(adapter: AdapterName, target: string, options: { ou
   let code: number;
   try {
     log(`${demo.description}, at ${demo.url}`);
-    code = await runChecks(demo.url, { target, out: options.out, wait: options.wait });
+    code = await runChecks(demo.url, checks);
   } finally {
     stopping = true;
     await demo.stop();
@@ -131,7 +119,7 @@ async function smokeUpstream(adapter: AdapterName, target: string, options: { ou
     process.stderr.write(`kvparity smoke: ${died}\n`);
     code = Math.max(code, 1);
   }
-  return code;
+  return { code, started: true };
 }
 
 async function runChecks(url: string, options: { target?: string; out?: string; wait: number }): Promise<number> {

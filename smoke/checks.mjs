@@ -54,7 +54,8 @@ if (base.protocol !== 'http:' && base.protocol !== 'https:') usage(`--base-url m
 const waitSeconds = argv.wait === undefined ? 30 : Number(argv.wait);
 if (!Number.isFinite(waitSeconds) || waitSeconds < 0 || waitSeconds > 600) usage(`--wait must be seconds from 0 to 600 (got "${argv.wait}")`);
 const target = typeof argv.target === 'string' && argv.target ? argv.target : base.host;
-const outDir = typeof argv.out === 'string' ? path.resolve(argv.out) : fileURLToPath(new URL('../reports/out/', import.meta.url));
+// The current folder's reports/out, as for kvparity run (from the sources or compiled, never beside this file).
+const outDir = path.resolve(typeof argv.out === 'string' ? argv.out : 'reports/out');
 const basePath = base.pathname.replace(/\/$/, '');
 const baseUrl = `${base.origin}${basePath}`;
 const runId = randomBytes(4).toString('hex');
