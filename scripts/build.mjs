@@ -12,7 +12,7 @@
 // output is written to a temporary name and renamed, so CLIs starting side by side never read
 // half a file. TypeScript is loaded only when there is something to compile.
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -140,7 +140,8 @@ export async function build({ root = ROOT, declarations = false } = {}) {
   const manifest = readManifest(dist);
   const fresh = manifest.key === key ? manifest.files : {};
   const current = sources(root);
-  const stale = [...current].filter(([path, stat]) => fresh[path]?.size !== stat.size || fresh[path]?.mtimeMs !== stat.mtimeMs);
+  // A source that changed, or whose output is missing (dist/ cleaned by hand, in part): built again.
+  const stale = [...current].filter(([path, stat]) => fresh[path]?.size !== stat.size || fresh[path]?.mtimeMs !== stat.mtimeMs || !outputsOf(path).every((output) => existsSync(join(dist, output))));
   const gone = Object.keys(fresh).filter((path) => !current.has(path));
   if (stale.length === 0 && gone.length === 0 && !declarations) return [];
 
