@@ -171,6 +171,11 @@ export async function main(argv: string[]): Promise<number> {
  */
 export async function commandLine(argv: string[]): Promise<void> {
   exitOnSignals();
+  // A reader that stops early (`kvparity providers | head -1`) ends the command quietly, not with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   quietProviderParseWarnings();
   process.exitCode = await main(argv);
   setTimeout(() => process.exit(), 500).unref();

@@ -247,4 +247,11 @@ export default defineProvider({ ...memory, id: 'strict-delete', title: 'refuses 
     const width = Math.max(...builtinIds().map((id) => id.length));
     for (const id of builtinIds()) expect(out).toMatch(new RegExp(`^[✔✖] ${id.padEnd(width)} \\S`, 'm'));
   });
+
+  it('a reader that stops early (| head -1) ends providers quietly: exit 0, no stack trace', () => {
+    const piped = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${join(root, 'cli/kvparity.mjs')}" providers | head -1`], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(piped.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(piped.stderr).not.toMatch(/EPIPE|\n\s+at .+:\d+:\d+/);
+    expect(piped.status).toBe(0);
+  });
 });
