@@ -1,7 +1,7 @@
 /**
  * The ONLY module that touches Miniflare internals (all `_`-prefixed and
- * undocumented; verified on miniflare 4.20260426.0, see
- * /work/shared/reference/toolchain-node20.md §1):
+ * undocumented; verified on miniflare 4.20260426.0, in workers-sdk's
+ * packages/miniflare/src/index.ts and its KV namespace object):
  *
  *   _enableControlEndpoints()          module flag; must run before `new Miniflare()`
  *   mf._getInternalDurableObjectNamespace('kv', 'kv:ns', 'KVNamespaceObject')
