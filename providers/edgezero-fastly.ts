@@ -7,13 +7,17 @@
 import { defineProvider } from '../api/index.ts';
 import { CONTRACT_COMMIT, CONTRACT_SOURCE, upstreamLink } from '../contract/upstream.js';
 import { faketimeLibrary } from '../runners/faketime.ts';
-import { edgezeroAvailability, startEdgeZeroKv } from '../runners/edgezero/store.ts';
+import { edgezeroAvailability, edgezeroSetup, startEdgeZeroKv } from '../runners/edgezero/store.ts';
 import { VICEROY_VERSION } from '../runners/viceroy/install.ts';
+import type { ProviderSetup } from './registry.ts';
 
 const pin = { repository: CONTRACT_SOURCE, commit: CONTRACT_COMMIT };
 
 /** The runtime's process name: the kit's own tests check that it never outlives a run. */
 export const runtimeProcess = 'viceroy';
+
+/** A machine without the kit's EdgeZero app for fastly builds it once (minutes, from source): after the other providers, never before them. */
+export const setup: ProviderSetup = edgezeroSetup('fastly', pin);
 
 export default defineProvider({
   id: 'edgezero-fastly',

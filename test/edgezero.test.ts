@@ -11,9 +11,9 @@ import { isKvError } from '../contract/errors.ts';
 import { UpstreamKvHandle, type PortDisagreement } from '../contract/upstream-handle.ts';
 import { CONTRACT_COMMIT, CONTRACT_SOURCE } from '../contract/upstream.js';
 import { BridgeClient } from '../runners/bridge/client.ts';
-import { ADAPTERS, type AdapterName } from '../runners/edgezero/build.ts';
+import { ADAPTERS, toolchainProblem, type AdapterName } from '../runners/edgezero/build.ts';
 import { checkSource, enableSource, findSource, SOURCE_ENV } from '../runners/edgezero/source.ts';
-import { edgezeroAvailability, startEdgeZeroKv } from '../runners/edgezero/store.ts';
+import { edgezeroAvailability, edgezeroSetup, startEdgeZeroKv } from '../runners/edgezero/store.ts';
 
 const pin = { repository: CONTRACT_SOURCE, commit: CONTRACT_COMMIT };
 const root = join(import.meta.dirname, '..');
@@ -121,6 +121,29 @@ describe("EdgeZero's source", () => {
     expect('problem' in found && found.problem).toMatch(/^no EdgeZero source: KVPARITY_EDGEZERO_SRC is not set, .* does not exist, and cloning .* failed/);
     expect(enableSource(unreachable)).toMatch(/^git init -q .* && git -C .* fetch --depth 1 .* 0{40} && git -C .* checkout -q FETCH_HEAD {3}\(or KVPARITY_EDGEZERO_SRC=/);
   });
+});
+
+describe("EdgeZero's one-time setup", () => {
+  it("a machine without the kit's app says what it will build (and Viceroy too, for Fastly); one with it built, nothing", async () => {
+    const saved = process.env.KVPARITY_CACHE;
+    process.env.KVPARITY_CACHE = mkdtempSync(join(tmpdir(), 'kvparity-empty-cache-'));
+    try {
+      for (const adapter of Object.keys(ADAPTERS) as AdapterName[]) {
+        if (toolchainProblem(adapter)) continue; // unavailable here: availability says so, no setup is offered
+        const pending = edgezeroSetup(adapter, pin).pending();
+        expect(pending, adapter).toMatch(new RegExp(`the kit's EdgeZero app for ${adapter} is built once on this machine, from EdgeZero's source at ${CONTRACT_COMMIT.slice(0, 7)}: about \\d`));
+        if (adapter === 'fastly' && !process.env.VICEROY_BIN) expect(pending).toMatch(/^Viceroy .* is built once on this machine, from crates\.io: .*; then the kit's EdgeZero app/);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.KVPARITY_CACHE;
+      else process.env.KVPARITY_CACHE = saved;
+    }
+    // Where a build is here, nothing is pending: the provider starts with the others.
+    for (const adapter of Object.keys(ADAPTERS) as AdapterName[]) {
+      if (!notRun[adapter]) await startEdgeZeroKv({ adapter, pin, context: { tmpDir: mkdtempSync(join(tmpdir(), 'kvparity-ez-')), log: () => {}, options: {}, signal: new AbortController().signal } }).then((kv) => kv.stop());
+      if (!notRun[adapter]) expect(edgezeroSetup(adapter, pin).pending(), adapter).toBe(null);
+    }
+  }, 40 * 60_000);
 });
 
 // With the source here (or where it can be cloned), the three adapters for real; elsewhere each test

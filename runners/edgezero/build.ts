@@ -105,6 +105,20 @@ function isLinkTo(link: string, target: string): boolean {
   }
 }
 
+/**
+ * What this machine still lacks to run the kit's app on `adapter`, in words with how long it takes,
+ * or null: built already, or not buildable here (the provider's availability says why).
+ */
+export function kitAppPending(adapter: AdapterName, commit: string): string | null {
+  if (toolchainProblem(adapter)) return null;
+  const root = cacheDir('edgezero-build', commit);
+  const name = `kit-${adapter}-${appHash()}`;
+  if (builtIn(join(root, 'out', name), adapter, name)) return null;
+  const what = `the kit's EdgeZero app for ${adapter}`;
+  const expected = estimate(join(root, `builds-kit-${adapter}.json`), TYPICAL[`kit-${adapter}`], what);
+  return `${what} is built once on this machine, from EdgeZero's source at ${commit.slice(0, 7)}: about ${formatDuration(expected.seconds)} (${expected.where})`;
+}
+
 /** The built app, building it first if this machine has not. */
 export async function ensureApp(kind: AppKind, adapter: AdapterName, source: EdgeZeroSource, log: Log, signal?: AbortSignal): Promise<BuiltApp> {
   const problem = toolchainProblem(adapter);

@@ -14,9 +14,9 @@ import { FAKETIME_INSTALL, fakeClock, removeFaketimeFiles } from '../faketime.ts
 import { miniflareAvailability } from '../miniflare/runtime.ts';
 import { startCloudflareKv } from '../miniflare/store.ts';
 import { freePort, recordStart, spawnTracked, storeDir, waitForHttp } from '../process.ts';
-import { ensureViceroy, viceroyAvailability } from '../viceroy/install.ts';
+import { ensureViceroy, viceroyAvailability, viceroyBuildPending } from '../viceroy/install.ts';
 import { startViceroy } from '../viceroy/runtime.ts';
-import { ensureApp, toolchainProblem, workerModules, type AdapterName, type BuiltApp } from './build.ts';
+import { ensureApp, kitAppPending, toolchainProblem, workerModules, type AdapterName, type BuiltApp } from './build.ts';
 import { findSource, sourceAvailability, type EdgeZeroSource, type Pin } from './source.ts';
 
 const READY_TIMEOUT_MS = 180_000;
@@ -34,6 +34,22 @@ export async function edgezeroAvailability(adapter: AdapterName, pin: Pin): Prom
     if (!miniflare.available) return miniflare;
   }
   return sourceAvailability(pin);
+}
+
+/**
+ * The one-time preparation a provider file exports as `setup` (providers/registry.ts): the source
+ * fetched, Viceroy built for Fastly, and the kit's app built for `adapter`. A machine that lacks it
+ * does it once the other providers have run, so a first run's report never waits for cargo.
+ */
+export function edgezeroSetup(adapter: AdapterName, pin: Pin): { pending(): string | null; run(context: { log(line: string): void; signal: AbortSignal }): Promise<void> } {
+  return {
+    pending: () => [adapter === 'fastly' ? viceroyBuildPending() : null, kitAppPending(adapter, pin.commit)].filter(Boolean).join('; then ') || null,
+    async run({ log, signal }) {
+      const source = await sourceOrThrow(pin, log);
+      if (adapter === 'fastly') await ensureViceroy(log, signal);
+      await ensureApp('kit', adapter, source, log, signal);
+    },
+  };
 }
 
 export async function sourceOrThrow(pin: Pin, log: (line: string) => void): Promise<EdgeZeroSource> {
