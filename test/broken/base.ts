@@ -4,7 +4,7 @@
  * the fault is the suite's bug, not the model's.
  */
 import { KvModel, modelInstance } from '../../contract/model.ts';
-import { NativeError, defineProvider, type KvInstance, type ProviderDefinition } from '../../api/index.ts';
+import { NativeError, compareUtf8, defineProvider, type KvInstance, type ListPage, type ProviderDefinition } from '../../api/index.ts';
 import { limitProblem, ttlProblem } from '../../contract/rules.ts';
 
 export function brokenProvider(id: string, fault: string, override: (model: KvModel, instance: KvInstance) => Partial<KvInstance>): ProviderDefinition {
@@ -24,6 +24,19 @@ export function brokenProvider(id: string, fault: string, override: (model: KvMo
 
 export const encodeLastKey = (key: string) => 'b1.' + Buffer.from(key, 'utf8').toString('base64url');
 export const decodeLastKey = (cursor: string) => Buffer.from(cursor.slice(3), 'base64url').toString('utf8');
+
+/** The model's keys under `prefix` after the one a cursor of encodeLastKey names, in byte order: where a page starts. */
+export function keysAfter(model: KvModel, prefix: string, cursor: string | null | undefined): string[] {
+  const after = cursor ? decodeLastKey(cursor) : null;
+  return model.keys().filter((key) => key.startsWith(prefix) && (after === null || compareUtf8(key, after) > 0));
+}
+
+/** The first `limit` of `keys` as a page, with a cursor at its last key while more remain. */
+export function pageOf(keys: readonly string[], limit: number): ListPage {
+  const page = keys.slice(0, limit);
+  const more = keys.length > limit;
+  return { keys: page, cursor: more ? encodeLastKey(page[page.length - 1]) : null, complete: !more };
+}
 
 /** The model's own page-size rule, for providers that page by themselves (their one fault is elsewhere). */
 export function refuseBadLimit(limit: number): void {

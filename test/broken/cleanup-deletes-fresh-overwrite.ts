@@ -5,8 +5,8 @@
  * `cleansUpByName` also gives the same fault with the cleanup inside the listing that met the keys
  * (cleanup-races-overwrite.ts).
  */
-import { compareUtf8, type ProviderDefinition } from '../../api/index.ts';
-import { brokenProvider, decodeLastKey, encodeLastKey, keepsExpiredKeys, refuseBadLimit } from './base.ts';
+import type { ProviderDefinition } from '../../api/index.ts';
+import { brokenProvider, keepsExpiredKeys, keysAfter, pageOf, refuseBadLimit } from './base.ts';
 
 /**
  * When the cleanup runs: at the start of the next listing, or in the same listing after a turn of
@@ -32,17 +32,14 @@ export function cleansUpByName(id: string, fault: string, at: CleanupAt): Provid
       async list({ prefix = '', limit = 1000, cursor }) {
         refuseBadLimit(limit);
         if (at === 'next-listing') cleanUp();
-        const after = cursor ? decodeLastKey(cursor) : null;
-        const ahead = model.keys().filter((key) => key.startsWith(prefix) && (after === null || compareUtf8(key, after) > 0));
+        const ahead = keysAfter(model, prefix, cursor);
         noted = ahead.filter(expired);
         const live = ahead.filter((key) => !expired(key));
         if (at === 'same-listing') {
           await new Promise((resolve) => setImmediate(resolve));
           cleanUp();
         }
-        const page = live.slice(0, limit);
-        const more = live.length > limit;
-        return { keys: page, cursor: more ? encodeLastKey(page[page.length - 1]) : null, complete: !more };
+        return pageOf(live, limit);
       },
     };
   });

@@ -4,8 +4,7 @@
  * before upstream made a capped page carry a resume cursor). Only expired keys count toward the
  * cap: live ones fill pages as the model's do.
  */
-import { compareUtf8 } from '../../api/index.ts';
-import { brokenProvider, decodeLastKey, encodeLastKey, keepsExpiredKeys, refuseBadLimit } from './base.ts';
+import { brokenProvider, keepsExpiredKeys, keysAfter, pageOf, refuseBadLimit } from './base.ts';
 
 export const SCAN_CAP = 32;
 
@@ -15,8 +14,7 @@ export default brokenProvider('expired-run-ends-walk', `a page that skips ${SCAN
     ...ops,
     async list({ prefix = '', limit = 1000, cursor }) {
       refuseBadLimit(limit);
-      const after = cursor ? decodeLastKey(cursor) : null;
-      const ahead = model.keys().filter((key) => key.startsWith(prefix) && (after === null || compareUtf8(key, after) > 0));
+      const ahead = keysAfter(model, prefix, cursor);
       const live: string[] = [];
       let skipped = 0;
       for (const key of ahead) {
@@ -25,9 +23,7 @@ export default brokenProvider('expired-run-ends-walk', `a page that skips ${SCAN
         // The cap: the page ends here, and so does the walk.
         else if (++skipped >= SCAN_CAP) return { keys: live.slice(0, limit), cursor: null, complete: true };
       }
-      const page = live.slice(0, limit);
-      const more = live.length > limit;
-      return { keys: page, cursor: more ? encodeLastKey(page[page.length - 1]) : null, complete: !more };
+      return pageOf(live, limit);
     },
   };
 });

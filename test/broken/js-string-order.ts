@@ -1,5 +1,5 @@
 /** Lists in JavaScript (UTF-16 code unit) order instead of UTF-8 byte order: U+10000 before U+FFFF. */
-import { brokenProvider, decodeLastKey, encodeLastKey, refuseBadLimit } from './base.ts';
+import { brokenProvider, decodeLastKey, pageOf, refuseBadLimit } from './base.ts';
 
 const jsOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -8,8 +8,6 @@ export default brokenProvider('js-string-order', 'lists in JavaScript string ord
     refuseBadLimit(limit);
     const after = cursor ? decodeLastKey(cursor) : null;
     const keys = model.keys().filter((key) => key.startsWith(prefix)).sort(jsOrder).filter((key) => after === null || jsOrder(key, after) > 0);
-    const page = keys.slice(0, limit);
-    const more = keys.length > limit;
-    return { keys: page, cursor: more ? encodeLastKey(page[page.length - 1]) : null, complete: !more };
+    return pageOf(keys, limit);
   },
 }));

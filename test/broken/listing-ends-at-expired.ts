@@ -4,8 +4,7 @@
  * The empty prefix, a code path of its own (as in Axum's store), skips expired keys as it should;
  * reads treat expired keys as the model does.
  */
-import { compareUtf8 } from '../../api/index.ts';
-import { brokenProvider, decodeLastKey, encodeLastKey, keepsExpiredKeys, refuseBadLimit } from './base.ts';
+import { brokenProvider, keepsExpiredKeys, keysAfter, pageOf, refuseBadLimit } from './base.ts';
 
 export default brokenProvider('listing-ends-at-expired', 'a prefixed listing ends at the first expired key', (model) => {
   const { expired, ops } = keepsExpiredKeys(model);
@@ -13,13 +12,10 @@ export default brokenProvider('listing-ends-at-expired', 'a prefixed listing end
     ...ops,
     async list({ prefix = '', limit = 1000, cursor }) {
       refuseBadLimit(limit);
-      const after = cursor ? decodeLastKey(cursor) : null;
-      const ahead = model.keys().filter((key) => key.startsWith(prefix) && (after === null || compareUtf8(key, after) > 0));
+      const ahead = keysAfter(model, prefix, cursor);
       const end = prefix === '' ? -1 : ahead.findIndex(expired);
       const live = (end === -1 ? ahead : ahead.slice(0, end)).filter((key) => !expired(key));
-      const page = live.slice(0, limit);
-      const more = live.length > limit;
-      return { keys: page, cursor: more ? encodeLastKey(page[page.length - 1]) : null, complete: !more };
+      return pageOf(live, limit);
     },
   };
 });
