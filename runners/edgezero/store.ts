@@ -99,12 +99,11 @@ export async function startEdgeZeroKv({ adapter, pin, context, controlledClock =
     });
     log(`EdgeZero's fastly adapter ready at ${run.url}`);
     const client = new BridgeClient({ baseUrl: run.url, freshConnections: false });
-  const explained = <T>(op: () => Promise<T>) => run.explained(op);
     return {
       bridge: { url: run.url },
       runtime: { name: 'edgezero-fastly on viceroy', version: viceroy.version, detail: detail(run.url) },
-      ...bridgedOps(client, explained),
-      kvHandle: { call: (call, options) => explained(() => client.handleCall(call, options)) },
+      ...bridgedOps(client, run.explained),
+      kvHandle: { call: (call, options) => run.explained(() => client.handleCall(call, options)) },
       clock: run.clock && { advance: (seconds) => run.clock!.advance(seconds) },
       alive: async () => run.alive(),
       stop: () => run.stop(),

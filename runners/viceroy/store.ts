@@ -28,11 +28,10 @@ export async function startFastlyKv(options: FastlyKvOptions): Promise<KvInstanc
   // Viceroy (hyper) keeps a connection until the client closes it: no fresh one per request.
   const client = new BridgeClient({ baseUrl: run.url, token, freshConnections: false });
   // Transport failures get Viceroy's own account (guest trap or OOM, host panic) appended.
-const explained = <T>(op: () => Promise<T>) => run.explained(op);
   return {
     bridge: { url: run.url },
     runtime: { name: 'viceroy', version: viceroy.version, detail: `${run.url} (js-compute ${wasm.jsComputeVersion}, bridge ${wasm.hash.slice(0, 12)})` },
-    ...bridgedOps(client, explained),
+    ...bridgedOps(client, run.explained),
     clock: run.clock && { advance: (seconds) => run.clock!.advance(seconds) },
     alive: async () => run.alive(),
     stop: () => run.stop(),
