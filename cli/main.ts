@@ -212,14 +212,17 @@ async function providersCommand(argv: string[]): Promise<number> {
   if (parsed.flags.config && !existsSync(configPath)) throw new UsageError(`config file not found: ${configPath}`);
   const configured = existsSync(configPath) ? readConfigFile(configPath).providers : [];
   const ids = parsed.flags.provider ? listFlag(parsed.flags.provider) : [...configured, ...(await orderedBuiltins()).map((definition) => definition.id)];
-  const idWidth = Math.max(...ids.map((id) => id.length));
   // Each provider's checks (a package to import, a binary to ask its version) at once; printed in order.
-  const checked = ids.map(async (id) => {
-    const loaded = await loadProvider(id);
+  const loads = ids.map((id) => loadProvider(id));
+  const checked = loads.map(async (load) => {
+    const loaded = await load;
     return { ...loaded, availability: loaded.definition.availability ? await loaded.definition.availability() : { available: true as const } };
   });
   // A provider that fails to load is reported when its turn comes, not as an unhandled rejection before it.
   for (const pending of checked) pending.catch(() => {});
+  // The id column as wide as the longest id a provider declares (a config file names files, not ids).
+  const declared = await Promise.allSettled(loads);
+  const idWidth = Math.max(...declared.map((load, i) => (load.status === 'fulfilled' ? load.value.definition.id : ids[i]).length));
   for (const pending of checked) {
     const { definition, loadedWith, availability } = await pending;
     const caps = Object.entries(definition.capabilities)
