@@ -7,7 +7,6 @@
  * Every start waits for GET / with a bound and gives up early if the runtime dies;
  * every runtime is stopped by stop() and, failing that, killed when the kit exits.
  */
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { KIT_ROOT } from '../runners/kit.ts';
 import { spawnTracked, tempDir, waitUntil, answers200, type Spawned } from '../runners/process.ts';
@@ -15,7 +14,6 @@ import { spawnTracked, tempDir, waitUntil, answers200, type Spawned } from '../r
 export const DEMO_RUNTIMES = ['sqlite'] as const;
 export type DemoRuntime = (typeof DEMO_RUNTIMES)[number];
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 // The Node server runs from the clone's sources through tsx, so c8 reports on demo/ itself.
 const ROOT = KIT_ROOT;
 const NODE_SERVER = join(KIT_ROOT, 'demo/node-server.ts');

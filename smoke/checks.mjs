@@ -9,7 +9,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { argv, chalk, fs, path, sleep } from 'zx';
 import { CONTRACT_COMMIT, CONTRACT_SOURCE } from '../contract/upstream.js';
 

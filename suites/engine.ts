@@ -15,7 +15,7 @@ import { erroredResult, runCase, skippedResult, type CaseRun } from './run-case.
 import type { RealTimePhase } from './real-time.ts';
 import { caseInstance } from './instance.ts';
 import { listingVaries as observeListing } from './listing.ts';
-import { ANY_ALPHABET, keyAlphabet, observeAlphabet, type KeyAlphabet } from './key-alphabet.ts';
+import { ANY_ALPHABET, keyAlphabet, observeAlphabet } from './key-alphabet.ts';
 
 // A hung runtime must not stall the run: asking it if it is alive, and stopping it, are bounded.
 const ALIVE_TIMEOUT_MS = 5000;

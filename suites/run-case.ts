@@ -2,7 +2,6 @@
 import type { KvInstance } from '../api/index.ts';
 import { TimeoutError, withTimeout } from '../api/time-limit.ts';
 import type { PortDisagreement } from '../contract/upstream-handle.ts';
-import { KvHandle } from '../contract/handle.ts';
 import { KvModel, modelInstance } from '../contract/model.ts';
 import type { CaseResult, PropertyDetails, Status } from '../results/types.ts';
 import { CaseFailure, type Case, type CaseContext, type Replay, type TimedCaseContext } from './case.ts';

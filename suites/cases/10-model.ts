@@ -5,7 +5,6 @@
 import fc from 'fast-check';
 import type { Clock } from '../../api/index.ts';
 import { defineCases, CaseFailure, type CaseContext } from '../case.ts';
-import { KvHandle } from '../../contract/handle.ts';
 import { KvModel } from '../../contract/model.ts';
 import { checkProperty } from '../property.ts';
 import { KEY_POOL, Advance, RealSystem, audit, kvCommands } from '../arbitraries/commands.ts';
@@ -49,7 +48,7 @@ async function modelRunInRealTime(context: CaseContext, realTime: RealTime, opti
         return steps <= fitMs;
       });
       const model = new KvModel();
-      const real = new RealSystem(timeline.kv, new KvHandle(timeline.kv), context.key(`m${run.toString(36)}/`));
+      const real = new RealSystem(timeline.kv, timeline.kv.handle(), context.key(`m${run.toString(36)}/`));
       try {
         await fc.asyncModelRun(() => ({ model, real }), commands);
         await audit(model, real);
