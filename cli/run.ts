@@ -345,7 +345,27 @@ export function printTotals(summary: RunSummary): { passed: number; failed: numb
   const providers = `${summary.results.length} provider${summary.results.length === 1 ? '' : 's'}`;
   const extra = [diverged ? `${diverged} known divergence${diverged === 1 ? '' : 's'}` : '', notRun ? `${notRun} not run` : ''].filter(Boolean);
   process.stderr.write(`\nconformance: ${passed} passed, ${failed} failed, ${skipped} skipped${extra.map((e) => `, ${e}`).join('')} (${providers})\n`);
+  for (const line of failureLines(summary.results)) process.stderr.write(line + '\n');
   return { passed, failed };
+}
+
+/**
+ * Every unexpected result again, last, with the command that runs it once more: with several
+ * providers at once, a failure's own line is far above the totals (and out of a log's tail).
+ */
+export function failureLines(results: ResultsFile[]): string[] {
+  const lines: string[] = [];
+  for (const { run_info: info, results: cases } of results) {
+    if (!info.available) continue;
+    for (const result of cases.filter((r) => isFailure(r.status))) {
+      const message = result.message.length > 300 ? `${result.message.slice(0, 300)}…` : result.message;
+      const replay = result.property?.replay ? ` --replay=${result.property.replay}` : '';
+      lines.push(`  ✗ ${info.provider} ${result.test} ${result.status}: ${message}`);
+      const provider = info.source === 'builtin' ? info.provider : info.source;
+      lines.push(`    again: ${kitCommand(`run --provider=${provider} --case=${result.test} --seed=${info.seed} --runs=${info.runs}${replay}`)}`);
+    }
+  }
+  return lines;
 }
 
 const describePartial = (partial: NonNullable<RunPlan['partial']>) => [partial.case ? `--case=${partial.case}` : '', partial.category ? `--category=${partial.category}` : ''].filter(Boolean).join(' ');

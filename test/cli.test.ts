@@ -166,8 +166,14 @@ export default defineProvider({ ...memory, id: 'strict-delete', title: 'refuses 
     expect(statusOf(withConfig)['crud.native-delete-missing']).toBe('EXPECTED_DIVERGENCE');
     expect(statusOf(withConfig)['crud.delete-missing']).toBe('FAIL'); // not recorded: still a failure
     const without = join(dir, 'without');
-    kvparity(['run', `--provider=${join(dir, 'strict-delete.ts')}`, `--out=${without}`, '--category=crud'], root);
+    const failing = kvparity(['run', `--provider=${join(dir, 'strict-delete.ts')}`, `--out=${without}`, '--category=crud'], root);
     expect(statusOf(without)['crud.native-delete-missing']).toBe('FAIL');
+    // Last, after the totals: each failure again, with the command that runs it once more.
+    const tail = failing.err.slice(failing.err.lastIndexOf('conformance: '));
+    expect(tail).toMatch(/✗ strict-delete crud\.native-delete-missing FAIL: /);
+    const again = tail.match(/again: npm run kvparity -- (run .*crud\.native-delete-missing.*)/)![1].split(' ');
+    const rerun = kvparity([...again, `--out=${join(dir, 'again')}`], root);
+    expect(rerun.err).toMatch(/conformance: 0 passed, 1 failed/);
     writeFileSync(join(dir, 'kvparity.config.json'), JSON.stringify({ divergences: ['./nope.json'] }));
     expect(kvparity(['run', `--config=${join(dir, 'kvparity.config.json')}`, '--provider=memory'], dir).err).toMatch(/divergence file not found/);
   });
