@@ -64,10 +64,19 @@ export function attemptNamespace(namespace: string, index: number, attempt: numb
   return `${namespace}${index.toString(36).padStart(2, '0')}${letters}/`;
 }
 
-/** A stable 31-bit seed per case, so a case replays alone from the run seed. */
-export function caseSeed(runSeed: number, caseId: string): number {
-  return createHash('sha256').update(`${runSeed}:${caseId}`).digest().readUInt32BE(0) >>> 1;
+/**
+ * A stable 31-bit seed per case, so a case replays alone from the run seed. Only properties and
+ * model runs draw from the run seed: an example or a probe gets a seed fixed by its id, so it is
+ * the same case on every run (a value it patterns from its seed included), and one run of it says
+ * what every run would.
+ */
+export function caseSeed(runSeed: number, definition: Pick<Case, 'id' | 'check'>): number {
+  const seed = isSeeded(definition) ? runSeed : 0;
+  return createHash('sha256').update(`${seed}:${definition.id}`).digest().readUInt32BE(0) >>> 1;
 }
+
+/** Whether a case's inputs change with the run seed: property and model-based cases. */
+export const isSeeded = (definition: Pick<Case, 'check'>): boolean => definition.check === 'property' || definition.check === 'model';
 
 export function baseRunInfo(options: Pick<RunOptions, 'provider' | 'source' | 'seed' | 'runs' | 'kitVersion'>, namespace: { runId: string; namespace: string }): RunInfo {
   const { provider } = options;
@@ -117,7 +126,7 @@ export async function runCases(options: RunOptions): Promise<ResultsFile> {
     attemptNs: (attempt) => attemptNamespace(ns.namespace, index, attempt),
     listingVaries,
     keyAlphabet: storeAlphabet,
-    seed: caseSeed(options.seed, options.cases[index].id),
+    seed: caseSeed(options.seed, options.cases[index]),
     provider: options.provider,
     runs: options.runs,
     timeoutMs: options.defaultTimeoutMs,

@@ -8,7 +8,7 @@ import { casePatterns, findDivergence, loadDivergences } from '../suites/diverge
 import { matchesCaseId } from '../suites/case-glob.ts';
 import { keyOfBytes, CHAR_OF_WIDTH, type CharWidth } from '../suites/edge-keys.ts';
 import { bisect, orderOf, probeUpperLimit } from '../suites/probe.ts';
-import { caseNamespace, newNamespace } from '../suites/engine.ts';
+import { caseNamespace, caseSeed, isSeeded, newNamespace } from '../suites/engine.ts';
 
 const schema = JSON.parse(readFileSync(new URL('../results/results.schema.json', import.meta.url), 'utf8'));
 
@@ -26,6 +26,17 @@ function idPattern(node: unknown): string | undefined {
 }
 
 describe('case catalogue', () => {
+  it('draws only properties and model runs from the run seed: an example is the same case on every run', () => {
+    const seeded = ALL_CASES.filter(isSeeded);
+    expect(seeded.length).toBeGreaterThan(5);
+    expect(seeded.map((c) => c.check).every((check) => check === 'property' || check === 'model')).toBe(true);
+    for (const c of ALL_CASES) {
+      const [a, b] = [caseSeed(1, c), caseSeed(2, c)];
+      if (isSeeded(c)) expect(a, c.id).not.toBe(b);
+      else expect(a, c.id).toBe(b);
+    }
+  });
+
   it('has at least 150 cases', () => {
     expect(ALL_CASES.length).toBeGreaterThanOrEqual(150);
   });
