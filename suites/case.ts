@@ -144,3 +144,6 @@ export class CaseFailure extends Error {
     this.name = 'CaseFailure';
   }
 }
+
+/** Whether a case's inputs change with the run seed: property and model-based cases (suites/engine.ts caseSeed). */
+export const isSeeded = (definition: { check: CheckKind }): boolean => definition.check === 'property' || definition.check === 'model';

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { KvInstance, ProviderDefinition } from '../api/index.ts';
 import { CONTRACT_COMMIT, CONTRACT_SOURCE } from '../contract/upstream.js';
 import { RESULTS_FORMAT, type CaseResult, type ResultsFile, type RunInfo } from '../results/types.ts';
-import type { Case, Replay } from './case.ts';
+import { isSeeded, type Case, type Replay } from './case.ts';
 import type { KnownDivergence } from './divergences.ts';
 import { withTimeout } from '../api/time-limit.ts';
 import { erroredResult, runCase, skippedResult, type CaseRun } from './run-case.ts';
@@ -75,8 +75,6 @@ export function caseSeed(runSeed: number, definition: Pick<Case, 'id' | 'check'>
   return createHash('sha256').update(`${seed}:${definition.id}`).digest().readUInt32BE(0) >>> 1;
 }
 
-/** Whether a case's inputs change with the run seed: property and model-based cases. */
-export const isSeeded = (definition: Pick<Case, 'check'>): boolean => definition.check === 'property' || definition.check === 'model';
 
 export function baseRunInfo(options: Pick<RunOptions, 'provider' | 'source' | 'seed' | 'runs' | 'kitVersion'>, namespace: { runId: string; namespace: string }): RunInfo {
   const { provider } = options;

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ALL_CASES } from '../suites/cases/index.ts';
-import { isSeeded } from '../suites/engine.ts';
+import { isSeeded } from '../suites/case.ts';
 import type { ResultsFile } from '../results/types.ts';
 import memory from '../providers/memory.ts';
 import type { ProviderDefinition } from '../api/index.ts';
@@ -18,7 +18,7 @@ import { runInProcess } from './fixtures/run-in-process.ts';
 /**
  * Five seeds: a broken provider must be caught on each (properties only add to the example cases).
  * The first runs every case; the others only what a seed changes (properties and model runs,
- * suites/engine.ts isSeeded) and the cases named for the fault: an example is the same case on every
+ * suites/case.ts isSeeded) and the cases named for the fault: an example is the same case on every
  * seed, so its one run says what four more would.
  */
 const SEEDS = [20260101, 1, 777, 424242, 2 ** 31 - 1];

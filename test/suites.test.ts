@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_CASES, CATEGORIES, selectCases } from '../suites/cases/index.ts';
-import { casePatterns, findDivergence, loadDivergences } from '../suites/divergences.ts';
+import { applyDivergence, casePatterns, findDivergence, loadDivergences } from '../suites/divergences.ts';
+import type { CaseResult } from '../results/types.ts';
 import { matchesCaseId } from '../suites/case-glob.ts';
 import { keyOfBytes, CHAR_OF_WIDTH, type CharWidth } from '../suites/edge-keys.ts';
 import { bisect, orderOf, probeUpperLimit } from '../suites/probe.ts';
-import { caseNamespace, caseSeed, isSeeded, newNamespace } from '../suites/engine.ts';
+import { caseNamespace, caseSeed, newNamespace } from '../suites/engine.ts';
+import { isSeeded } from '../suites/case.ts';
 
 const schema = JSON.parse(readFileSync(new URL('../results/results.schema.json', import.meta.url), 'utf8'));
 
@@ -117,6 +119,19 @@ describe('known divergences', () => {
     writeFileSync(file, JSON.stringify([entry, { ...entry, case: 'values.*' }]));
     expect(() => loadDivergences(file, ids)).toThrow('values.1-mib on mine is recorded twice');
     rmSync(dir, { recursive: true });
+  });
+
+  it('must keep happening in an example; a property or model run that finds nothing in its runs is no proof of a fix', () => {
+    const entry = { case: ['crud.typed.numbers-exact', 'unicode.property.typed-json'], provider: 'mine', message: 'expected 1\\.5', link: 'https://example.com/floats' };
+    const result = (test: string, check: CaseResult['check'], status: CaseResult['status'], message = ''): CaseResult =>
+      ({ test, category: test.split('.')[0], check, title: 't', ref: 'r', status, message, duration_ms: 1 }) as CaseResult;
+    const apply = (r: CaseResult) => applyDivergence(r, [entry], ['mine']);
+    expect(apply(result('crud.typed.numbers-exact', 'contract', 'FAIL', 'get after put: expected 1.5, got 1.4')).status).toBe('EXPECTED_DIVERGENCE');
+    expect(apply(result('crud.typed.numbers-exact', 'contract', 'PASS'))).toMatchObject({ status: 'FAIL', message: expect.stringMatching(/was not observed/) });
+    expect(apply(result('unicode.property.typed-json', 'property', 'FAIL', 'get after put: expected 1.5, got 1.4')).status).toBe('EXPECTED_DIVERGENCE');
+    expect(apply(result('unicode.property.typed-json', 'property', 'PASS'))).toMatchObject({ status: 'PASS', divergence: { link: entry.link } });
+    // Found, but not the one recorded: still a failure, property or not.
+    expect(apply(result('unicode.property.typed-json', 'property', 'FAIL', 'get after put: expected 2, got null')).status).toBe('FAIL');
   });
 
   it('have regexes that compile', () => {
