@@ -2,7 +2,7 @@
 // what is said when there is none; how EdgeZero's answers are held against the kit's port; and,
 // where the source is here, the three adapters running for real.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { CONTRACT_COMMIT, CONTRACT_SOURCE } from '../contract/upstream.js';
 import { BridgeClient } from '../runners/bridge/client.ts';
 import { ADAPTERS, toolchainProblem, type AdapterName } from '../runners/edgezero/build.ts';
 import { checkSource, enableSource, findSource, SOURCE_ENV } from '../runners/edgezero/source.ts';
-import { edgezeroAvailability, edgezeroSetup, startEdgeZeroKv } from '../runners/edgezero/store.ts';
+import { edgezeroAvailability, edgezeroSetup, oneCertificateStore, startEdgeZeroKv } from '../runners/edgezero/store.ts';
 
 const pin = { repository: CONTRACT_SOURCE, commit: CONTRACT_COMMIT };
 const root = join(import.meta.dirname, '..');
@@ -161,6 +161,19 @@ const notRun = Object.fromEntries(
   ),
 ) as Record<AdapterName, string | null>;
 const titled = (adapter: AdapterName, title: string) => `${title}${notRun[adapter] ? ` — not run: ${notRun[adapter]}` : ''}`;
+
+describe("the kit's axum app's CA store (EdgeZero's adapter reads it on every request)", () => {
+  it('is the first certificate of the first bundle found, alone, and no directory of others; nothing changes where no bundle is found', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvparity-ca-'));
+    const cert = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+    writeFileSync(join(dir, 'bundle.crt'), `# a comment\n${cert('AAAA')}${cert('BBBB')}`);
+    writeFileSync(join(dir, 'empty.crt'), '');
+    const env = oneCertificateStore(dir, [join(dir, 'missing.crt'), join(dir, 'empty.crt'), join(dir, 'bundle.crt')]);
+    expect(readFileSync(env.SSL_CERT_FILE, 'utf8')).toBe(cert('AAAA'));
+    expect(readdirSync(env.SSL_CERT_DIR)).toEqual([]);
+    expect(oneCertificateStore(dir, [join(dir, 'missing.crt'), join(dir, 'empty.crt')])).toEqual({});
+  });
+});
 
 describe.each(ADAPTER_NAMES)("EdgeZero's %s adapter, built from source and running", (adapter) => {
   it.runIf(!notRun[adapter])(

@@ -8,6 +8,8 @@
  * at exactly its expiry, to the millisecond: a running clock would race), Viceroy under
  * libfaketime as for the fastly provider, workerd on Miniflare's fake timers as for cloudflare.
  */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Availability, KvInstance, StartContext } from '../../api/index.ts';
 import { BridgeClient, bridgedOps } from '../bridge/client.ts';
 import { FAKETIME_INSTALL, fakeClock, removeFaketimeFiles } from '../faketime.ts';
@@ -112,6 +114,31 @@ export async function startEdgeZeroKv({ adapter, pin, context, controlledClock =
   return startAxum(app, source, tmpDir, controlledClock, detail, log, signal);
 }
 
+/** Where a Linux machine keeps its CA bundle (what rustls-native-certs reads when SSL_CERT_FILE is unset). */
+const CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
+
+/**
+ * EdgeZero's axum adapter builds a new HTTP client for every request it serves, for the app's
+ * proxy handle (edgezero-adapter-axum src/request.rs:55-59), and each build reads the machine's
+ * whole CA store: on Debian 292 files, about 10 ms a request, most of a KV call's time. The kit's
+ * app never proxies: it is given a store of one certificate (the first of the machine's bundle),
+ * so a request costs what EdgeZero's KV layer costs. docs/upstream-changes.md has the figures.
+ * Without a bundle to take one from, the environment is left as it is (slower, not different).
+ */
+export function oneCertificateStore(dir: string, bundles = [process.env.SSL_CERT_FILE, ...CA_BUNDLES]): Record<string, string> {
+  for (const bundle of bundles) {
+    if (!bundle || !existsSync(bundle)) continue;
+    const first = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/.exec(readFileSync(bundle, 'utf8'))?.[0];
+    if (!first) continue;
+    const file = join(dir, 'one-ca.pem');
+    const none = join(dir, 'no-ca-dir');
+    writeFileSync(file, first);
+    mkdirSync(none, { recursive: true });
+    return { SSL_CERT_FILE: file, SSL_CERT_DIR: none };
+  }
+  return {};
+}
+
 /** The axum binary on a free loopback port, its redb files in the run's directory, under a frozen libfaketime clock. */
 async function startAxum(app: Extract<BuiltApp, { adapter: 'axum' }>, source: EdgeZeroSource, tmpDir: string, controlledClock: boolean, detail: (url: string) => string, log: (line: string) => void, signal?: AbortSignal) {
   const clock = controlledClock ? fakeClock(tmpDir, 'frozen') : null;
@@ -122,7 +149,7 @@ async function startAxum(app: Extract<BuiltApp, { adapter: 'axum' }>, source: Ed
     const started = performance.now();
     const spawned = spawnTracked(app.binary, [], {
       cwd: tmpDir,
-      env: { ...process.env, KVPARITY_ADDR: `127.0.0.1:${port}`, KVPARITY_STORE_DIR: storeDir(tmpDir, 'redb'), RUST_LOG: 'error', ...clock?.env },
+      env: { ...process.env, KVPARITY_ADDR: `127.0.0.1:${port}`, KVPARITY_STORE_DIR: storeDir(tmpDir, 'redb'), RUST_LOG: 'error', ...oneCertificateStore(tmpDir), ...clock?.env },
     });
     if (clock) void spawned.exited.then(() => removeFaketimeFiles(spawned.child.pid!));
     const onAbort = () => void spawned.stop(500);
