@@ -143,13 +143,14 @@ export function oneCertificateStore(dir: string, bundles = [process.env.SSL_CERT
 async function startAxum(app: Extract<BuiltApp, { adapter: 'axum' }>, source: EdgeZeroSource, tmpDir: string, controlledClock: boolean, detail: (url: string) => string, log: (line: string) => void, signal?: AbortSignal) {
   const clock = controlledClock ? fakeClock(tmpDir, 'frozen') : null;
   if (controlledClock && !clock) throw new Error(`libfaketime is not installed, and the axum adapter's expiry reads the real clock (${FAKETIME_INSTALL}; or --faketime=0 for the real clock)`);
+  const certificates = oneCertificateStore(tmpDir);
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const started = performance.now();
     const spawned = spawnTracked(app.binary, [], {
       cwd: tmpDir,
-      env: { ...process.env, KVPARITY_ADDR: `127.0.0.1:${port}`, KVPARITY_STORE_DIR: storeDir(tmpDir, 'redb'), RUST_LOG: 'error', ...oneCertificateStore(tmpDir), ...clock?.env },
+      env: { ...process.env, KVPARITY_ADDR: `127.0.0.1:${port}`, KVPARITY_STORE_DIR: storeDir(tmpDir, 'redb'), RUST_LOG: 'error', ...certificates, ...clock?.env },
     });
     if (clock) void spawned.exited.then(() => removeFaketimeFiles(spawned.child.pid!));
     const onAbort = () => void spawned.stop(500);
@@ -168,7 +169,7 @@ async function startAxum(app: Extract<BuiltApp, { adapter: 'axum' }>, source: Ed
     const client = new BridgeClient({ baseUrl: url, jsonBodies: true });
     return {
       bridge: { url },
-      runtime: { name: 'edgezero-axum', version: source.commit.slice(0, 7), detail: detail(url) },
+      runtime: { name: 'edgezero-axum', version: source.commit.slice(0, 7), detail: `${detail(url)}${certificates.SSL_CERT_FILE ? '; a CA store of one certificate, which the adapter reads on every request' : ''}` },
       ...bridgedOps(client),
       kvHandle: { call: (call: Parameters<BridgeClient['handleCall']>[0], options?: { spy?: boolean }) => client.handleCall(call, options) },
       clock: clock ? { advance: (seconds: number) => clock.advance(seconds) } : undefined,
