@@ -323,10 +323,13 @@ async function inParallel<T, R>(items: readonly T[], jobs: number, order: number
  * The run's totals: a known divergence is not a pass, and the cases of a provider that never
  * started (or was unavailable) were not run, not failed.
  */
+/** Unavailable here, or did not start: its cases were not run (the run says why once, last). */
+const notRun = ({ run_info, results }: ResultsFile) => !run_info.available || (!!run_info.start_error && results.every((r) => r.status === 'ERROR'));
+
 export function conformanceTotals(results: ResultsFile[]): { passed: number; failed: number; skipped: number; diverged: number; notRun: number } {
   const totals = { passed: 0, failed: 0, skipped: 0, diverged: 0, notRun: 0 };
   for (const file of results) {
-    if (!file.run_info.available || (file.run_info.start_error && file.results.every((r) => r.status === 'ERROR'))) {
+    if (notRun(file)) {
       totals.notRun += file.results.length;
       continue;
     }
@@ -355,8 +358,8 @@ export function printTotals(summary: RunSummary): { passed: number; failed: numb
  */
 export function failureLines(results: ResultsFile[]): string[] {
   const lines: string[] = [];
-  for (const { run_info: info, results: cases } of results) {
-    if (!info.available) continue;
+  for (const file of results.filter((f) => !notRun(f))) {
+    const { run_info: info, results: cases } = file;
     for (const result of cases.filter((r) => isFailure(r.status))) {
       const message = result.message.length > 300 ? `${result.message.slice(0, 300)}…` : result.message;
       const replay = result.property?.replay ? ` --replay=${result.property.replay}` : '';
