@@ -24,8 +24,14 @@ import { storeDir } from '../process.ts';
 /** The host's process name. */
 export const DENO_KV_PROCESS = 'denokv';
 const HOST = fileURLToPath(new URL('./host.js', import.meta.url));
-/** Time for the engine's loop to turn after the read that wakes it (it is a loop over a channel: microseconds). */
+/**
+ * Time for the engine's loop to turn after the read that wakes it (a loop over a channel:
+ * microseconds when it has the processor). It sweeps on that turn only if no request is waiting
+ * (its select serves requests first), so the case's next request must come after it: on a loaded
+ * machine the turn comes later, and the wait grows with how slowly the waking read came back.
+ */
 const SETTLE_MS = 10;
+const SETTLE_PER_ROUND_TRIP = 3;
 
 /** The napi package @deno/kv loads on this platform (its optionalDependencies). */
 function nativePackage(): string | null {
@@ -93,8 +99,10 @@ export async function startDenoKv(options: DenoKvOptions): Promise<DenoKv> {
       ? {
           async advance(seconds) {
             await clock.advance(seconds);
+            const started = performance.now();
             await client.batch([{ op: 'get', key: '' }]);
-            await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+            const roundTrip = performance.now() - started;
+            await new Promise((resolve) => setTimeout(resolve, Math.max(SETTLE_MS, SETTLE_PER_ROUND_TRIP * roundTrip)));
           },
         }
       : undefined,
