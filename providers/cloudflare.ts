@@ -4,7 +4,6 @@
  * Options: --token=<bearer> (the bridge then demands it), --clock=auto|eager|off
  * (see runners/miniflare/store.ts; 'auto' keeps Cloudflare's real 25 MiB value limit).
  */
-import { join } from 'node:path';
 import { defineProvider } from '../api/index.ts';
 import { miniflareAvailability } from '../runners/miniflare/runtime.ts';
 import { startCloudflareKv, type ClockMode } from '../runners/miniflare/store.ts';
