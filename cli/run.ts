@@ -319,13 +319,13 @@ async function inParallel<T, R>(items: readonly T[], jobs: number, order: number
   return results;
 }
 
+/** Unavailable here, or did not start: its cases were not run (the run says why once, last). */
+const notRun = ({ run_info, results }: ResultsFile) => !run_info.available || (!!run_info.start_error && results.every((r) => r.status === 'ERROR'));
+
 /**
  * The run's totals: a known divergence is not a pass, and the cases of a provider that never
  * started (or was unavailable) were not run, not failed.
  */
-/** Unavailable here, or did not start: its cases were not run (the run says why once, last). */
-const notRun = ({ run_info, results }: ResultsFile) => !run_info.available || (!!run_info.start_error && results.every((r) => r.status === 'ERROR'));
-
 export function conformanceTotals(results: ResultsFile[]): { passed: number; failed: number; skipped: number; diverged: number; notRun: number } {
   const totals = { passed: 0, failed: 0, skipped: 0, diverged: 0, notRun: 0 };
   for (const file of results) {

@@ -75,7 +75,6 @@ export function caseSeed(runSeed: number, definition: Pick<Case, 'id' | 'check'>
   return createHash('sha256').update(`${seed}:${definition.id}`).digest().readUInt32BE(0) >>> 1;
 }
 
-
 export function baseRunInfo(options: Pick<RunOptions, 'provider' | 'source' | 'seed' | 'runs' | 'kitVersion'>, namespace: { runId: string; namespace: string }): RunInfo {
   const { provider } = options;
   return {
