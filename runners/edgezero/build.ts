@@ -58,8 +58,8 @@ export function toolchainProblem(adapter: AdapterName): { reason: string; enable
 }
 
 /** The build folder of one EdgeZero commit. */
-function buildRoot(source: EdgeZeroSource): string {
-  return cacheDir('edgezero-build', source.commit);
+function buildRoot(commit: string): string {
+  return cacheDir('edgezero-build', commit);
 }
 
 /** A hash of ./app, so a kit that changed its app builds it again (and an unchanged one never does). */
@@ -77,7 +77,7 @@ function appFiles(dir = APP_DIR): string[] {
 
 /** Copies ./app into the build folder, writing only files that changed (cargo rebuilds by their times), and points ../edgezero at the source. */
 function prepareApp(source: EdgeZeroSource): string {
-  const root = buildRoot(source);
+  const root = buildRoot(source.commit);
   const link = join(root, 'edgezero');
   if (!isLinkTo(link, source.dir)) {
     rmSync(link, { force: true });
@@ -111,22 +111,26 @@ function isLinkTo(link: string, target: string): boolean {
  */
 export function kitAppPending(adapter: AdapterName, commit: string): string | null {
   if (toolchainProblem(adapter)) return null;
-  const root = cacheDir('edgezero-build', commit);
-  const name = `kit-${adapter}-${appHash()}`;
-  if (builtIn(join(root, 'out', name), adapter, name)) return null;
-  const what = `the kit's EdgeZero app for ${adapter}`;
-  const expected = estimate(join(root, `builds-kit-${adapter}.json`), TYPICAL[`kit-${adapter}`], what);
-  return `${what} is built once on this machine, from EdgeZero's source at ${commit.slice(0, 7)}: about ${formatDuration(expected.seconds)} (${expected.where})`;
+  const build = appBuild('kit', adapter, commit);
+  if (builtIn(build.out, adapter, build.name)) return null;
+  const expected = estimate(build.buildsFile, TYPICAL[build.key], build.what);
+  return `${build.what} is built once on this machine, from EdgeZero's source at ${commit.slice(0, 7)}: about ${formatDuration(expected.seconds)} (${expected.where})`;
+}
+
+/** Where one app's build goes for an EdgeZero commit, what it is called, and where its past build times are kept. */
+function appBuild(kind: AppKind, adapter: AdapterName, commit: string) {
+  const root = buildRoot(commit);
+  const key = `${kind}-${adapter}` as const;
+  const name = kind === 'kit' ? `kit-${adapter}-${appHash()}` : `demo-${adapter}`;
+  const what = kind === 'kit' ? `the kit's EdgeZero app for ${adapter}` : `upstream's app-demo for ${adapter}`;
+  return { root, key, name, what, out: join(root, 'out', name), buildsFile: join(root, `builds-${key}.json`) };
 }
 
 /** The built app, building it first if this machine has not. */
 export async function ensureApp(kind: AppKind, adapter: AdapterName, source: EdgeZeroSource, log: Log, signal?: AbortSignal): Promise<BuiltApp> {
   const problem = toolchainProblem(adapter);
   if (problem) throw new Error(`${problem.reason}: ${problem.enable}`);
-  const root = buildRoot(source);
-  const name = kind === 'kit' ? `kit-${adapter}-${appHash()}` : `demo-${adapter}`;
-  const out = join(root, 'out', name);
-  const what = kind === 'kit' ? `the kit's EdgeZero app for ${adapter}` : `upstream's app-demo for ${adapter}`;
+  const { root, key, name, what, out, buildsFile } = appBuild(kind, adapter, source.commit);
   return lockedBuild({
     what,
     root,
@@ -135,8 +139,6 @@ export async function ensureApp(kind: AppKind, adapter: AdapterName, source: Edg
     done: () => builtIn(out, adapter, name),
     async build(logPath) {
       const cargo = cargoPath()!;
-      const key = `${kind}-${adapter}` as const;
-      const buildsFile = join(root, `builds-${key}.json`);
       const expected = estimate(buildsFile, TYPICAL[key], what);
       const cwd = kind === 'kit' ? prepareApp(source) : join(source.dir, 'examples', 'app-demo');
       const { rustTarget } = ADAPTERS[adapter];
