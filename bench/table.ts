@@ -73,7 +73,7 @@ export function renderMarkdown(report: BenchReport): string {
   }
   const run = report.test_run;
   if (run) {
-    parts.push('', `**The full test run** (\`npm test\`, all providers and the kit's own tests; load average at its start ${run.load_average_at_start.join(' / ')}; exit ${run.code}):`, '');
+    parts.push('', `**The full test run** (\`npm run test:full\`, every provider and case, and all of the kit's own tests; load average at its start ${run.load_average_at_start.join(' / ')}; exit ${run.code}):`, '');
     if ('error' in run) parts.push(run.error);
     else {
       parts.push(run.breakdown);

@@ -24,7 +24,7 @@ const PROVIDER_OPTIONS = ['url', 'token-env', 'kind'];
 
 /** A whole `kvparity test` in a child process: its breakdown (cli/test.ts), or why there is none. */
 async function timeTestRun(): Promise<BenchReport['test_run']> {
-  process.stderr.write('\n▶ the full test run (npm test), timed\n');
+  process.stderr.write('\n▶ the full test run (npm run test:full), timed\n');
   const out = mkdtempSync(join(tmpdir(), 'kvparity-bench-test-'));
   const load_average_at_start = loadavg().map((n) => Number(n.toFixed(2)));
   const child = spawn(process.execPath, [join(root, 'cli/kvparity.mjs'), 'test', `--out=${out}`], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -80,7 +80,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     process.stderr.write(`\n▶ ${definition.id}: ${definition.title}\n`);
     report.providers.push(await measureInChild(definition.id, looksLikePath(spec) ? resolve(spec) : spec, ops, options));
   }
-  // Not for a single named provider or an outside target: the kit's whole `npm test`, as CI runs it.
+  // Not for a single named provider or an outside target: the kit's whole `npm run test:full`, as CI runs it.
   if (!named && !parsed.booleans.has('no-test-run')) report.test_run = await timeTestRun();
 
   const markdown = renderMarkdown(report);

@@ -27,7 +27,8 @@ Commands:
   init       scaffold a provider, kvparity.config.json, a known-divergences file and a CI workflow
   run        run the contract suites against providers and write results (the main job; npm start)
   test       run the suites and fail on any unexpected result (in the kit's repository, with
-             built-in providers only, its own tests follow; npm test)
+             built-in providers only, its own tests come first; npm run test:full, and
+             npm test for its --quick)
   providers  list providers and whether each can start on this machine
              (--ids: the ids --provider=all runs, as JSON, e.g. for a CI matrix)
   report     merge results files into parity.json, parity.md and parity.html
@@ -49,7 +50,11 @@ function runOptions(): string {
   --case=GLOB       only cases whose id matches (e.g. "ttl.*"; comma-separated); a run of some
                     cases writes <id>.partial.json where a whole run's <id>.json is
   --seed=N          replay a run's randomness (printed on every run)
-  --runs=N          runs per property (default 50)
+  --runs=N          runs per property (default 50; 10 with --quick)
+  --quick           leave out the heavy cases (thousands of keys, values of many MiB) and make
+                    10 runs per property: a quick check, not a parity report; test in the kit's
+                    repository also leaves out its slow tests, test/*.slow.test.ts (npm test;
+                    npm run test:full runs everything)
   --out=DIR         where results files go (default reports/out, in the current directory)
   --config=FILE     JSON {"providers": ["./my-provider.ts"], "divergences": ["./known.json"]}
                     (default ./kvparity.config.json if present)
@@ -92,7 +97,7 @@ async function commandUsage(command: string): Promise<string | undefined> {
     case 'smoke':
       return inRepository('smoke') ? (await import('./smoke.ts')).SMOKE_USAGE : undefined;
     case 'bench':
-      return inRepository('bench') ? `Usage: kvparity bench [--provider=LIST] [--ops=N] [--out=DIR] [--no-test-run] [--url=URL]\n\nMeasures each provider (start time, operations per second through the kit and inside the runtime,\nbatches, suite wall times) and then a whole npm test; writes reports/out/bench.json and bench.md.\n` : undefined;
+      return inRepository('bench') ? `Usage: kvparity bench [--provider=LIST] [--ops=N] [--out=DIR] [--no-test-run] [--url=URL]\n\nMeasures each provider (start time, operations per second through the kit and inside the runtime,\nbatches, suite wall times) and then a whole npm run test:full; writes reports/out/bench.json and bench.md.\n` : undefined;
     default:
       return undefined;
   }

@@ -18,7 +18,10 @@ import type { RuntimePool } from './pool.ts';
 import { lastProviderSeconds, rememberProviderSeconds } from './timing.ts';
 
 export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout', 'jobs', 'shard', 'real-time', 'replay'];
-export const RUN_BOOLEANS = ['allow-destructive'];
+export const RUN_BOOLEANS = ['allow-destructive', 'quick'];
+
+/** `--quick`: runs per property unless --runs says otherwise (the full default is 50). */
+export const QUICK_RUNS = 10;
 
 const kitVersion = kitPackage.version;
 
@@ -91,13 +94,15 @@ export interface RunPlan {
   /** --shard=K/N: this run's slice of the selected cases (already applied to `cases`). */
   shard?: { index: number; total: number; of: number };
   /** --case, --category: a run of some cases only, which never replaces a whole run's results file. */
-  partial?: { case?: string; category?: string };
+  partial?: { case?: string; category?: string; quick?: true };
   /** --real-time=SECONDS: on a provider without a clock, the cases that need time run side by side in a phase of at most this long. */
   realTimeSeconds?: number;
   /** --replay=SEED:PATH[@COMMANDS]: the property failure to run again (with --case). */
   replay?: Replay;
   /** --allow-destructive: crash-prone probes against production and http targets too. */
   allowDestructive: boolean;
+  /** --quick: how many heavy cases the selection left out. */
+  quick?: { leftOut: number };
 }
 
 /**
@@ -133,7 +138,8 @@ function wholeRunAt(path: string): boolean {
 export async function planRun(parsed: Parsed): Promise<RunPlan> {
   const { flags } = parsed;
   const seed = intFlag(flags, 'seed', { min: 0, max: 2 ** 31 - 1 }) ?? Math.floor(Math.random() * 2 ** 31);
-  const runs = intFlag(flags, 'runs', { min: 1, max: 100_000 }) ?? 50;
+  const quick = parsed.booleans.has('quick');
+  const runs = intFlag(flags, 'runs', { min: 1, max: 100_000 }) ?? (quick ? QUICK_RUNS : 50);
   const timeoutMs = (intFlag(flags, 'timeout', { min: 1, max: 3600 }) ?? 120) * 1000;
   const jobs = intFlag(flags, 'jobs', { min: 1, max: 64 }) ?? availableParallelism();
   const realTimeSeconds = intFlag(flags, 'real-time', { min: 1, max: MAX_REAL_TIME_SECONDS });
@@ -147,7 +153,7 @@ export async function planRun(parsed: Parsed): Promise<RunPlan> {
   for (const line of typecheckProviders(selection.loaded)) process.stderr.write(`kvparity: ${line}\n`);
   // Loading every case file takes a moment: only the commands that run cases pay for it, after the cheap checks.
   const { ALL_CASES, selectCases } = await import('../suites/cases/index.ts');
-  const selected = selectCases({ categories: listFlag(flags.category), ids: listFlag(flags.case) });
+  const selected = selectCases({ categories: listFlag(flags.category), ids: listFlag(flags.case), quick });
   if (selected.length === 0) throw new UsageError(`no case matches --category=${flags.category ?? ''} --case=${flags.case ?? ''}`);
   const { cases, shard } = flags.shard === undefined ? { cases: selected, shard: undefined } : shardCases(selected, flags.shard);
   const caseIds = ALL_CASES.map((c) => c.id);
@@ -155,8 +161,9 @@ export async function planRun(parsed: Parsed): Promise<RunPlan> {
   const options: Record<string, string> = { ...flags };
   // Only a run of every case (not a slice, a replay or other property counts) says how long a provider takes.
   const wholeSuite = cases.length === ALL_CASES.length && !replay && runs === 50;
-  const partial = selected.length < ALL_CASES.length ? { ...(flags.case ? { case: flags.case } : {}), ...(flags.category ? { category: flags.category } : {}) } : undefined;
-  return { seed, runs, timeoutMs, out, cases, selection, divergences, options, jobs, wholeSuite, ...(shard ? { shard } : {}), ...(partial ? { partial } : {}), ...(realTimeSeconds ? { realTimeSeconds } : {}), ...(replay ? { replay } : {}), allowDestructive };
+  const partial = selected.length < ALL_CASES.length ? { ...(flags.case ? { case: flags.case } : {}), ...(flags.category ? { category: flags.category } : {}), ...(quick ? { quick: true as const } : {}) } : undefined;
+  const leftOut = quick ? selectCases({ categories: listFlag(flags.category), ids: listFlag(flags.case) }).length - selected.length : 0;
+  return { seed, runs, quick: quick ? { leftOut } : undefined, timeoutMs, out, cases, selection, divergences, options, jobs, wholeSuite, ...(shard ? { shard } : {}), ...(partial ? { partial } : {}), ...(realTimeSeconds ? { realTimeSeconds } : {}), ...(replay ? { replay } : {}), allowDestructive };
 }
 
 /** --replay=<seed>:<path>[@<commands path>], as a property failure's results record it (property.replay). */
@@ -215,6 +222,7 @@ export async function runPlan(
   const jobs = Math.min(plan.jobs, selection.loaded.length);
   log(`kvparity ${kitVersion}: ${cases.length} cases × ${selection.loaded.length} providers (${selection.loaded.map((p) => p.definition.id).join(', ')})${jobs > 1 ? `, ${jobs} at a time` : ''}`);
   log(`seed ${seed}, ${runs} runs per property (replay with --seed=${seed} --runs=${runs})`);
+  if (plan.quick) log(`quick: ${plan.quick.leftOut} heavy cases left out (thousands of keys, values of many MiB) and ${runs} runs per property; without --quick, every case at 50`);
   if (shard) log(`shard ${shard.index} of ${shard.total}: ${cases.length} of the ${shard.of} selected cases (give every shard the same --seed)`);
 
   const started = performance.now();
@@ -371,7 +379,7 @@ export function failureLines(results: ResultsFile[]): string[] {
   return lines;
 }
 
-const describePartial = (partial: NonNullable<RunPlan['partial']>) => [partial.case ? `--case=${partial.case}` : '', partial.category ? `--category=${partial.category}` : ''].filter(Boolean).join(' ');
+const describePartial = (partial: NonNullable<RunPlan['partial']>) => [partial.case ? `--case=${partial.case}` : '', partial.category ? `--category=${partial.category}` : '', partial.quick ? '--quick' : ''].filter(Boolean).join(' ');
 
 /** Says, last, which providers gave no trustworthy verdict and why; true when there is any. */
 export function reportProblems(summary: RunSummary): boolean {

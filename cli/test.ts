@@ -1,5 +1,5 @@
 /**
- * `kvparity test` (npm test): the kit's own tests, then the suites on every selected provider,
+ * `kvparity test` (npm test runs it with --quick): the kit's own tests, then the suites on every selected provider,
  * failing on anything unexpected; ends with one line that says where the time went.
  *
  * Order and sharing: runtimes are started once (cli/pool.ts) and shared by the kit's tests, which
@@ -45,7 +45,7 @@ export async function testCommand(argv: string[]): Promise<number> {
   try {
     if (!parsed.booleans.has('no-unit') && ownProvidersOnly && existsSync(join(root, 'test'))) {
       const ids = plan.selection.loaded.map((loaded) => loaded.definition.id);
-      kit = await runKitTests(ids, await pool.serve(), join(scratch, 'vitest.json'));
+      kit = await runKitTests(kitTestFiles(readdirSync(join(root, 'test')), ids, { quick: !!plan.quick }), ids, await pool.serve(), join(scratch, 'vitest.json'));
     }
     summary = await runPlan(plan, { log, pool });
   } finally {
@@ -71,16 +71,25 @@ export async function testCommand(argv: string[]): Promise<number> {
   return Math.max(problems || totals.failed > 0 ? 1 : 0, kit?.code ?? 0);
 }
 
-/** The kit's own tests; a file named after a provider (test/cloudflare.test.ts) runs only when that provider is selected. */
-async function runKitTests(selected: string[], poolUrl: string, report: string): Promise<NonNullable<TestTiming['kit_tests']>> {
+/**
+ * Which of test/'s files run: a file named after a provider (test/cloudflare.test.ts) only when that
+ * provider is selected; with --quick, none of the slow ones (`<name>.slow.test.ts`: they start
+ * runtimes, spawn CLIs or install packages many times over).
+ */
+export function kitTestFiles(names: string[], selected: string[], { quick }: { quick: boolean }): string[] {
   const providerIds = new Set(builtinIds());
-  const files = readdirSync(join(root, 'test'))
+  return names
     .filter((name) => name.endsWith('.test.ts'))
+    .filter((name) => !(quick && name.endsWith('.slow.test.ts')))
     .filter((name) => {
       const subject = name.split('.')[0];
       return !providerIds.has(subject) || selected.includes(subject);
     })
     .map((name) => `test/${name}`);
+}
+
+/** The kit's own tests, in one vitest run. */
+async function runKitTests(files: string[], selected: string[], poolUrl: string, report: string): Promise<NonNullable<TestTiming['kit_tests']>> {
   if (files.length === 0) return { total_s: 0, code: 0, files: [] };
   log(`\nkit tests: vitest run (${files.length} files)`);
   const started = performance.now();

@@ -65,8 +65,8 @@ export interface RunInfo {
    * `kvparity report` merges the shards of a provider into one entry and names any that is missing.
    */
   shard?: { index: number; total: number; of: number };
-  /** A run of some cases only (--case, --category): never written over a whole run's results file. */
-  partial?: { case?: string; category?: string };
+  /** A run of some cases only (--case, --category, --quick): never written over a whole run's results file. */
+  partial?: { case?: string; category?: string; quick?: true };
   kit_version: string;
   /** The upstream the contract client follows, and the pinned commit (contract/upstream.js). */
   contract_source: string;

@@ -95,6 +95,12 @@ interface CaseFields {
    * seen; elsewhere one attempt.
    */
   varies?: 'listing';
+  /**
+   * What makes the case slow by design: thousands of keys, or values of many MiB (a limit's probe
+   * or the contract's own number). `--quick` (the repository's `npm test`) leaves it out; every
+   * other run has it.
+   */
+  heavy?: string;
 }
 
 interface UntimedCase extends CaseFields {

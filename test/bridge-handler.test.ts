@@ -1,6 +1,6 @@
 // The shared bridge handler's own logic (protocol.md), run in Node over the reference model:
 // the token rules, whole-batch validation, the raw /value encoding and base64. The real bridges
-// are exercised inside workerd and Viceroy by cloudflare.test.ts, fastly.test.ts and remote.test.ts.
+// are exercised inside workerd and Viceroy by cloudflare.test.ts, fastly.test.ts and remote.slow.test.ts.
 import { describe, expect, it } from 'vitest';
 import { FRAME_TYPE, checkBatch, decodeBase64, encodeBase64, firstNewline, handleBridgeRequest } from '../runners/bridge/handler.js';
 import { decodeFrame, encodeFrame } from '../runners/bridge/client.ts';

@@ -3,7 +3,7 @@
  * `[-/_=.a-zA-Z0-9]`, on the parameterised in-memory fixture) diverges on the cases about
  * characters, and every case about another rule (case, order, prefixes, concurrency, model runs,
  * properties) still runs, with keys the store takes, and passes. The NATS example runs the same
- * against a real nats-server (test/nats-example.test.ts).
+ * against a real nats-server (test/nats-example.slow.test.ts).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsFile } from '../results/types.ts';

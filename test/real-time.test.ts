@@ -3,7 +3,7 @@
  * (its wall time is the longest that fits, not the sum), the run says which ran and which did not
  * fit, a SKIP says what budget would run it, and the TTL facts say what the store honours. The
  * stores are the in-process fixture on Date.now(); the timers are vitest's fake ones, so nothing
- * here waits for real (the etcd example's test does, test/etcd-example.test.ts).
+ * here waits for real (the etcd example's test does, test/etcd-example.slow.test.ts).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ALL_CASES } from '../suites/cases/index.ts';

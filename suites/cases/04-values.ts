@@ -87,6 +87,7 @@ export default defineCases('values', [
   },
   {
     id: 'values.max.exactly-25-mib',
+    heavy: 'a 25 MiB value written and read back',
     check: 'contract',
     title: 'a value of exactly 25 MiB (26,214,400 bytes) round-trips',
     ref: 'contract §2.1 MAX_VALUE_SIZE',
@@ -110,6 +111,7 @@ export default defineCases('values', [
   },
   {
     id: 'values.over-max.typed-json',
+    heavy: 'a 25 MiB string encoded as JSON, twice',
     check: 'contract',
     title: 'a typed value whose JSON encoding is 25 MiB + 1 byte is rejected (the JSON size counts)',
     ref: 'contract §2.2 "For typed put, the size checked is that of the JSON encoding"',
@@ -153,6 +155,7 @@ export default defineCases('values', [
   },
   {
     id: 'values.native.max',
+    heavy: 'values up to 64 MiB, up to 1 GiB moved',
     check: 'probe',
     title: 'the largest value the platform accepts (searched from 1 B to 64 MiB, at most 1 GiB moved), and whether it moves with the key',
     ref: 'platform-kv-behaviour §C0 value size; §D10',

@@ -288,6 +288,7 @@ export default defineCases('pagination', [
   },
   {
     id: 'pagination.walk.1001-keys',
+    heavy: '1,001 keys',
     check: 'contract',
     title: 'a walk with page size 1000 over 1,001 keys takes at least two pages and sees each key once',
     ref: 'contract §2.1 MAX_LIST_PAGE_SIZE; §3',
@@ -302,6 +303,7 @@ export default defineCases('pagination', [
   },
   {
     id: 'pagination.walk.2500-keys',
+    heavy: '2,500 keys',
     check: 'contract',
     title: 'a walk with page size 1000 over 2,500 keys sees each key once, in order',
     ref: 'contract §3',
@@ -730,6 +732,7 @@ export default defineCases('pagination', [
   },
   {
     id: 'pagination.native.max-page',
+    heavy: 'up to 10,001 keys',
     check: 'probe',
     title: 'the largest page the platform returns (limits searched from 1 to 10,000, then one full page checked over that many keys and one more)',
     ref: 'platform-kv-behaviour §C0 "List page size" (Miniflare: 1001 → 400)',
@@ -753,6 +756,7 @@ export default defineCases('pagination', [
   },
   {
     id: 'pagination.native.default-limit',
+    heavy: 'up to 10,001 keys',
     check: 'probe',
     title: 'how many keys a native list without a limit returns (over 1,001 keys, then up to 10,001)',
     ref: 'platform-kv-behaviour §C0 "default 1000"; contract §2.1 "There is no default page size"',

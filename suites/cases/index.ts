@@ -20,7 +20,8 @@ export const ALL_CASES: Case[] = modules.flatMap(({ cases }) => cases);
 /** The categories, in order: one per case file. */
 export const CATEGORIES: string[] = modules.map(({ name }) => categoryOf(name));
 
-export function selectCases(filters: { categories?: string[]; ids?: string[] } = {}): Case[] {
+/** `quick`: without the heavy cases (Case.heavy), unless one is named by id. */
+export function selectCases(filters: { categories?: string[]; ids?: string[]; quick?: boolean } = {}): Case[] {
   const ids = new Set<string>();
   for (const c of ALL_CASES) {
     if (ids.has(c.id)) throw new Error(`duplicate case id ${c.id}`);
@@ -29,6 +30,7 @@ export function selectCases(filters: { categories?: string[]; ids?: string[] } =
   return ALL_CASES.filter(
     (c) =>
       (!filters.categories?.length || filters.categories.includes(c.category)) &&
-      (!filters.ids?.length || filters.ids.some((pattern) => matchesCaseId(pattern, c.id))),
+      (!filters.ids?.length || filters.ids.some((pattern) => matchesCaseId(pattern, c.id))) &&
+      !(filters.quick && c.heavy && !filters.ids?.length),
   );
 }

@@ -57,7 +57,7 @@ describe('bad input', () => {
   it.each([['--help'], ['run', '--help'], ['test', '-h'], ['report', '--help'], ['providers', '--help']])('%j → the usage on stdout, exit 0', (...args) => {
     const { code, out, err } = kvparity(args);
     expect([code, err]).toEqual([0, '']);
-    // A command's own usage (test/outside-authors.test.ts holds every command's).
+    // A command's own usage (test/outside-authors.slow.test.ts holds every command's).
     expect(out).toMatch(args[0] === '--help' ? /^Usage: kvparity <command> \[options\]/ : new RegExp(`^Usage: kvparity ${args[0]} `));
   });
 

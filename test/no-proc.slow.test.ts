@@ -1,7 +1,7 @@
 // Where /proc is not there (macOS; a container or sandbox that hides it), the kit reads nothing from
 // it and still works: runtimes are waited for, judged alive and stopped without it. The whole CLI,
 // every built-in runtime that can start here, two cases each, with an empty tmpfs over /proc in a
-// mount namespace of its own. An outside provider's whole path: test/journey.test.ts.
+// mount namespace of its own. An outside provider's whole path: test/journey.slow.test.ts.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

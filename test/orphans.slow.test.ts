@@ -1,6 +1,6 @@
 // Process hygiene as a user meets it: `kvparity run` leaves no workerd, viceroy, redis-server (or any
 // other child) behind, whether it is interrupted (SIGINT, SIGTERM), fails to start a provider after
-// spawning, or crashes. A run that ends normally, and two runs at once: orphans-parallel.test.ts.
+// spawning, or crashes. A run that ends normally, and two runs at once: orphans-parallel.slow.test.ts.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,7 +17,7 @@ describe.each(providers)('$id', (provider) => {
   const { processName } = provider;
   const name = describeName(provider);
 
-  // A run that ends normally: see orphans-parallel.test.ts, whose two runs each end normally and leave nothing.
+  // A run that ends normally: see orphans-parallel.slow.test.ts, whose two runs each end normally and leave nothing.
 
   // The whole suite with many property runs: still running when the signal comes.
   const longRun = ['run', `--provider=${provider.id}`, '--runs=500'];

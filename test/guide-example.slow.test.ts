@@ -38,7 +38,7 @@ describe('docs/adding-a-provider.md', () => {
     expect(block('ts', '<!-- example: examples/my-provider/my-provider.ts -->')).toBe(readFileSync(examplePath, 'utf8'));
   });
 
-  it('shows the etcd example, a server without a clock, exactly (test/etcd-example.test.ts runs it)', () => {
+  it('shows the etcd example, a server without a clock, exactly (test/etcd-example.slow.test.ts runs it)', () => {
     expect(block('ts', '<!-- example: examples/etcd/etcd.ts -->')).toBe(readFileSync(join(root, 'examples/etcd/etcd.ts'), 'utf8'));
   });
 

@@ -1,5 +1,5 @@
 // Two runs of one provider at once, sharing a TMPDIR: both end normally, complete alike, on their own
-// temp dirs and ports, and leave nothing behind (orphans.test.ts covers interrupted and failed runs).
+// temp dirs and ports, and leave nothing behind (orphans.slow.test.ts covers interrupted and failed runs).
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 // The demo and its smoke: the kit's port of the demo's routes answers as EdgeZero's demo does, the
 // smoke passes against the demo it starts and against one started by hand, and fails, naming the
-// check, against a server that only pretends. Upstream's own demo: test/edgezero.test.ts.
+// check, against a server that only pretends. Upstream's own demo: test/edgezero.slow.test.ts.
 import { spawn } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import { mkdtempSync, readFileSync } from 'node:fs';
