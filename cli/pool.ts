@@ -1,8 +1,8 @@
 /**
- * Runtimes started once per `kvparity test` and shared: the kit's tests reach them over HTTP, each
- * test in a key namespace of its own, and the conformance run then uses the same instances. So a
- * run compiles Viceroy's wasm once and starts workerd once wherever a test does not need a runtime
- * of its own (tests that kill, hang, stop or re-configure one start their own).
+ * Runtimes started once per `kvparity test` and shared by the kit's tests: they reach them over
+ * HTTP, each test in a key namespace of its own, so a run starts Viceroy and workerd once wherever
+ * a test does not need a runtime of its own (tests that kill, hang, stop or re-configure one start
+ * their own). The conformance run, beside the tests, starts its own.
  *
  * One process owns the pool (the CLI's, or vitest's global setup when vitest runs alone) and starts
  * each runtime on first demand; other processes ask it over loopback (`GET /bridge/<provider id>`)
@@ -27,8 +27,6 @@ export interface SharedBridge {
 interface Entry {
   instance: KvInstance;
   bridge: SharedBridge;
-  /** Handed to a conformance run already (a run may end a runtime: it gets it once). */
-  taken: boolean;
 }
 
 export class RuntimePool {
@@ -47,17 +45,6 @@ export class RuntimePool {
     return (await this.entry(id)).bridge;
   }
 
-  /**
-   * For a conformance run: the provider's shared instance if a test already started it, else
-   * undefined (nothing is started for the run's sake). Its stop() leaves the runtime to the pool.
-   */
-  async take(id: string): Promise<KvInstance | undefined> {
-    const pending = this.entries.get(id);
-    const entry = pending && (await pending.catch(() => undefined));
-    if (!entry || entry.taken) return undefined;
-    entry.taken = true;
-    return { ...entry.instance, stop: async () => {} };
-  }
 
   /** Serves `GET /bridge/<id>` on loopback for other processes; returns the pool's URL. */
   async serve(): Promise<string> {
@@ -107,7 +94,7 @@ export class RuntimePool {
       await instance.stop().catch(() => {});
       throw new Error(`provider ${id} has no bridge to share (its instance carries no bridge.url)`);
     }
-    return { instance, taken: false, bridge: { id, url, token, runtime: { name: instance.runtime.name, version: instance.runtime.version } } };
+    return { instance, bridge: { id, url, token, runtime: { name: instance.runtime.name, version: instance.runtime.version } } };
   }
 }
 

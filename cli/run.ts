@@ -14,7 +14,6 @@ import { baseRunInfo, newNamespace, runCases } from '../suites/engine.ts';
 import { MAX_REAL_TIME_SECONDS } from '../suites/real-time.ts';
 import { UsageError, ensureDirFlag, intFlag, listFlag, parseArgs, type Parsed } from './args.ts';
 import type { Replay } from '../suites/case.ts';
-import type { RuntimePool } from './pool.ts';
 import { lastProviderSeconds, rememberProviderSeconds } from './timing.ts';
 
 export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout', 'jobs', 'shard', 'real-time', 'replay'];
@@ -207,7 +206,6 @@ async function writeReport(summary: RunSummary): Promise<void> {
  * share nothing but this process. With more than one at a time, each provider's lines are kept
  * together and printed when it is done; the summary and the results files are the same as a
  * sequential run's (every case's randomness comes from the run seed and the case id).
- * `pool`: runtimes the kit's tests already started (cli/pool.ts); a provider's first start takes its shared instance.
  *
  * A provider whose one-time setup this machine still lacks (its file's `setup`: Viceroy's build)
  * is set up once the others are done, so they run at full speed and never wait for it; then its
@@ -216,7 +214,7 @@ async function writeReport(summary: RunSummary): Promise<void> {
  */
 export async function runPlan(
   plan: RunPlan,
-  { log, pool, meanwhile }: { log: (line: string) => void; pool?: RuntimePool; meanwhile?: (first: RunSummary, waiting: string[]) => Promise<void> },
+  { log, meanwhile }: { log: (line: string) => void; meanwhile?: (first: RunSummary, waiting: string[]) => Promise<void> },
 ): Promise<RunSummary> {
   const { seed, runs, timeoutMs, out, cases, selection, divergences, options, shard } = plan;
   const jobs = Math.min(plan.jobs, selection.loaded.length);
@@ -248,7 +246,7 @@ export async function runPlan(
       if (selection.named.has(definition.id)) problems.push(`${definition.id} is unavailable here: ${availability.reason}; enable it with: ${availability.enable}`);
       file = unavailableFile(definition, source, seed, runs, availability);
     } else {
-      file = await runProvider(definition, source, { loadedWith, cases, seed, runs, divergences, options, timeoutMs, log: providerLog, live: jobs === 1, pool, realTimeSeconds: plan.realTimeSeconds, replay: plan.replay, allowDestructive: plan.allowDestructive });
+      file = await runProvider(definition, source, { loadedWith, cases, seed, runs, divergences, options, timeoutMs, log: providerLog, live: jobs === 1, realTimeSeconds: plan.realTimeSeconds, replay: plan.replay, allowDestructive: plan.allowDestructive });
     }
     const seconds = (performance.now() - providerStarted) / 1000;
     if (shard) file.run_info.shard = shard;
@@ -411,7 +409,6 @@ async function runProvider(
     log: (line: string) => void;
     /** Alone on the terminal: a progress line may be drawn and redrawn. */
     live: boolean;
-    pool?: RuntimePool;
     realTimeSeconds?: number;
     replay?: Replay;
     allowDestructive: boolean;
@@ -426,7 +423,6 @@ async function runProvider(
   let category = '';
   let lastError: string | undefined;
   let sameErrors = 0;
-  let first = true;
   const file = await runCases({
     provider: definition,
     source,
@@ -440,13 +436,6 @@ async function runProvider(
     ...(run.replay ? { replay: run.replay } : {}),
     allowDestructive: run.allowDestructive,
     start: async () => {
-      // The first start takes the runtime the kit's tests ran on, if they started one.
-      const shared = first ? await run.pool?.take(definition.id) : undefined;
-      first = false;
-      if (shared) {
-        log(`  using the shared ${shared.runtime.name} ${shared.runtime.version} the kit's tests ran on`);
-        return shared;
-      }
       log(`  starting ${definition.runtime} …`);
       const t0 = Date.now();
       return definition

@@ -1,10 +1,11 @@
 /**
- * `kvparity test` (npm test runs it with --quick): the kit's own tests, then the suites on every selected provider,
- * failing on anything unexpected; ends with one line that says where the time went.
+ * `kvparity test` (npm test runs it with --quick): the kit's own tests and the suites on every
+ * selected provider, side by side, failing on anything unexpected; ends with one line that says
+ * where the time went.
  *
- * Order and sharing: runtimes are started once (cli/pool.ts) and shared by the kit's tests, which
- * reach them over loopback, and then by the conformance run. The conformance run goes last
- * because a destructive probe may end the runtime it runs on.
+ * Sharing: the kit's tests reach runtimes started once (cli/pool.ts) over loopback; the
+ * conformance run starts its own, as `kvparity run` does (a destructive probe may end the runtime
+ * it runs on, and the tests must not lose theirs).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,11 +44,19 @@ export async function testCommand(argv: string[]): Promise<number> {
   // testing a provider given by path or by a config file runs the suites alone.
   const ownProvidersOnly = plan.selection.loaded.every((loaded) => loaded.source === 'builtin');
   try {
-    if (!parsed.booleans.has('no-unit') && ownProvidersOnly && existsSync(join(root, 'test'))) {
-      const ids = plan.selection.loaded.map((loaded) => loaded.definition.id);
-      kit = await runKitTests(kitTestFiles(readdirSync(join(root, 'test')), ids, { quick: !!plan.quick }), ids, await pool.serve(), join(scratch, 'vitest.json'));
-    }
-    summary = await runPlan(plan, { log, pool });
+    // The kit's tests and the conformance run go side by side: each alone leaves a core idle while
+    // it waits on its runtimes. The tests share the pool's runtimes; the conformance run starts its own.
+    const ids = plan.selection.loaded.map((loaded) => loaded.definition.id);
+    const kitRun =
+      !parsed.booleans.has('no-unit') && ownProvidersOnly && existsSync(join(root, 'test'))
+        ? runKitTests(kitTestFiles(readdirSync(join(root, 'test')), ids, { quick: !!plan.quick }), ids, await pool.serve(), join(scratch, 'vitest.json'))
+        : undefined;
+    // Settled before anything can throw, so a failed run never leaves vitest behind unawaited.
+    const [kitResult, runResult] = await Promise.allSettled([kitRun ?? Promise.resolve(null), runPlan(plan, { log })]);
+    if (kitResult.status === 'rejected') throw kitResult.reason;
+    if (runResult.status === 'rejected') throw runResult.reason;
+    kit = kitResult.value;
+    summary = runResult.value;
   } finally {
     await pool.stop();
     if (startsBefore === undefined) delete process.env[STARTS_ENV];
@@ -68,6 +77,7 @@ export async function testCommand(argv: string[]): Promise<number> {
   log(`\n${breakdown(timing)}`);
   // A green run ends with the line above; a run that went wrong ends saying which provider and why.
   const problems = reportProblems(summary);
+  if (kit && kit.code !== 0) log(`kvparity: the kit's own tests failed (exit ${kit.code}): vitest's output is above, under "kit tests"`);
   return Math.max(problems || totals.failed > 0 ? 1 : 0, kit?.code ?? 0);
 }
 
@@ -91,18 +101,24 @@ export function kitTestFiles(names: string[], selected: string[], { quick }: { q
 /** The kit's own tests, in one vitest run. */
 async function runKitTests(files: string[], selected: string[], poolUrl: string, report: string): Promise<NonNullable<TestTiming['kit_tests']>> {
   if (files.length === 0) return { total_s: 0, code: 0, files: [] };
-  log(`\nkit tests: vitest run (${files.length} files)`);
+  log(`\nkit tests: vitest run (${files.length} files), beside the conformance run; their output comes in one piece when they are done`);
   const started = performance.now();
   // Not spawnSync: this process serves the runtime pool while vitest runs.
   const child = spawn(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...files], {
     cwd: root,
-    stdio: 'inherit',
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, KVPARITY_PROVIDERS: selected.join(','), [POOL_ENV]: poolUrl },
   });
+  // Held until vitest ends, then printed whole, as each provider's output is (the two run side by side).
+  const output: Buffer[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk));
   const unregister = onExit(() => child.kill('SIGKILL'));
-  const code = await new Promise<number>((done) => child.on('exit', (exitCode, signal) => done(exitCode ?? (signal ? 1 : 0))));
+  const code = await new Promise<number>((done) => child.on('close', (exitCode, signal) => done(exitCode ?? (signal ? 1 : 0))));
   unregister();
-  return { total_s: round((performance.now() - started) / 1000), code, files: fileDurations(report) };
+  const seconds = round((performance.now() - started) / 1000);
+  log(`\n▶ kit tests (vitest, ${files.length} files): exit ${code} in ${seconds} s\n${Buffer.concat(output).toString('utf8').trimEnd()}`);
+  return { total_s: seconds, code, files: fileDurations(report) };
 }
 
 /** Per-file wall times from vitest's JSON report, slowest first. */
