@@ -164,6 +164,14 @@ const MALFORMED_CURSORS: Array<[string, (prefix: string) => string]> = [
   ['truncated-envelope', (prefix) => JSON.stringify({ prefix, cursor: 'abc' }).slice(0, -2)],
 ];
 
+/**
+ * The keys of a case that needs a cursor to test its rule: after a page of 1 over these, a store
+ * must give one. Twelve, not three: a store that lists in hash order (Redis SCAN) can return a small
+ * table whole in one call, and that overfilled page is pagination.walk.page-*'s finding, not theirs.
+ */
+const CURSOR_KEYS = Array.from({ length: 12 }, (_, i) => String.fromCharCode(0x61 + i));
+const NO_CURSOR = `no cursor after a page of 1 over ${CURSOR_KEYS.length} keys`;
+
 const malformedCursorCases: CaseDefinition[] = MALFORMED_CURSORS.map(([id, build]) => ({
   id: `pagination.cursor.malformed.${id}`,
   check: 'contract',
@@ -503,9 +511,9 @@ export default defineCases('pagination', [
     title: 'a cursor reused with another prefix is rejected before the provider',
     ref: 'contract §2.2 cursor; §6.2 validation_rejects_cursor_for_different_prefix',
     async run(context) {
-      await putKeys(context, ['app/a', 'app/b', 'other/c']);
+      await putKeys(context, [...CURSOR_KEYS.map((name) => `app/${name}`), 'other/c']);
       const first = await must('list_keys_page', () => context.handle.listKeysPage(context.key('app/'), null, 1));
-      ok(first.cursor !== null, 'no cursor after the first of two pages', first);
+      ok(first.cursor !== null, NO_CURSOR, first);
       const { handle, calls } = spiedHandle(context.kv);
       await expectValidation('list_keys_page with another prefix', () => handle.listKeysPage(context.key('other/'), first.cursor, 1), 'list cursor does not match the requested prefix');
       await expectValidation('list_keys_page with the empty prefix', () => handle.listKeysPage('', first.cursor, 1), 'list cursor does not match the requested prefix');
@@ -530,9 +538,9 @@ export default defineCases('pagination', [
     title: 'an envelope with an extra field is accepted (serde ignores unknown fields)',
     ref: 'contract §2.2 cursor "Unknown extra JSON fields are accepted"',
     async run(context) {
-      const keys = await putKeys(context, ['a', 'b', 'c']);
+      const keys = await putKeys(context, CURSOR_KEYS);
       const first = await must('list_keys_page', () => context.handle.listKeysPage(context.ns, null, 1));
-      ok(first.cursor !== null, 'no cursor after a page of 1 over 3 keys', first);
+      ok(first.cursor !== null, NO_CURSOR, first);
       // The first page's cursor with an extra field, then the rest of the walk as usual.
       const seen = [...first.keys];
       for await (const page of clientPages(context.handle, context.ns, 1, JSON.stringify({ ...JSON.parse(first.cursor), note: 'extra' }))) seen.push(...page.keys);
@@ -568,9 +576,9 @@ export default defineCases('pagination', [
     title: 'a cursor whose remaining keys were deleted gives none of them, and the walk ends',
     ref: 'contract §3 "cursor None => last page"; EdgeZero spin cursor_past_last_key_yields_empty_page',
     async run(context) {
-      const keys = await putKeys(context, ['a', 'b', 'c']);
+      const keys = await putKeys(context, CURSOR_KEYS);
       const first = await must('list_keys_page', () => context.handle.listKeysPage(context.ns, null, 1));
-      ok(first.cursor !== null, 'no cursor after a page of 1 over 3 keys', first);
+      ok(first.cursor !== null, NO_CURSOR, first);
       const deleted = keys.filter((k) => !first.keys.includes(k));
       for (const k of deleted) await must('delete', () => context.handle.delete(k));
       const rest: string[] = [];
