@@ -1,17 +1,12 @@
 // The command line's bad input, as a user meets it: a clear error, exit 2, no stack trace, nothing
 // started. Runs that do start something: cli.slow.test.ts.
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { builtinIds } from '../providers/registry.ts';
+import { kvparityCli as kvparity } from './fixtures/cli.ts';
 
-const root = resolve(import.meta.dirname, '..');
-const kvparity = (args: string[], cwd = root) => {
-  const result = spawnSync(process.execPath, [join(root, 'cli/kvparity.mjs'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-};
 const tmp = () => mkdtempSync(join(tmpdir(), 'kvparity-cli-test-'));
 
 // Every malformed input tried here, and what the user must be told (issue: bad input gets a clear error).

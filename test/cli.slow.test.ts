@@ -9,12 +9,9 @@ import { builtinIds } from '../providers/registry.ts';
 import { validateResults } from '../results/validate.ts';
 import type { ResultsFile } from '../results/types.ts';
 import { noVerdictReason } from '../cli/run.ts';
+import { kvparityCli as kvparity } from './fixtures/cli.ts';
 
 const root = resolve(import.meta.dirname, '..');
-const kvparity = (args: string[], cwd = root) => {
-  const result = spawnSync(process.execPath, [join(root, 'cli/kvparity.mjs'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-};
 const tmp = () => mkdtempSync(join(tmpdir(), 'kvparity-cli-test-'));
 
 describe('runs', () => {
@@ -40,7 +37,7 @@ import memory from '${join(root, 'providers/memory.ts')}';
 export default defineProvider({ ...memory, id: 'outside', title: 'A provider outside the repo' });
 `,
     );
-    const { code, err } = kvparity(['run', `--provider=${join(dir, 'outside.ts')}`, `--out=${out}`, '--category=crud'], dir);
+    const { code, err } = kvparity(['run', `--provider=${join(dir, 'outside.ts')}`, `--out=${out}`, '--category=crud'], { cwd: dir });
     expect(err).toMatch(/outside/);
     expect(code).toBe(0);
     const file = JSON.parse(readFileSync(join(out, 'outside.json'), 'utf8'));
@@ -58,7 +55,7 @@ export default defineProvider({ id: 'no-start', title: 't', kind: 'local', runti
 `,
     );
     for (const command of ['run', 'test']) {
-      const { code, err } = kvparity([command, `--provider=${join(dir, 'no-start.ts')}`, `--out=${join(dir, command)}`, '--category=crud'], dir);
+      const { code, err } = kvparity([command, `--provider=${join(dir, 'no-start.ts')}`, `--out=${join(dir, command)}`, '--category=crud'], { cwd: dir });
       expect(code).toBe(1);
       expect(err.trim().split('\n').at(-1)).toBe('kvparity: no-start did not start: no store here');
       expect(err).not.toContain('kit tests');
@@ -97,20 +94,20 @@ export default defineProvider({ ...memory, id: 'strict-delete', title: 'refuses 
     const statusOf = (out: string) =>
       Object.fromEntries(JSON.parse(readFileSync(join(out, 'strict-delete.json'), 'utf8')).results.map((r: { test: string; status: string }) => [r.test, r.status]));
     const withConfig = join(dir, 'with');
-    kvparity(['run', `--config=${join(dir, 'kvparity.config.json')}`, '--provider=./strict-delete.ts', `--out=${withConfig}`, '--category=crud'], dir);
+    kvparity(['run', `--config=${join(dir, 'kvparity.config.json')}`, '--provider=./strict-delete.ts', `--out=${withConfig}`, '--category=crud'], { cwd: dir });
     expect(statusOf(withConfig)['crud.native-delete-missing']).toBe('EXPECTED_DIVERGENCE');
     expect(statusOf(withConfig)['crud.delete-missing']).toBe('FAIL'); // not recorded: still a failure
     const without = join(dir, 'without');
-    const failing = kvparity(['run', `--provider=${join(dir, 'strict-delete.ts')}`, `--out=${without}`, '--category=crud'], root);
+    const failing = kvparity(['run', `--provider=${join(dir, 'strict-delete.ts')}`, `--out=${without}`, '--category=crud']);
     expect(statusOf(without)['crud.native-delete-missing']).toBe('FAIL');
     // Last, after the totals: each failure again, with the command that runs it once more.
     const tail = failing.err.slice(failing.err.lastIndexOf('conformance: '));
     expect(tail).toMatch(/✗ strict-delete crud\.native-delete-missing FAIL: /);
     const again = tail.match(/again: npm run kvparity -- (run .*crud\.native-delete-missing.*)/)![1].split(' ');
-    const rerun = kvparity([...again, `--out=${join(dir, 'again')}`], root);
+    const rerun = kvparity([...again, `--out=${join(dir, 'again')}`]);
     expect(rerun.err).toMatch(/conformance: 0 passed, 1 failed/);
     writeFileSync(join(dir, 'kvparity.config.json'), JSON.stringify({ divergences: ['./nope.json'] }));
-    expect(kvparity(['run', `--config=${join(dir, 'kvparity.config.json')}`, '--provider=memory'], dir).err).toMatch(/divergence file not found/);
+    expect(kvparity(['run', `--config=${join(dir, 'kvparity.config.json')}`, '--provider=memory'], { cwd: dir }).err).toMatch(/divergence file not found/);
   });
 
   it('replays: the same seed gives the same property seeds', () => {

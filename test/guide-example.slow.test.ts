@@ -1,6 +1,6 @@
 // docs/adding-a-provider.md cannot rot: its worked example is run through the real command line,
 // its code block is the example file, and its config, divergence entry and capability table are checked.
-import { spawnSync } from 'node:child_process';
+import { kvparityCli } from './fixtures/cli.ts';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,10 +17,7 @@ const examplePath = join(root, 'examples/my-provider/my-provider.ts');
 const guide = readFileSync(join(root, 'docs/adding-a-provider.md'), 'utf8');
 const tmp = () => mkdtempSync(join(tmpdir(), 'kvparity-guide-test-'));
 
-function kvparity(args: string[], cwd = root) {
-  const result = spawnSync(process.execPath, [join(root, 'cli/kvparity.mjs'), ...args], { cwd, encoding: 'utf8', timeout: 300_000 });
-  return { code: result.status, err: result.stderr };
-}
+const kvparity = (args: string[], cwd?: string) => kvparityCli(args, { cwd, timeoutMs: 300_000 });
 
 /** The body of the first fenced block of `language` after `marker` in the guide. */
 function block(language: string, marker = ''): string {

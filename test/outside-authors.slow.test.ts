@@ -4,7 +4,7 @@
  * a whole run's results; the totals count known divergences and providers that never started
  * apart; an outside provider's runtime starts are counted.
  */
-import { spawnSync } from 'node:child_process';
+import { kvparityCli } from './fixtures/cli.ts';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,10 +21,7 @@ const fixture = join(root, 'test/fixtures/throwing-list-provider.ts');
 const tmp = () => mkdtempSync(join(tmpdir(), 'kvparity-outside-'));
 const read = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as ResultsFile;
 
-function kvparity(args: string[]) {
-  const result = spawnSync(process.execPath, [join(root, 'cli/kvparity.mjs'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
-  return { code: result.status, out: result.stdout, err: result.stderr };
-}
+const kvparity = (args: string[]) => kvparityCli(args, { timeoutMs: 300_000 });
 
 describe('a provider error anywhere', () => {
   it('is that case\'s ERROR (also inside the engine\'s listing observation); the run goes on and replaces the last results file', () => {

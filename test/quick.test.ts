@@ -2,7 +2,6 @@
  * `--quick` (the repository's `npm test`): every provider, without the heavy cases and the kit's
  * slow test files, at fewer runs per property; the full run (`npm run test:full`) keeps them all.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { QUICK_RUNS, RUN_BOOLEANS, RUN_FLAGS, planRun } from '../cli/run.ts';
 import { kitTestFiles } from '../cli/test.ts';
 import { validateResults } from '../results/validate.ts';
 import type { ResultsFile } from '../results/types.ts';
+import { kvparityCli } from './fixtures/cli.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kvparity-quick-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -52,9 +52,9 @@ describe('--quick', () => {
 
   it('through the CLI: a valid results file without the heavy cases, marked quick, at the quick runs', () => {
     const out = join(scratch, 'cli');
-    const run = spawnSync(process.execPath, ['cli/kvparity.mjs', 'run', '--provider=memory', '--quick', '--seed=7', `--out=${out}`], { cwd: new URL('..', import.meta.url), encoding: 'utf8' });
-    expect(run.status, run.stderr).toBe(0);
-    expect(run.stderr).toContain(`quick: ${heavy.length} heavy cases left out`);
+    const run = kvparityCli(['run', '--provider=memory', '--quick', '--seed=7', `--out=${out}`]);
+    expect(run.code, run.err).toBe(0);
+    expect(run.err).toContain(`quick: ${heavy.length} heavy cases left out`);
     const file = JSON.parse(readFileSync(join(out, 'memory.json'), 'utf8')) as ResultsFile;
     expect(validateResults(file)).toEqual([]);
     expect(file.run_info.partial).toEqual({ quick: true });
