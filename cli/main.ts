@@ -27,8 +27,8 @@ Commands:
   init       scaffold a provider, kvparity.config.json, a known-divergences file and a CI workflow
   run        run the contract suites against providers and write results (the main job; npm start)
   test       run the suites and fail on any unexpected result (in the kit's repository, with
-             built-in providers only, its own tests come first; npm run test:full, and
-             npm test for its --quick)
+             built-in providers only, its own tests run beside them; npm run test:full,
+             and npm test for its --quick)
   providers  list providers and whether each can start on this machine
              (--ids: the ids --provider=all runs, as JSON, e.g. for a CI matrix)
   report     merge results files into parity.json, parity.md and parity.html

@@ -45,7 +45,6 @@ export class RuntimePool {
     return (await this.entry(id)).bridge;
   }
 
-
   /** Serves `GET /bridge/<id>` on loopback for other processes; returns the pool's URL. */
   async serve(): Promise<string> {
     this.server = createServer((request, response) => {
