@@ -19,7 +19,8 @@ import { lastProviderSeconds, rememberProviderSeconds } from './timing.ts';
 export const RUN_FLAGS = ['provider', 'category', 'case', 'seed', 'runs', 'out', 'config', 'url', 'token-env', 'kind', 'timeout', 'jobs', 'shard', 'real-time', 'replay'];
 export const RUN_BOOLEANS = ['allow-destructive', 'quick'];
 
-/** `--quick`: runs per property unless --runs says otherwise (the full default is 50). */
+/** Runs per property unless --runs says otherwise: a whole run's, and `--quick`'s. */
+export const DEFAULT_RUNS = 50;
 export const QUICK_RUNS = 10;
 
 const kitVersion = kitPackage.version;
@@ -138,7 +139,7 @@ export async function planRun(parsed: Parsed): Promise<RunPlan> {
   const { flags } = parsed;
   const seed = intFlag(flags, 'seed', { min: 0, max: 2 ** 31 - 1 }) ?? Math.floor(Math.random() * 2 ** 31);
   const quick = parsed.booleans.has('quick');
-  const runs = intFlag(flags, 'runs', { min: 1, max: 100_000 }) ?? (quick ? QUICK_RUNS : 50);
+  const runs = intFlag(flags, 'runs', { min: 1, max: 100_000 }) ?? (quick ? QUICK_RUNS : DEFAULT_RUNS);
   const timeoutMs = (intFlag(flags, 'timeout', { min: 1, max: 3600 }) ?? 120) * 1000;
   const jobs = intFlag(flags, 'jobs', { min: 1, max: 64 }) ?? availableParallelism();
   const realTimeSeconds = intFlag(flags, 'real-time', { min: 1, max: MAX_REAL_TIME_SECONDS });
@@ -159,7 +160,7 @@ export async function planRun(parsed: Parsed): Promise<RunPlan> {
   const divergences = mergeDivergences([loadDivergences(undefined, caseIds), ...selection.divergenceFiles.map((file) => loadDivergences(file, caseIds))], caseIds);
   const options: Record<string, string> = { ...flags };
   // Only a run of every case (not a slice, a replay or other property counts) says how long a provider takes.
-  const wholeSuite = cases.length === ALL_CASES.length && !replay && runs === 50;
+  const wholeSuite = cases.length === ALL_CASES.length && !replay && runs === DEFAULT_RUNS;
   const partial = selected.length < ALL_CASES.length ? { ...(flags.case ? { case: flags.case } : {}), ...(flags.category ? { category: flags.category } : {}), ...(quick ? { quick: true as const } : {}) } : undefined;
   const leftOut = quick ? selectCases({ categories: listFlag(flags.category), ids: listFlag(flags.case) }).length - selected.length : 0;
   return { seed, runs, quick: quick ? { leftOut } : undefined, timeoutMs, out, cases, selection, divergences, options, jobs, wholeSuite, ...(shard ? { shard } : {}), ...(partial ? { partial } : {}), ...(realTimeSeconds ? { realTimeSeconds } : {}), ...(replay ? { replay } : {}), allowDestructive };
@@ -220,7 +221,7 @@ export async function runPlan(
   const jobs = Math.min(plan.jobs, selection.loaded.length);
   log(`kvparity ${kitVersion}: ${cases.length} cases × ${selection.loaded.length} providers (${selection.loaded.map((p) => p.definition.id).join(', ')})${jobs > 1 ? `, ${jobs} at a time` : ''}`);
   log(`seed ${seed}, ${runs} runs per property (replay with --seed=${seed} --runs=${runs})`);
-  if (plan.quick) log(`quick: ${plan.quick.leftOut} heavy cases left out (thousands of keys, values of many MiB) and ${runs} runs per property; without --quick, every case at 50`);
+  if (plan.quick) log(`quick: ${plan.quick.leftOut} heavy cases left out (thousands of keys, values of many MiB) and ${runs} runs per property; without --quick, every case at ${DEFAULT_RUNS}`);
   if (shard) log(`shard ${shard.index} of ${shard.total}: ${cases.length} of the ${shard.of} selected cases (give every shard the same --seed)`);
 
   const started = performance.now();
