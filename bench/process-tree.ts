@@ -71,10 +71,19 @@ export function stillRunning(info: Pick<ProcessInfo, 'pid' | 'startTime'>): bool
 
 /** Does the process's environment hold `NAME=value`? (Children inherit it, so it marks a whole run.) */
 export function hasEnv(pid: number, entry: string): boolean {
+  return envOf(pid).includes(entry);
+}
+
+/** The value of `name` in a process's environment; undefined when absent or unreadable. */
+export function envValue(pid: number, name: string): string | undefined {
+  return envOf(pid).find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+function envOf(pid: number): string[] {
   try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry);
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
   } catch {
-    return false;
+    return [];
   }
 }
 
