@@ -131,6 +131,12 @@ export interface KvInstance {
    * errors, the engine asks; a dead runtime is restarted once and the run goes on.
    */
   alive?(): Promise<boolean>;
+  /**
+   * Optional, for providers reached over a transport: requests sent a second time because the
+   * connection closed before any answer, each in words. The engine records them in the results
+   * (run_info.resent_requests), so a run that needed them says so.
+   */
+  resent?(): string[];
   stop(): Promise<void>;
 }
 

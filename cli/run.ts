@@ -448,7 +448,7 @@ async function runProvider(
           return instance;
         });
     },
-    onRestart: (message) => log(`  ⚠ ${message}`),
+    onWarning: (message) => log(`  ⚠ ${message}`),
     onNote: (message) => log(`  ⏱ ${message}`),
     onResult(result, index, total) {
       counts[result.status] = (counts[result.status] ?? 0) + 1;

@@ -4,7 +4,7 @@
  * the script adds filters and the per-cell detail panel.
  */
 import { CSS, SCRIPT } from './html-assets.ts';
-import { HTML_LEGEND, HTML_MARKS, capabilityText, contractsOf, isSingleProvider, ranProviders, verdictLabel, verdictLabels, shardSentence } from './marks.ts';
+import { HTML_LEGEND, HTML_MARKS, capabilityText, contractsOf, isSingleProvider, ranProviders, resentText, verdictLabel, verdictLabels, shardSentence } from './marks.ts';
 import { observationLabel } from './native-table.ts';
 import { escapeHtml as h, isWebLink, percent, truncate } from './text.ts';
 import type { CaseRow, Parity, ProviderEntry } from './types.ts';
@@ -69,7 +69,7 @@ function providerSection(providers: ProviderEntry[]): string {
     const runtime = p.runtime ? `${p.runtime.name} ${p.runtime.version}` : '—';
     const state = !p.available
       ? `<td colspan="3">not run here: ${h(p.unavailable?.reason ?? '')}<br>enable with <code>${h(p.unavailable?.enable ?? '')}</code></td>`
-      : `<td>${p.passes} / ${p.total}</td><td>${h(Object.entries(p.counts).map(([s, n]) => `${n} ${s}`).join(', '))}</td><td>${p.start_error ? `did not start: ${h(truncate(p.start_error, 400))}` : `seed ${p.seed}, ${p.runs} runs`}</td>`;
+      : `<td>${p.passes} / ${p.total}</td><td>${h(Object.entries(p.counts).map(([s, n]) => `${n} ${s}`).join(', '))}</td><td>${p.start_error ? `did not start: ${h(truncate(p.start_error, 400))}` : `seed ${p.seed}, ${p.runs} runs`}${p.resent_requests?.length ? `<br>⚠ ${h(resentText(p.resent_requests))}` : ''}</td>`;
     return `<tr data-provider-row="${h(p.id)}"><td><b>${h(p.id)}</b><div class="title">${h(p.title)}</div></td><td>${h(p.kind)}</td><td>${h(p.platform)}</td><td>${h(runtime)}</td><td>${h(capabilityText(p.capabilities))}</td>${state}</tr>`;
   });
   return `<section id="providers"><h2>Providers</h2>

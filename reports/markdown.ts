@@ -1,5 +1,5 @@
 /** parity.md: compact enough for a GitHub job summary; links become numbered notes. */
-import { LEGEND, capabilityText, contractsOf, isSingleProvider, mark, ranProviders, superscript, verdictLabel, verdictLabels, shardSentence } from './marks.ts';
+import { LEGEND, capabilityText, contractsOf, isSingleProvider, mark, ranProviders, resentText, superscript, verdictLabel, verdictLabels, shardSentence } from './marks.ts';
 import { observationLabel } from './native-table.ts';
 import { escapeMarkdown as md, isWebLink, percent, truncate } from './text.ts';
 import type { CaseRow, Parity, ProviderEntry } from './types.ts';
@@ -82,6 +82,7 @@ function providerTable(providers: ProviderEntry[]): string[] {
         ? `- **${md(p.id)}** did not start: ${md(truncate(p.start_error ?? '', 300))}`
         : `- **${md(p.id)}** not run here: ${md(p.unavailable?.reason ?? 'unavailable')}. Enable with \`${(p.unavailable?.enable ?? '').replace(/`/g, "'")}\``,
     ),
+    ...providers.filter((p) => p.resent_requests?.length).map((p) => `- **${md(p.id)}**: ${md(resentText(p.resent_requests!))}`),
     '',
   ];
 }

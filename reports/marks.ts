@@ -87,6 +87,12 @@ export function contractsOf(parity: Pick<Parity, 'providers'>): Array<{ source: 
   return [...byCommit.values()];
 }
 
+/** In words, for every report format: the requests a run sent again after their connection closed before any answer. */
+export function resentText(resent: string[]): string {
+  const first = resent[0].length > 300 ? resent[0].slice(0, 299) + '…' : resent[0];
+  return `${resent.length} request${resent.length === 1 ? '' : 's'} sent again after the connection closed before any answer${resent.length === 1 ? '' : '; the first'}: ${first}`;
+}
+
 /** In words, for every report format: how a provider's shards were joined, or which are missing. */
 export function shardSentence(note: { provider: string; total: number; missing: number[] }): string {
   if (note.missing.length === 0) return `${note.provider}: joined from its ${note.total} shards`;

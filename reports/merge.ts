@@ -100,6 +100,9 @@ export function joinShards(loaded: LoadedResults[]): { loaded: LoadedResults[]; 
     if (errors.length) info.start_error = errors.join('; ');
     const restarts = parts.reduce((sum, { file }) => sum + (file.run_info.restarts ?? 0), 0);
     if (restarts) info.restarts = restarts;
+    const resent = parts.flatMap(({ file }) => (file.run_info.resent_requests ?? []).map((line) => `shard ${file.run_info.shard!.index}: ${line}`));
+    if (resent.length) info.resent_requests = resent;
+    else delete info.resent_requests;
     const unavailable = parts.find(({ file }) => !file.run_info.available)?.file.run_info;
     if (unavailable) Object.assign(info, { available: false, unavailable: unavailable.unavailable });
     whole.push({
@@ -130,6 +133,7 @@ function providerEntry({ path, file }: LoadedResults): ProviderEntry {
     available: info.available,
     ...(info.unavailable ? { unavailable: info.unavailable } : {}),
     ...(info.start_error ? { start_error: info.start_error } : {}),
+    ...(info.resent_requests?.length ? { resent_requests: info.resent_requests } : {}),
     runtime: info.runtime,
     source: info.source,
     file: path,

@@ -1,6 +1,6 @@
 /** The compact terminal summary printed after a report is written. */
 import { isAbsolute, relative } from 'node:path';
-import { isSingleProvider, verdictLabels, shardSentence } from './marks.ts';
+import { isSingleProvider, resentText, verdictLabels, shardSentence } from './marks.ts';
 import { percent, truncate, visible } from './text.ts';
 import type { Parity } from './types.ts';
 
@@ -24,6 +24,7 @@ export function renderSummary(parity: Parity, written: string[]): string {
     const started = p.start_error ? `; did not start: ${truncate(visible(p.start_error), 120)}` : '';
     lines.push(`  ${name} ${p.kind.padEnd(10)} ${String(p.passes).padStart(4)}/${p.total} pass${extra.length ? ` (${extra.join(', ')})` : ''}${started}`);
   }
+  for (const p of parity.providers) if (p.resent_requests?.length) lines.push(`  warning: ${p.id}: ${truncate(visible(resentText(p.resent_requests)), 240)}`);
   for (const s of parity.merge.superseded) lines.push(`  note: ${s.provider} from ${s.file} was superseded by the newer ${s.by}`);
   for (const note of parity.merge.shards ?? []) lines.push(`  ${note.missing.length ? 'warning' : 'note'}: ${shardSentence(note)}`);
   const { interop } = parity;

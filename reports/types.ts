@@ -39,7 +39,7 @@ export interface CaseRow {
 
 /** A provider as parity.json lists it: its run_info's fields that reports show, and what its results add up to. */
 export interface ProviderEntry
-  extends Pick<RunInfo, 'title' | 'kind' | 'platform' | 'adapter_of' | 'contract_handle' | 'available' | 'unavailable' | 'start_error' | 'runtime' | 'source' | 'kit_version' | 'contract_source' | 'contract_commit' | 'seed' | 'runs' | 'run_id' | 'host' | 'node' | 'os'> {
+  extends Pick<RunInfo, 'title' | 'kind' | 'platform' | 'adapter_of' | 'contract_handle' | 'available' | 'unavailable' | 'start_error' | 'resent_requests' | 'runtime' | 'source' | 'kit_version' | 'contract_source' | 'contract_commit' | 'seed' | 'runs' | 'run_id' | 'host' | 'node' | 'os'> {
   /** run_info.provider */
   id: string;
   /** The results file it came from. */

@@ -60,6 +60,8 @@ export interface RunInfo {
   start_error?: string;
   /** How often the runtime was restarted after it died. */
   restarts?: number;
+  /** Requests sent a second time because the connection closed before any answer (KvInstance.resent): the transport's events, in words. */
+  resent_requests?: string[];
   /**
    * A run of one slice of the selected cases (`--shard=K/N`): the K-th of N, out of `of` cases.
    * `kvparity report` merges the shards of a provider into one entry and names any that is missing.

@@ -32,7 +32,8 @@ export interface RunOptions {
   /** Starts (or restarts) the provider. */
   start(): Promise<KvInstance>;
   onResult?(result: CaseResult, index: number, total: number): void;
-  onRestart?(message: string): void;
+  /** A line about the runtime or its transport going wrong: a restart after it died, requests sent again. */
+  onWarning?(message: string): void;
   /** A line about the run as a whole (which cases ran in real time). */
   onNote?(message: string): void;
   defaultTimeoutMs?: number;
@@ -194,6 +195,10 @@ export async function runCases(options: RunOptions): Promise<ResultsFile> {
   if (runtime.restarts) info.restarts = runtime.restarts;
 
   await runtime.stop();
+  if (runtime.resent.length) {
+    info.resent_requests = runtime.resent;
+    options.onWarning?.(`${runtime.resent.length} request${runtime.resent.length === 1 ? '' : 's'} sent again after the connection closed before any answer: ${runtime.resent.join('; ')}`);
+  }
   return { format: RESULTS_FORMAT, run_info: info, time_start: timeStart, time_end: new Date().toISOString(), results };
 }
 
@@ -224,6 +229,8 @@ class Supervised {
   instance: KvInstance | undefined;
   /** Restarts after the runtime died (at most one). */
   restarts = 0;
+  /** What each instance's transport sent a second time (KvInstance.resent), over the run. */
+  resent: string[] = [];
 
   constructor(
     private readonly options: RunOptions,
@@ -261,12 +268,13 @@ class Supervised {
       return;
     }
     await this.start('restart after the runtime died failed: ');
-    if (this.instance) this.options.onRestart?.(`runtime restarted after it died during ${caseId}`);
+    if (this.instance) this.options.onWarning?.(`runtime restarted after it died during ${caseId}`);
   }
 
   async stop(): Promise<void> {
     const { instance } = this;
     this.instance = undefined;
+    if (instance?.resent) this.resent.push(...instance.resent());
     if (instance) await withTimeout(instance.stop(), STOP_TIMEOUT_MS).catch(() => {});
   }
 }

@@ -30,6 +30,13 @@ export interface BridgeClientOptions {
   jsonBodies?: boolean;
 }
 
+/** Whether a request may be sent again after its connection closed before any answer, and what it carried, in words. */
+interface Resend {
+  /** Sending it twice leaves the store and the answer as sending it once: reads and puts, not deletes or read-modify-writes. */
+  repeatable?: boolean;
+  what?: string;
+}
+
 type WireResult =
   | { ok: true; entry?: { size: number; metadata: unknown } | null; page?: ListPage }
   | { ok: false; error: { name: string; message: string } };
@@ -47,6 +54,11 @@ export class BridgeClient {
   private readonly frameType: string;
   private readonly valueType: string;
   private readonly agent: HttpAgent;
+  /**
+   * Requests sent a second time because the connection closed before any answer, each in words.
+   * What the connection did, not what the store answered: the engine records them in run_info.resent_requests.
+   */
+  readonly resent: string[] = [];
 
   constructor(options: BridgeClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/$/, '');
@@ -61,14 +73,14 @@ export class BridgeClient {
   }
 
   async health(): Promise<{ ok: boolean; protocol: number; runtime: { name: string; version: string } }> {
-    return (await this.request('GET', '/health')) as never;
+    return (await this.request('GET', '/health', undefined, { repeatable: true })) as never;
   }
 
   /** Single gets and puts use /value: raw bytes, so a 25 MiB value never passes through JSON and base64. */
   async get(key: string): Promise<Entry | null> {
     // A long key would make a URL some HTTP stacks refuse before the platform sees it.
     if (jsonParam(key).length > KEY_PARAM_LIMIT) return unwrap(await this.one({ op: 'get', key })).entry ?? null;
-    const response = await this.send('GET', `/value?key=${jsonParam(key)}`);
+    const response = await this.send('GET', `/value?key=${jsonParam(key)}`, undefined, {}, { repeatable: true });
     const result = response.header('kvparity-result');
     if (result === 'missing') return null;
     if (result === 'error') throw fromWireError((response.json() as { error: WireError }).error);
@@ -88,7 +100,7 @@ export class BridgeClient {
       if (metadata.length > METADATA_HEADER_LIMIT) return void unwrap(await this.one({ op: 'put', key, value, options }));
       headers['kvparity-metadata'] = metadata;
     }
-    const response = await this.send('PUT', `/value?key=${jsonParam(key)}${ttl}`, value, headers);
+    const response = await this.send('PUT', `/value?key=${jsonParam(key)}${ttl}`, value, headers, { repeatable: true });
     const answer = response.json() as { ok: boolean; error?: WireError };
     if (!answer.ok) throw fromWireError(answer.error!);
   }
@@ -105,7 +117,8 @@ export class BridgeClient {
   async batch(ops: NativeOp[]): Promise<NativeOpResult[]> {
     const results: NativeOpResult[] = [];
     for (const segment of segments(ops)) {
-      const response = await this.send('POST', '/ops', encodeFrame(segment), { 'content-type': this.frameType });
+      const repeatable = segment.every((op) => op.op !== 'delete');
+      const response = await this.send('POST', '/ops', encodeFrame(segment), { 'content-type': this.frameType }, { repeatable, what: `${segment.length} ops` });
       const { head, bytes } = decodeFrame(response.body);
       let offset = 0;
       for (const result of (head as { results: WireResult[] }).results) {
@@ -132,7 +145,8 @@ export class BridgeClient {
       head.size = call.value.byteLength;
     } else if (value !== undefined) head.value = value;
     const frame = Buffer.concat([Buffer.from(JSON.stringify(head) + '\n'), ...(bytes ? [bytes] : [])]);
-    const response = await this.send('POST', '/handle', new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength), { 'content-type': this.frameType });
+    const repeatable = call.call !== 'delete' && call.call !== 'read_modify_write';
+    const response = await this.send('POST', '/handle', new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength), { 'content-type': this.frameType }, { repeatable, what: call.call });
     const answer = decodeFrame(response.body);
     const wire = answer.head as Record<string, unknown> & { store_calls?: string[] };
     const storeCalls = wire.store_calls ? { storeCalls: wire.store_calls } : {};
@@ -159,24 +173,34 @@ export class BridgeClient {
   }
 
   /** A JSON request, for /ops, /bench, /health. Throws NativeError on a non-2xx answer. */
-  async request(method: string, path: string, body?: unknown): Promise<unknown> {
-    const response = await this.send(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? {} : { 'content-type': 'application/json' });
+  async request(method: string, path: string, body?: unknown, resend: Resend = {}): Promise<unknown> {
+    const response = await this.send(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? {} : { 'content-type': 'application/json' }, resend);
     return response.json();
   }
 
-  /** One HTTP exchange; transport failures and non-2xx answers become NativeErrors. */
-  private async send(method: string, path: string, body?: string | Uint8Array, headers: Record<string, string> = {}): Promise<Answer> {
+  /**
+   * One HTTP exchange; transport failures and non-2xx answers become NativeErrors. A repeatable
+   * request whose connection closed before any answer is sent once more, as HTTP clients do for
+   * idempotent requests (RFC 9110 §9.2.2): a store that holds one key more or less than it would
+   * have is not what a dropped connection should decide. Whatever happens is kept in `resent`.
+   */
+  private async send(method: string, path: string, body?: string | Uint8Array, headers: Record<string, string> = {}, resend: Resend = {}): Promise<Answer> {
     if (this.token) headers = { ...headers, authorization: `Bearer ${this.token}` };
     if (this.freshConnections) headers = { ...headers, connection: 'close' };
     let response: Answer;
     try {
       response = await this.exchange(method, path, body, headers);
     } catch (error) {
-      const timedOut = error instanceof BridgeTimeout;
-      throw new NativeError(
-        timedOut ? `bridge did not answer ${method} ${path} within ${this.timeoutMs} ms` : `bridge unreachable at ${this.baseUrl}: ${causeOf(error)}`,
-        timedOut ? 'timeout' : 'unavailable',
-      );
+      if (!(resend.repeatable && error instanceof BridgeTransportError && error.unanswered)) throw this.transportFailure(method, path, error);
+      const request = `${method} ${path.replace(/\?.*/, '')}${resend.what ? ` (${resend.what})` : ''}`;
+      try {
+        response = await this.exchange(method, path, body, headers);
+        this.resent.push(`${request}: ${error.message}; answered when sent again`);
+      } catch (again) {
+        this.resent.push(`${request}: ${error.message}; sent again: ${causeOf(again)}`);
+        const failure = this.transportFailure(method, path, again);
+        throw new NativeError(`${failure.message} (sent again after ${error.message})`, failure.errorClass);
+      }
     }
     if (response.status < 200 || response.status > 299) {
       const text = response.text();
@@ -191,6 +215,14 @@ export class BridgeClient {
     return response;
   }
 
+  private transportFailure(method: string, path: string, error: unknown): NativeError {
+    const timedOut = error instanceof BridgeTimeout;
+    return new NativeError(
+      timedOut ? `bridge did not answer ${method} ${path} within ${this.timeoutMs} ms` : `bridge unreachable at ${this.baseUrl}: ${causeOf(error)}`,
+      timedOut ? 'timeout' : 'unavailable',
+    );
+  }
+
   /**
    * The request through node:http, its answer read whole. Not fetch(): on loopback, with a fresh
    * connection each time, fetch spends about three times the CPU per request (2.3 ms against 0.7 ms,
@@ -200,7 +232,12 @@ export class BridgeClient {
     return new Promise((resolve, reject) => {
       const url = new URL(this.baseUrl + path);
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const started = performance.now();
+      // How far the exchange got, for a transport failure's message: a dropped connection reads
+      // differently before the request was sent whole, while the bridge worked, and mid-answer.
+      let stage: TransportStage = 'sending';
       const request = send(url, { method, headers, agent: this.agent }, (response) => {
+        stage = 'answering';
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', fail);
@@ -209,10 +246,13 @@ export class BridgeClient {
           resolve(answer(response.statusCode ?? 0, response.headers, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
         });
       });
+      request.on('finish', () => {
+        if (stage === 'sending') stage = 'waiting';
+      });
       const timer = setTimeout(() => request.destroy(new BridgeTimeout()), this.timeoutMs);
       function fail(error: Error) {
         clearTimeout(timer);
-        reject(error);
+        reject(error instanceof BridgeTimeout ? error : new BridgeTransportError(error, stage, performance.now() - started));
       }
       request.on('error', fail);
       request.end(body);
@@ -248,6 +288,29 @@ class BridgeTimeout extends Error {
   name = 'TimeoutError';
 }
 
+type TransportStage = 'sending' | 'waiting' | 'answering';
+const STAGE_WORDS: Record<TransportStage, string> = {
+  sending: 'before the request was sent whole',
+  waiting: 'after the request was sent whole, before any answer',
+  answering: 'in the middle of the answer',
+};
+
+/** Codes of a connection the other side closed or reset; not ECONNREFUSED, where nobody listens (a dead runtime). */
+const DROPPED = new Set(['ECONNRESET', 'EPIPE']);
+
+/** A connection that failed: its code and Node's words, and how far the exchange had got. */
+class BridgeTransportError extends Error {
+  /** The connection was dropped before any of the answer arrived. */
+  readonly unanswered: boolean;
+
+  constructor(cause: Error, stage: TransportStage, ms: number) {
+    const { code } = cause as { code?: string };
+    const words = code && cause.message !== code && !cause.message.includes(code) ? ` (${cause.message})` : '';
+    super(`${code ?? cause.message}${code ? words : ''}, ${STAGE_WORDS[stage]} (${Math.round(ms)} ms)`, { cause });
+    this.unanswered = stage !== 'answering' && code !== undefined && DROPPED.has(code);
+  }
+}
+
 type WireError = { name: string; message: string };
 
 /** Keys whose parameter is longer go through /ops: an 8 KiB request line is a common server limit. */
@@ -265,8 +328,9 @@ function fromWireError({ name, message }: WireError): NativeError {
 }
 
 function causeOf(error: unknown): string {
-  const { cause, code } = error as { cause?: { code?: string; message?: string }; code?: string };
-  return cause?.code ?? cause?.message ?? code ?? (error as Error).message;
+  if (error instanceof BridgeTransportError) return error.message;
+  const { code } = error as { code?: string };
+  return code ?? (error as Error).message;
 }
 
 function toWire(op: NativeOp): Record<string, unknown> {
@@ -324,7 +388,7 @@ function unwrap(result: NativeOpResult): Extract<NativeOpResult, { ok: true }> {
 }
 
 /** The native operations of a KvInstance behind a bridge. */
-export type BridgedOps = Pick<KvInstance, 'get' | 'put' | 'delete' | 'list' | 'batch' | 'benchInside' | 'alive'>;
+export type BridgedOps = Pick<KvInstance, 'get' | 'put' | 'delete' | 'list' | 'batch' | 'benchInside' | 'alive' | 'resent'>;
 
 /**
  * A KvInstance's operations, each one request to the bridge: the one mapping every bridged
@@ -340,5 +404,6 @@ export function bridgedOps(client: BridgeClient, around: <T>(op: () => Promise<T
     batch: (ops) => around(() => client.batch(ops)),
     benchInside: (kind, count, prefix) => around(() => client.benchInside(kind, count, prefix)),
     alive: () => client.health().then(() => true, () => false),
+    resent: () => [...client.resent],
   };
 }

@@ -97,6 +97,7 @@ export async function startCloudflareKv(options: CloudflareKvOptions): Promise<C
       stats: () => time.stats(),
       // workerd's own restarts (clock 'auto') reuse the port, so a health answer means it is up.
       alive: () => client.health().then(() => true, () => false),
+      resent: () => [...client.resent],
       async stop() {
         time.close();
         await bridge.stop();
