@@ -132,8 +132,8 @@ export interface KvInstance {
    */
   alive?(): Promise<boolean>;
   /**
-   * Optional, for providers reached over a transport: requests sent a second time because the
-   * connection closed before any answer, each in words. The engine records them in the results
+   * Optional, for providers reached over a transport: requests sent a second time because their
+   * connection dropped (reset, or closed before the answer was whole), each in words. The engine records them in the results
    * (run_info.resent_requests), so a run that needed them says so.
    */
   resent?(): string[];

@@ -87,10 +87,10 @@ export function contractsOf(parity: Pick<Parity, 'providers'>): Array<{ source: 
   return [...byCommit.values()];
 }
 
-/** In words, for every report format: the requests a run sent again after their connection closed before any answer. */
+/** In words, for every report format: the requests a run sent again after their connection dropped. */
 export function resentText(resent: string[]): string {
   const first = resent[0].length > 300 ? resent[0].slice(0, 299) + '…' : resent[0];
-  return `${resent.length} request${resent.length === 1 ? '' : 's'} sent again after the connection closed before any answer${resent.length === 1 ? '' : '; the first'}: ${first}`;
+  return `${resent.length} request${resent.length === 1 ? '' : 's'} sent again after their connection dropped${resent.length === 1 ? '' : '; the first'}: ${first}`;
 }
 
 /** In words, for every report format: how a provider's shards were joined, or which are missing. */

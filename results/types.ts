@@ -60,7 +60,7 @@ export interface RunInfo {
   start_error?: string;
   /** How often the runtime was restarted after it died. */
   restarts?: number;
-  /** Requests sent a second time because the connection closed before any answer (KvInstance.resent): the transport's events, in words. */
+  /** Requests sent a second time because their connection dropped (KvInstance.resent), each in words. */
   resent_requests?: string[];
   /**
    * A run of one slice of the selected cases (`--shard=K/N`): the K-th of N, out of `of` cases.

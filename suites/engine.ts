@@ -197,7 +197,7 @@ export async function runCases(options: RunOptions): Promise<ResultsFile> {
   await runtime.stop();
   if (runtime.resent.length) {
     info.resent_requests = runtime.resent;
-    options.onWarning?.(`${runtime.resent.length} request${runtime.resent.length === 1 ? '' : 's'} sent again after the connection closed before any answer: ${runtime.resent.join('; ')}`);
+    options.onWarning?.(`${runtime.resent.length} request${runtime.resent.length === 1 ? '' : 's'} sent again after their connection dropped: ${runtime.resent.join('; ')}`);
   }
   return { format: RESULTS_FORMAT, run_info: info, time_start: timeStart, time_end: new Date().toISOString(), results };
 }

@@ -1,7 +1,7 @@
 // The bridge client's transport failures, against real sockets that misbehave on purpose: each
 // becomes an 'unavailable' NativeError saying what happened and how far the exchange got; a
-// request whose connection closed before any answer is sent once more only when sending it twice
-// changes nothing, and the run's results and reports say it was.
+// request whose connection dropped is sent once more only when sending it twice changes nothing,
+// and the run's results and reports say it was.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -53,7 +53,7 @@ describe('bridge client transport failures', () => {
         });
       }),
     );
-    const error = await new BridgeClient({ baseUrl: url }).health().catch((e) => e);
+    const error = await new BridgeClient({ baseUrl: url }).batch([{ op: 'delete', key: 'k' }]).catch((e) => e);
     expect(error).toMatchObject({ errorClass: 'unavailable' });
     expect(error.message).toMatch(/: ECONNRESET \(aborted\), in the middle of the answer \(\d+ ms\)$/);
   });
@@ -76,9 +76,10 @@ describe('bridge client transport failures', () => {
 /**
  * A bridge over the reference model on a real socket. Each request `drop` picks (by its 1-based
  * number, or its method and path) is served, so the store changes, and then its connection is
- * closed with no answer: the worst case for sending it again.
+ * closed with no answer, or (`midAnswer`) after the head and part of the answer: the worst case
+ * for sending it again.
  */
-async function droppingBridge(drop: (number: number, request: string) => boolean) {
+async function droppingBridge(drop: (number: number, request: string) => boolean, { midAnswer = false } = {}) {
   const model = new KvModel();
   const kv = {
     get: async (key: string) => model.get(key),
@@ -96,6 +97,11 @@ async function droppingBridge(drop: (number: number, request: string) => boolean
       const request = new Request(`http://bridge${req.url}`, { method: req.method, headers: req.headers as HeadersInit, body: body.length ? new Uint8Array(body) : undefined });
       const response = await handleBridgeRequest(request, { kv, runtime: { name: 'dropping', version: '1' } });
       const bytes = Buffer.from(await response.arrayBuffer());
+      if (dropped && midAnswer) {
+        res.writeHead(response.status, { ...Object.fromEntries(response.headers), 'content-length': String(bytes.length) });
+        res.write(bytes.subarray(0, 1));
+        return void setTimeout(() => req.socket.destroy(), 20);
+      }
       if (dropped) return void req.socket.destroy();
       res.writeHead(response.status, Object.fromEntries(response.headers)).end(bytes);
     }),
@@ -111,7 +117,7 @@ async function bodyOf(req: IncomingMessage): Promise<Buffer> {
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-describe('a request whose connection closed before any answer', () => {
+describe('a request whose connection dropped', () => {
   it('is sent once more when that changes nothing (a put), and the client keeps what happened', async () => {
     const bridge = await droppingBridge((n) => n === 1);
     const client = new BridgeClient({ baseUrl: bridge.url });
@@ -119,6 +125,15 @@ describe('a request whose connection closed before any answer', () => {
     expect(bridge.seen).toEqual(['PUT /value', 'PUT /value']);
     expect(new TextDecoder().decode(bridge.model.get('k')!.value)).toBe('v');
     expect(client.resent).toEqual([expect.stringMatching(/^PUT \/value: ECONNRESET \(socket hang up\), after the request was sent whole, before any answer \(\d+ ms\); answered when sent again$/)]);
+  });
+
+  it('mid-answer too: a get whose answer was cut off is sent once more', async () => {
+    const bridge = await droppingBridge((_, request) => request === 'GET /value' && bridge.seen.filter((r) => r === request).length === 1, { midAnswer: true });
+    const client = new BridgeClient({ baseUrl: bridge.url });
+    await client.put('k', bytes('a value of some bytes'));
+    expect(new TextDecoder().decode((await client.get('k'))!.value)).toBe('a value of some bytes');
+    expect(bridge.seen).toEqual(['PUT /value', 'GET /value', 'GET /value']);
+    expect(client.resent).toEqual([expect.stringMatching(/^GET \/value: ECONNRESET \(aborted\), in the middle of the answer \(\d+ ms\); answered when sent again$/)]);
   });
 
   it('is not sent again when it holds a delete: the second would meet a missing key', async () => {
@@ -170,11 +185,11 @@ describe('a request whose connection closed before any answer', () => {
     expect(validateResults(file)).toEqual([]);
     expect(file.results.filter((r) => r.status !== 'PASS' && r.status !== 'SKIP')).toEqual([]);
     expect(file.run_info.resent_requests).toEqual([expect.stringMatching(/: ECONNRESET \(socket hang up\), after the request was sent whole, before any answer \(\d+ ms\); answered when sent again$/)]);
-    expect(warnings).toEqual([expect.stringMatching(/^1 request sent again after the connection closed before any answer: /)]);
+    expect(warnings).toEqual([expect.stringMatching(/^1 request sent again after their connection dropped: /)]);
     const parity = buildParity([{ path: 'dropping-bridge.json', file }]);
-    const said = /dropping-bridge.*1 request sent again after the connection closed before any answer: PUT \/value: ECONNRESET/;
+    const said = /dropping-bridge.*1 request sent again after their connection dropped: PUT \/value: ECONNRESET/;
     expect(renderMarkdown(parity)).toMatch(said);
     expect(renderSummary(parity, [])).toMatch(said);
-    expect(renderHtml(parity)).toMatch(/1 request sent again after the connection closed before any answer/);
+    expect(renderHtml(parity)).toMatch(/1 request sent again after their connection dropped/);
   });
 });

@@ -30,7 +30,7 @@ export interface BridgeClientOptions {
   jsonBodies?: boolean;
 }
 
-/** Whether a request may be sent again after its connection closed before any answer, and what it carried, in words. */
+/** Whether a request may be sent again after its connection dropped, and what it carried, in words. */
 interface Resend {
   /** Sending it twice leaves the store and the answer as sending it once: reads and puts, not deletes or read-modify-writes. */
   repeatable?: boolean;
@@ -55,7 +55,7 @@ export class BridgeClient {
   private readonly valueType: string;
   private readonly agent: HttpAgent;
   /**
-   * Requests sent a second time because the connection closed before any answer, each in words.
+   * Requests sent a second time because their connection dropped, each in words.
    * What the connection did, not what the store answered: the engine records them in run_info.resent_requests.
    */
   readonly resent: string[] = [];
@@ -180,9 +180,9 @@ export class BridgeClient {
 
   /**
    * One HTTP exchange; transport failures and non-2xx answers become NativeErrors. A repeatable
-   * request whose connection closed before any answer is sent once more, as HTTP clients do for
-   * idempotent requests (RFC 9110 §9.2.2): a store that holds one key more or less than it would
-   * have is not what a dropped connection should decide. Whatever happens is kept in `resent`.
+   * request whose connection dropped (reset, or closed before the answer was whole) is sent once
+   * more, as HTTP clients do for idempotent requests (RFC 9110 §9.2.2): a case's outcome is not
+   * what a dropped connection should decide. Whatever happens is kept in `resent`.
    */
   private async send(method: string, path: string, body?: string | Uint8Array, headers: Record<string, string> = {}, resend: Resend = {}): Promise<Answer> {
     if (this.token) headers = { ...headers, authorization: `Bearer ${this.token}` };
@@ -191,7 +191,7 @@ export class BridgeClient {
     try {
       response = await this.exchange(method, path, body, headers);
     } catch (error) {
-      if (!(resend.repeatable && error instanceof BridgeTransportError && error.unanswered)) throw this.transportFailure(method, path, error);
+      if (!(resend.repeatable && error instanceof BridgeTransportError && error.dropped)) throw this.transportFailure(method, path, error);
       const request = `${method} ${path.replace(/\?.*/, '')}${resend.what ? ` (${resend.what})` : ''}`;
       try {
         response = await this.exchange(method, path, body, headers);
@@ -300,14 +300,14 @@ const DROPPED = new Set(['ECONNRESET', 'EPIPE']);
 
 /** A connection that failed: its code and Node's words, and how far the exchange had got. */
 class BridgeTransportError extends Error {
-  /** The connection was dropped before any of the answer arrived. */
-  readonly unanswered: boolean;
+  /** The other side reset or closed the connection (at any stage: a repeatable request may go again). */
+  readonly dropped: boolean;
 
   constructor(cause: Error, stage: TransportStage, ms: number) {
     const { code } = cause as { code?: string };
     const words = code && cause.message !== code && !cause.message.includes(code) ? ` (${cause.message})` : '';
     super(`${code ?? cause.message}${code ? words : ''}, ${STAGE_WORDS[stage]} (${Math.round(ms)} ms)`, { cause });
-    this.unanswered = stage !== 'answering' && code !== undefined && DROPPED.has(code);
+    this.dropped = code !== undefined && DROPPED.has(code);
   }
 }
 
