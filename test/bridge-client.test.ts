@@ -5,10 +5,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineProvider, type JsonValue } from '../api/index.ts';
+import { defineProvider } from '../api/index.ts';
 import { BridgeClient, bridgedOps } from '../runners/bridge/client.ts';
 import { handleBridgeRequest } from '../runners/bridge/handler.js';
-import { KvModel } from '../contract/model.ts';
+import { modelAdapter } from './fixtures/model-adapter.ts';
 import { ALL_CASES } from '../suites/cases/index.ts';
 import { runCases } from '../suites/engine.ts';
 import { validateResults } from '../results/validate.ts';
@@ -80,13 +80,7 @@ describe('bridge client transport failures', () => {
  * for sending it again.
  */
 async function droppingBridge(drop: (number: number, request: string) => boolean, { midAnswer = false } = {}) {
-  const model = new KvModel();
-  const kv = {
-    get: async (key: string) => model.get(key),
-    put: async (key: string, value: Uint8Array, { ttl, metadata }: { ttl?: number; metadata?: unknown } = {}) => model.put(key, value, { ttlSeconds: ttl, metadata: metadata as JsonValue }),
-    delete: async (key: string) => model.delete(key),
-    list: async (o: { prefix?: string; limit?: number; cursor?: string }) => model.list(o),
-  };
+  const { model, kv } = modelAdapter();
   const seen: string[] = [];
   const url = await listening(
     createServer(async (req, res) => {

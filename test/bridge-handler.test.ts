@@ -5,16 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { FRAME_TYPE, checkBatch, decodeBase64, encodeBase64, firstNewline, handleBridgeRequest } from '../runners/bridge/handler.js';
 import { decodeFrame, encodeFrame } from '../runners/bridge/client.ts';
 import { KvModel } from '../contract/model.ts';
-import type { JsonValue, NativeOp } from '../api/index.ts';
+import type { NativeOp } from '../api/index.ts';
+import { modelAdapter } from './fixtures/model-adapter.ts';
 
 function bridge(options: { token?: string; requireToken?: boolean } = {}) {
-  const model = new KvModel();
-  const kv = {
-    get: async (key: string) => model.get(key),
-    put: async (key: string, value: Uint8Array, { ttl, metadata }: { ttl?: number; metadata?: unknown } = {}) => model.put(key, value, { ttlSeconds: ttl, metadata: metadata as JsonValue }),
-    delete: async (key: string) => model.delete(key),
-    list: async (o: { prefix?: string; limit?: number; cursor?: string }) => model.list(o),
-  };
+  const { model, kv } = modelAdapter();
   const call = (path: string, init: RequestInit = {}) => handleBridgeRequest(new Request(`http://bridge${path}`, init), { kv, runtime: { name: 'test', version: '0' }, ...options });
   return { model, call };
 }
