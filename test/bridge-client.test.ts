@@ -121,6 +121,17 @@ describe('a request whose connection dropped', () => {
     expect(client.resent).toEqual([expect.stringMatching(/^PUT \/value: ECONNRESET \(socket hang up\), after the request was sent whole, before any answer \(\d+ ms\); answered when sent again$/)]);
   });
 
+  it("carries what the runtime said meanwhile, when it said something", async () => {
+    const bridge = await droppingBridge((n) => n === 1);
+    let log = 'started\n';
+    const runtimeOutput = { name: 'dropping', written: () => log.length, since: (mark: number) => log.slice(mark) };
+    const client = new BridgeClient({ baseUrl: bridge.url, runtimeOutput });
+    const put = client.put('k', bytes('v'));
+    log += 'kj/compat/http.c++: error: a line the runtime wrote\n';
+    await put;
+    expect(client.resent).toEqual([expect.stringMatching(/before any answer \(\d+ ms\) \[dropping said: kj\/compat\/http\.c\+\+: error: a line the runtime wrote\]; answered when sent again$/)]);
+  });
+
   it('mid-answer too: a get whose answer was cut off is sent once more', async () => {
     const bridge = await droppingBridge((_, request) => request === 'GET /value' && bridge.seen.filter((r) => r === request).length === 1, { midAnswer: true });
     const client = new BridgeClient({ baseUrl: bridge.url });

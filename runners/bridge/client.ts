@@ -28,6 +28,17 @@ export interface BridgeClientOptions {
    * so the KV cases test the KV layer and that transport bug stays one finding of the smoke.
    */
   jsonBodies?: boolean;
+  /** The runtime's own output: what it said while a connection dropped goes into the account of it (`resent`, the error). */
+  runtimeOutput?: RuntimeOutput;
+}
+
+/** A runtime's stdout and stderr as a running count, so a client can take what it said during one request. */
+export interface RuntimeOutput {
+  name: string;
+  /** Characters written so far. */
+  written(): number;
+  /** What was written after written() returned `mark`. */
+  since(mark: number): string;
 }
 
 /** Whether a request may be sent again after its connection dropped, and what it carried, in words. */
@@ -54,6 +65,7 @@ export class BridgeClient {
   private readonly frameType: string;
   private readonly valueType: string;
   private readonly agent: HttpAgent;
+  private readonly runtimeOutput?: RuntimeOutput;
   /**
    * Requests sent a second time because their connection dropped, each in words.
    * What the connection did, not what the store answered: the engine records them in run_info.resent_requests.
@@ -70,6 +82,7 @@ export class BridgeClient {
     this.valueType = options.jsonBodies ? 'application/vnd.kvparity.value+json' : 'application/octet-stream';
     const keepAlive = !this.freshConnections;
     this.agent = this.baseUrl.startsWith('https:') ? new HttpsAgent({ keepAlive }) : new HttpAgent({ keepAlive });
+    this.runtimeOutput = options.runtimeOutput;
   }
 
   async health(): Promise<{ ok: boolean; protocol: number; runtime: { name: string; version: string } }> {
@@ -188,9 +201,11 @@ export class BridgeClient {
     if (this.token) headers = { ...headers, authorization: `Bearer ${this.token}` };
     if (this.freshConnections) headers = { ...headers, connection: 'close' };
     let response: Answer;
+    const mark = this.runtimeOutput?.written();
     try {
       response = await this.exchange(method, path, body, headers);
     } catch (error) {
+      if (error instanceof BridgeTransportError && error.dropped) error.message += this.saidSince(mark);
       if (!(resend.repeatable && error instanceof BridgeTransportError && error.dropped)) throw this.transportFailure(method, path, error);
       const request = `${method} ${path.replace(/\?.*/, '')}${resend.what ? ` (${resend.what})` : ''}`;
       try {
@@ -213,6 +228,13 @@ export class BridgeClient {
       });
     }
     return response;
+  }
+
+  /** The runtime's last words since `mark`, if it said anything: ` [workerd: …]`. */
+  private saidSince(mark: number | undefined): string {
+    if (mark === undefined || !this.runtimeOutput) return '';
+    const said = this.runtimeOutput.since(mark).trim().split('\n').slice(-3).join(' | ');
+    return said ? ` [${this.runtimeOutput.name} said: ${said.length > 400 ? '…' + said.slice(-399) : said}]` : '';
   }
 
   private transportFailure(method: string, path: string, error: unknown): NativeError {

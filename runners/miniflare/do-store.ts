@@ -19,7 +19,7 @@ export interface CloudflareDo extends KvInstance {
 
 export async function startCloudflareDo(options: CloudflareDoOptions): Promise<CloudflareDo> {
   const bridge = await startMiniflareBridge({ storage: 'durable-object', persistDir: options.persistDir, token: options.token, signal: options.signal });
-  const client = new BridgeClient({ baseUrl: bridge.url, token: options.token });
+  const client = new BridgeClient({ baseUrl: bridge.url, token: options.token, runtimeOutput: bridge.outputLog });
   return {
     bridge,
     runtime: { name: 'workerd', version: bridge.info.version, detail: `${bridge.url} (Miniflare ${bridge.info.miniflareVersion}, SQLite-backed Durable Object)` },

@@ -22,6 +22,7 @@ import type { Readable } from 'node:stream';
 import type { Availability } from '../../api/index.ts';
 import { withTimeout } from '../../api/time-limit.ts';
 import { missingPackage } from '../optional.ts';
+import type { RuntimeOutput } from '../bridge/client.ts';
 import { cacheDir, freePort, hasProcFs, onExit, recordStart } from '../process.ts';
 import type { Miniflare, MiniflareOptions } from 'miniflare';
 import { enableControlEndpoints } from './time.ts';
@@ -165,6 +166,8 @@ export interface RunningWorkerd {
   startMs: number;
   /** The last 64 KiB workerd wrote to stdout/stderr. */
   output(): string;
+  /** What workerd wrote from here on, for a bridge client's account of a dropped connection. */
+  outputLog: RuntimeOutput;
   /** Restarts workerd with the same options: same port, same storage, fresh in-memory state. Returns its duration in ms. */
   restart(): Promise<number>;
   stop(): Promise<void>;
@@ -245,6 +248,7 @@ async function startOnce(options: WorkerdOptions): Promise<RunningWorkerd> {
       pids: () => [...workerd.pids],
       startMs: performance.now() - started,
       output: () => workerd.output,
+      outputLog: { name: 'workerd', written: () => workerd.written, since: (mark) => workerd.since(mark) },
       restart: () =>
         serialised(async () => {
           const t0 = performance.now();
@@ -280,6 +284,8 @@ class Workerd {
   pids: number[] = [];
   /** The last 64 KiB workerd wrote to stdout/stderr. */
   output = '';
+  /** Characters workerd wrote in all. */
+  written = 0;
   /** Miniflare's own temp dir, once it started. */
   scratch: string | undefined;
   private disposed = false;
@@ -290,8 +296,16 @@ class Workerd {
   }
 
   readonly keep = (chunk: Buffer | string) => {
-    this.output = (this.output + chunk.toString()).slice(-65536);
+    const text = chunk.toString();
+    this.written += text.length;
+    this.output = (this.output + text).slice(-65536);
   };
+
+  /** What workerd wrote after `written` was `mark` (as much of it as output still holds). */
+  since(mark: number): string {
+    const count = Math.min(this.written - mark, this.output.length);
+    return count > 0 ? this.output.slice(-count) : '';
+  }
 
   /** Runs `start`; the workerd children that appeared meanwhile are this instance's from then on. */
   async noteChildren<T>(start: () => Promise<T>): Promise<T> {

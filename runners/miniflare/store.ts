@@ -74,7 +74,7 @@ export async function startCloudflareKv(options: CloudflareKvOptions): Promise<C
     worker: options.worker,
   });
   try {
-    const client = new BridgeClient({ baseUrl: bridge.url, token: options.token });
+    const client = new BridgeClient({ baseUrl: bridge.url, token: options.token, runtimeOutput: bridge.outputLog });
     const time = new TimePolicy(bridge, clockMode, options.epochMs);
     if (clockMode === 'eager') await time.advance(0);
     return {
