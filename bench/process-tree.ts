@@ -69,21 +69,16 @@ export function stillRunning(info: Pick<ProcessInfo, 'pid' | 'startTime'>): bool
   return now !== null && now.startTime === info.startTime && now.state !== 'Z';
 }
 
-/** Does the process's environment hold `NAME=value`? (Children inherit it, so it marks a whole run.) */
-export function hasEnv(pid: number, entry: string): boolean {
-  return envOf(pid).includes(entry);
-}
-
-/** The value of `name` in a process's environment; undefined when absent or unreadable. */
-export function envValue(pid: number, name: string): string | undefined {
-  return envOf(pid).find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1);
-}
-
-function envOf(pid: number): string[] {
+/**
+ * A process's environment as NAME=value entries; null when there is none to read: the process is
+ * gone, or exiting (its memory, and so its environment, already released), or not ours to read.
+ */
+export function environment(pid: number): string[] | null {
   try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const text = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    return text ? text.split('\0') : null;
   } catch {
-    return [];
+    return null;
   }
 }
 
