@@ -102,7 +102,6 @@ export function joinShards(loaded: LoadedResults[]): { loaded: LoadedResults[]; 
     if (restarts) info.restarts = restarts;
     const resent = parts.flatMap(({ file }) => (file.run_info.resent_requests ?? []).map((line) => `shard ${file.run_info.shard!.index}: ${line}`));
     if (resent.length) info.resent_requests = resent;
-    else delete info.resent_requests;
     const unavailable = parts.find(({ file }) => !file.run_info.available)?.file.run_info;
     if (unavailable) Object.assign(info, { available: false, unavailable: unavailable.unavailable });
     whole.push({

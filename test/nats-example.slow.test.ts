@@ -6,10 +6,10 @@
  * known divergences (examples/nats/known-divergences.json) are what `divergences record` writes
  * from a run, recorded on another seed: this run, on a seed of its own, is green with them.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { kvparityCli } from './fixtures/cli.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsFile } from '../results/types.ts';
 import { validateResults } from '../results/validate.ts';
@@ -39,9 +39,9 @@ describe('the NATS example', () => {
     const availability = await nats.availability!();
     expect(availability, availability.available ? '' : `${availability.reason}: ${availability.enable}`).toEqual({ available: true });
     out = mkdtempSync(join(tmpdir(), 'kvparity-nats-'));
-    const run = spawnSync(process.execPath, [join(root, 'cli/kvparity.mjs'), 'test', `--config=${join(example, 'kvparity.config.json')}`, `--out=${out}`], { cwd: root, encoding: 'utf8', timeout: 900_000 });
-    [code, err] = [run.status, run.stderr];
-    if (!existsSync(join(out, 'nats-kv.json'))) throw new Error(`no results file; the run said:\n${run.stderr.slice(-3000)}`);
+    const run = kvparityCli(['test', `--config=${join(example, 'kvparity.config.json')}`, `--out=${out}`], { timeoutMs: 900_000 });
+    [code, err] = [run.code, run.err];
+    if (!existsSync(join(out, 'nats-kv.json'))) throw new Error(`no results file; the run said:\n${run.err.slice(-3000)}`);
     file = JSON.parse(readFileSync(join(out, 'nats-kv.json'), 'utf8')) as ResultsFile;
   }, 900_000);
 

@@ -205,8 +205,9 @@ export class BridgeClient {
     try {
       response = await this.exchange(method, path, body, headers);
     } catch (error) {
-      if (error instanceof BridgeTransportError && error.dropped) error.message += this.saidSince(mark);
-      if (!(resend.repeatable && error instanceof BridgeTransportError && error.dropped)) throw this.transportFailure(method, path, error);
+      const dropped = error instanceof BridgeTransportError && error.dropped;
+      if (dropped) error.message += this.saidSince(mark);
+      if (!dropped || !resend.repeatable) throw this.transportFailure(method, path, error);
       const request = `${method} ${path.replace(/\?.*/, '')}${resend.what ? ` (${resend.what})` : ''}`;
       try {
         response = await this.exchange(method, path, body, headers);
